@@ -1,0 +1,18 @@
+/* The one error type: an errno and a message, filled by the function that
+ * failed and printed once by the command line as "cella: <msg>: <why>". */
+#ifndef CELLA_BASE_ERR_H
+#define CELLA_BASE_ERR_H
+
+struct err {
+    int errnum;        /* 0 when the message says it all */
+    char msg[512];
+};
+
+/* Fill e (when non-NULL) and return -1, so callers can `return err_set(...)`. */
+int err_set(struct err *e, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Print "cella: msg[: strerror]" on stderr. */
+void err_print(const struct err *e);
+
+#endif

@@ -1,0 +1,24 @@
+/* Small helpers shared by every part: size parsing, whole-file reading. */
+#ifndef CELLA_BASE_UTIL_H
+#define CELLA_BASE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct err;
+
+/* Parse "256M", "2G", "1048576" (bytes; K/M/G/T suffixes, binary units).
+ * Returns 0 and *out on success; -1 with e filled on bad syntax or overflow. */
+int parse_size(const char *s, uint64_t *out, struct err *e);
+
+/* Parse a decimal integer in [min, max]; what names the value in the error. */
+int parse_int(const char *s, long min, long max, long *out, const char *what,
+              struct err *e);
+
+/* Read a whole file into a malloc'd buffer. */
+int read_file(const char *path, uint8_t **data, size_t *len, struct err *e);
+
+/* Monotonic time in nanoseconds. */
+uint64_t now_ns(void);
+
+#endif

@@ -1,0 +1,166 @@
+/* `cella vm run` options -> struct vm_config, then run the machine. */
+#include "vm/cli.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "base/util.h"
+#include "vm/config.h"
+#include "vm/machine.h"
+
+#define DEFAULT_MEM (256ull << 20)
+#define MAX_MEM (64ull << 30)
+#define DEFAULT_APPEND "console=ttyS0 quiet panic=-1"
+
+static const char usage_text[] =
+    "usage: cella vm run [options]\n"
+    "\n"
+    "  --kernel FILE    Linux Image or ELF to boot (default: the guest in\n"
+    "                   guest/out, or $CELLA_GUEST_DIR)\n"
+    "  --initrd FILE    initial ramdisk\n"
+    "  --append STR     kernel command line\n"
+    "  --bios FILE|none firmware run in M-mode (default none: the monitor\n"
+    "                   answers SBI calls itself)\n"
+    "  --mem SIZE       guest RAM, e.g. 256M, 2G (default 256M)\n"
+    "  --cpus N         number of harts, 1-8 (default 1)\n"
+    "  --dump-dtb FILE  write the device tree to FILE and exit\n"
+    "\n"
+    "exit status: 0 guest powered off, 1 error, 3 guest rebooted,\n"
+    "4 guest reported failure\n"
+    "console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A\n";
+
+/* The default guest: $CELLA_GUEST_DIR, else guest/out beside the build
+ * directory that holds this binary. */
+static int default_guest(char *dir, size_t size, struct err *e)
+{
+    const char *env = getenv("CELLA_GUEST_DIR");
+    if (env) {
+        snprintf(dir, size, "%s", env);
+        return 0;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n < 0)
+        return err_set(e, 0, "cannot find the default guest: use --kernel");
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = 0;
+    if ((size_t)snprintf(dir, size, "%.*s/../guest/out", (int)(size - 14),
+                         exe) >= size)
+        return err_set(e, 0, "cannot find the default guest: use --kernel");
+    return 0;
+}
+
+static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
+                 char *ibuf, size_t bufsz, struct err *e)
+{
+    static const struct option opts[] = {
+        {"kernel", required_argument, 0, 'k'},
+        {"initrd", required_argument, 0, 'i'},
+        {"append", required_argument, 0, 'a'},
+        {"bios", required_argument, 0, 'b'},
+        {"mem", required_argument, 0, 'm'},
+        {"cpus", required_argument, 0, 'c'},
+        {"dump-dtb", required_argument, 0, 'd'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    long cpus;
+    memset(c, 0, sizeof *c);
+    c->mem_size = DEFAULT_MEM;
+    c->cpus = 1;
+    opterr = 0;
+    optind = 1;
+    int o;
+    while ((o = getopt_long(argc, argv, ":h", opts, 0)) != -1) {
+        switch (o) {
+        case 'k': c->kernel = optarg; break;
+        case 'i': c->initrd = optarg; break;
+        case 'a': c->append = optarg; break;
+        case 'b': c->bios = strcmp(optarg, "none") ? optarg : 0; break;
+        case 'd': c->dump_dtb = optarg; break;
+        case 'm':
+            if (parse_size(optarg, &c->mem_size, e) < 0)
+                return -1;
+            if (c->mem_size < (1ull << 20) || c->mem_size > MAX_MEM)
+                return err_set(e, 0, "--mem %s out of range (1M-64G)", optarg);
+            if (c->mem_size & 0xfff)
+                return err_set(e, 0, "--mem %s is not a multiple of 4K",
+                               optarg);
+            break;
+        case 'c':
+            if (parse_int(optarg, 1, VM_MAX_CPUS, &cpus, "--cpus", e) < 0)
+                return -1;
+            c->cpus = (unsigned)cpus;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            exit(0);
+        case ':':
+            return err_set(e, 0, "option '%s' needs a value",
+                           argv[optind - 1]);
+        default:
+            return err_set(e, 0, "unknown option '%s' (try 'cella vm run "
+                           "--help')", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return err_set(e, 0, "unexpected argument '%s'", argv[optind]);
+    /* A bare-metal program given as --bios runs alone; otherwise a missing
+     * --kernel means the default guest. */
+    if (!c->kernel && !(c->bios && !c->initrd && !c->append &&
+                        strstr(c->bios, ".elf"))) {
+        char dir[PATH_MAX - 32];
+        if (default_guest(dir, sizeof dir, e) < 0)
+            return -1;
+        snprintf(kbuf, bufsz, "%.*s/Image", (int)(bufsz - 32), dir);
+        c->kernel = kbuf;
+        if (!c->initrd) {
+            snprintf(ibuf, bufsz, "%.*s/initramfs.cpio.gz", (int)(bufsz - 32),
+                     dir);
+            c->initrd = ibuf;
+        }
+        if (!c->append)
+            c->append = DEFAULT_APPEND;
+        if (access(kbuf, R_OK) != 0)
+            return err_set(e, 0, "no default guest at '%s' (run 'make guest' "
+                           "or use --kernel)", dir);
+    }
+    return 0;
+}
+
+static int vm_run(int argc, char **argv)
+{
+    struct vm_config c;
+    struct err e = {0};
+    static char kbuf[PATH_MAX], ibuf[PATH_MAX];
+    if (parse(argc, argv, &c, kbuf, ibuf, sizeof kbuf, &e) < 0) {
+        err_print(&e);
+        return EXIT_ERROR;
+    }
+    int status = machine_run(&c, &e);
+    if (status < 0) {
+        err_print(&e);
+        return EXIT_ERROR;
+    }
+    return status;
+}
+
+int vm_main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        fputs(usage_text, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_ERROR : 0;
+    }
+    if (!strcmp(argv[1], "run"))
+        return vm_run(argc - 1, argv + 1);
+    fprintf(stderr, "cella: unknown vm command '%s' (try 'cella vm --help')\n",
+            argv[1]);
+    return EXIT_ERROR;
+}

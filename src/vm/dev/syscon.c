@@ -1,0 +1,52 @@
+/* "sifive,test" finisher: the guest's power-off, reboot and test-failure
+ * register. Reads return 0. */
+#include "vm/dev/syscon.h"
+
+#include <stdio.h>
+
+#include "vm/machine.h"
+
+#define FINISHER_FAIL  0x3333u
+#define FINISHER_PASS  0x5555u
+#define FINISHER_RESET 0x7777u
+
+static uint64_t syscon_read(void *opaque, uint64_t off, unsigned size)
+{
+    (void)opaque, (void)off, (void)size;
+    return 0;
+}
+
+/* Only a 32-bit write at offset 0 counts: the low half says what to do,
+ * the high half is the failure code. */
+static void syscon_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+    struct machine *m = opaque;
+    if (off != 0 || size != 4)
+        return;
+    switch (val & 0xffff) {
+    case FINISHER_PASS:
+        machine_stop(m, EXIT_POWEROFF);
+        break;
+    case FINISHER_RESET:
+        machine_stop(m, EXIT_REBOOT);
+        break;
+    case FINISHER_FAIL:
+        fprintf(stderr, "cella: guest reported failure (code %u)\n",
+                (unsigned)(val >> 16 & 0xffff));
+        machine_stop(m, EXIT_GUEST_FAIL);
+        break;
+    }
+}
+
+void syscon_attach(struct machine *m)
+{
+    struct mmio_dev d = {
+        .name = "test",
+        .base = MEM_TEST_BASE,
+        .size = MEM_TEST_SIZE,
+        .read = syscon_read,
+        .write = syscon_write,
+        .opaque = m,
+    };
+    bus_add(&m->bus, &d);
+}

@@ -1,0 +1,23 @@
+/* 16550A UART (ns16550a): transmit goes to a sink callback, receive comes
+ * from the console back end through a FIFO; interrupt on a PLIC source. */
+#ifndef CELLA_VM_DEV_UART16550_H
+#define CELLA_VM_DEV_UART16550_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct machine;
+struct uart;
+
+typedef void uart_tx_fn(void *opaque, const uint8_t *buf, size_t len);
+
+struct uart *uart_new(struct machine *m, unsigned irq, uart_tx_fn *tx,
+                      void *tx_opaque);
+void uart_free(struct uart *u);
+/* Add the UART's MMIO window at MEM_UART_BASE to the machine's bus. */
+void uart_attach(struct uart *u);
+/* Offer received bytes; returns how many were taken (0 when the receive
+ * buffer is full: the caller retries later). Any thread. */
+size_t uart_rx(struct uart *u, const uint8_t *buf, size_t len);
+
+#endif

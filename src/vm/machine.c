@@ -1,0 +1,308 @@
+/* The board: guest RAM, devices on the QEMU-virt memory map, boot layout
+ * (firmware, kernel, initrd, device tree), the vCPU threads, and the
+ * watch over how the machine ends. */
+#include "vm/machine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "base/util.h"
+#include "vm/backend/term.h"
+#include "vm/dev/clint.h"
+#include "vm/dev/goldfish_rtc.h"
+#include "vm/dev/plic.h"
+#include "vm/dev/syscon.h"
+#include "vm/dev/uart16550.h"
+#include "vm/fdt.h"
+#include "vm/loader.h"
+#include "vm/rv/hart.h"
+#include "vm/sbi.h"
+
+#define KERNEL_OFFSET 0x200000ull   /* kernel at RAM + 2 MiB */
+#define FDT_MAX 0x10000ull
+#define FW_DYNAMIC_MAGIC 0x4942534full
+
+/* Exceptions the monitor hands to S-mode when it is the firmware: all but
+ * ecalls from S and M (those are SBI calls). */
+#define PARAVIRT_MEDELEG 0xb1ffull
+
+uint64_t machine_time(const struct machine *m)
+{
+    return (now_ns() - m->time_origin_ns) / (1000000000ull / TIMEBASE_HZ);
+}
+
+void machine_stop(struct machine *m, int status)
+{
+    int expect = -1;
+    if (atomic_compare_exchange_strong(&m->exit_status, &expect, status))
+        for (unsigned i = 0; i < m->nharts; i++)
+            hart_kick(m->harts[i]);
+}
+
+void machine_set_irq(struct machine *m, unsigned irq, bool level)
+{
+    plic_set_irq(m->plic, irq, level);
+}
+
+void machine_console_write(struct machine *m, const uint8_t *buf, size_t len)
+{
+    term_write(m->term, buf, len);
+}
+
+static void uart_tx(void *opaque, const uint8_t *buf, size_t len)
+{
+    machine_console_write(opaque, buf, len);
+}
+
+static int alloc_ram(struct machine *m, uint64_t size, struct err *e)
+{
+    int fd = memfd_create("cella-ram", MFD_CLOEXEC);
+    if (fd < 0)
+        return err_set(e, errno, "cannot create guest RAM");
+    if (ftruncate(fd, (off_t)size) < 0) {
+        int en = errno;
+        close(fd);
+        return err_set(e, en, "cannot size guest RAM to %" PRIu64 " bytes",
+                       size);
+    }
+    void *p = mmap(0, size, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_NORESERVE, fd, 0);
+    int en = errno;
+    close(fd);
+    if (p == MAP_FAILED)
+        return err_set(e, en, "cannot map %" PRIu64 " bytes of guest RAM",
+                       size);
+    m->bus.ram = p;
+    m->bus.ram_base = MEM_RAM_BASE;
+    m->bus.ram_size = size;
+    return 0;
+}
+
+static int create_harts(struct machine *m, struct err *e)
+{
+    for (unsigned i = 0; i < m->cfg.cpus; i++) {
+        struct hart *h = calloc(1, sizeof *h);
+        if (!h)
+            return err_set(e, ENOMEM, "cannot allocate hart %u", i);
+        if (hart_init(h, m, i, e) < 0) {
+            free(h);
+            return -1;
+        }
+        m->harts[i] = h;
+        m->nharts = i + 1;
+    }
+    return 0;
+}
+
+static void add_devices(struct machine *m)
+{
+    m->plic = plic_new(m);
+    plic_attach(m->plic);
+    clint_attach(m);
+    m->uart = uart_new(m, IRQ_UART, uart_tx, m);
+    uart_attach(m->uart);
+    syscon_attach(m);
+    goldfish_rtc_attach(m);
+}
+
+/* Where things go, from the top of RAM down: the device tree, the
+ * fw_dynamic info block, then the initrd; the kernel sits at RAM + 2 MiB. */
+struct layout {
+    uint64_t entry;          /* where harts start */
+    uint64_t fdt_addr;
+    uint64_t fw_info_addr;
+    uint64_t initrd_start, initrd_end;
+};
+
+static int load_images(struct machine *m, struct layout *l, struct err *e)
+{
+    const struct vm_config *c = &m->cfg;
+    struct bus *b = &m->bus;
+    uint64_t ram_end = b->ram_base + b->ram_size;
+    uint64_t low = b->ram_base;
+    if (b->ram_size < FDT_MAX + 0x1000)
+        return err_set(e, 0, "guest RAM is too small");
+    l->fdt_addr = ram_end - FDT_MAX;
+    l->fw_info_addr = l->fdt_addr - 0x1000;
+    struct loaded fw = {0}, k = {0};
+    if (c->bios) {
+        if (load_firmware(b, c->bios, &fw, e) < 0)
+            return -1;
+        l->entry = fw.entry;
+        low = fw.end;
+        m->tohost = fw.tohost;
+    }
+    if (c->kernel) {
+        uint64_t at = b->ram_base + KERNEL_OFFSET;
+        if (low > at)
+            return err_set(e, 0, "firmware '%s' overlaps the kernel at "
+                           "0x%" PRIx64, c->bios, at);
+        if (load_kernel(b, c->kernel, at, &k, e) < 0)
+            return -1;
+        if (k.end > l->fw_info_addr)
+            return err_set(e, 0, "kernel '%s' does not fit in guest RAM",
+                           c->kernel);
+        low = k.end;
+        if (!c->bios)
+            l->entry = k.entry;
+    }
+    if (c->initrd &&
+        load_initrd(b, c->initrd, low, l->fw_info_addr, &l->initrd_start,
+                    &l->initrd_end, e) < 0)
+        return -1;
+    if (c->bios && c->kernel) {
+        uint64_t info[6] = {FW_DYNAMIC_MAGIC, 2, k.entry, 1 /* S-mode */, 0,
+                            0 /* boot hart */};
+        memcpy(bus_ram_ptr(b, l->fw_info_addr, sizeof info), info,
+               sizeof info);
+    }
+    return 0;
+}
+
+static int write_fdt(struct machine *m, const struct layout *l, struct err *e)
+{
+    struct fdt_params p = {
+        .bootargs = m->cfg.append,
+        .initrd_start = l->initrd_start,
+        .initrd_end = l->initrd_end,
+    };
+    void *buf = bus_ram_ptr(&m->bus, l->fdt_addr, FDT_MAX);
+    int size = fdt_build(m, &p, buf, FDT_MAX, e);
+    if (size < 0)
+        return -1;
+    if (m->cfg.dump_dtb) {
+        FILE *f = fopen(m->cfg.dump_dtb, "wb");
+        if (!f)
+            return err_set(e, errno, "cannot create '%s'", m->cfg.dump_dtb);
+        bool ok = fwrite(buf, 1, (size_t)size, f) == (size_t)size;
+        if (fclose(f) != 0 || !ok)
+            return err_set(e, errno, "cannot write '%s'", m->cfg.dump_dtb);
+    }
+    return 0;
+}
+
+static void reset_harts(struct machine *m, const struct layout *l)
+{
+    for (unsigned i = 0; i < m->nharts; i++) {
+        struct hart *h = m->harts[i];
+        h->pc = l->entry;
+        h->x[10] = i;
+        h->x[11] = l->fdt_addr;
+        h->x[12] = l->fw_info_addr;
+        if (m->paravirt) {
+            /* The monitor plays the firmware: S-mode, traps delegated. */
+            h->priv = PRV_S;
+            h->medeleg = PARAVIRT_MEDELEG;
+            h->mideleg = MIP_SSIP | MIP_STIP | MIP_SEIP;
+            h->mcounteren = 7;
+            hart_mode_changed(h);
+            if (i != 0)
+                atomic_store(&h->hsm_state, HSM_STOPPED);
+        }
+    }
+}
+
+/* HTIF: 1 = pass, (n << 1) | 1 = case n failed; device 1 command 1 is a
+ * console byte. */
+static void poll_tohost(struct machine *m)
+{
+    _Atomic uint64_t *p = bus_ram_ptr(&m->bus, m->tohost, 8);
+    if (!p)
+        return;
+    uint64_t v = atomic_exchange(p, 0);
+    if (!v)
+        return;
+    if ((v >> 48) == 0x0101) {
+        uint8_t c = (uint8_t)v;
+        machine_console_write(m, &c, 1);
+        _Atomic uint64_t *from = bus_ram_ptr(&m->bus, m->tohost + 8, 8);
+        if (from)
+            atomic_store(from, 1);
+        return;
+    }
+    if (v == 1) {
+        machine_stop(m, EXIT_POWEROFF);
+    } else {
+        fprintf(stderr, "cella: test failed: case %" PRIu64 "\n", v >> 1);
+        machine_stop(m, EXIT_GUEST_FAIL);
+    }
+}
+
+static int run_harts(struct machine *m, struct err *e)
+{
+    unsigned started = 0;
+    for (; started < m->nharts; started++) {
+        int r = pthread_create(&m->harts[started]->thread, 0, hart_thread,
+                               m->harts[started]);
+        if (r) {
+            err_set(e, r, "cannot start vCPU thread");
+            machine_stop(m, EXIT_ERROR);
+            break;
+        }
+    }
+    while (started == m->nharts && atomic_load(&m->exit_status) < 0) {
+        struct timespec ts = {0, m->tohost ? 1000000 : 20000000};
+        nanosleep(&ts, 0);
+        if (m->tohost)
+            poll_tohost(m);
+    }
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(m->harts[i]->thread, 0);
+    return started == m->nharts ? 0 : -1;
+}
+
+static void destroy(struct machine *m)
+{
+    term_close(m->term);
+    for (unsigned i = 0; i < m->nharts; i++) {
+        hart_destroy(m->harts[i]);
+        free(m->harts[i]);
+    }
+    if (m->uart)
+        uart_free(m->uart);
+    if (m->plic)
+        plic_free(m->plic);
+    if (m->bus.ram)
+        munmap(m->bus.ram, m->bus.ram_size);
+    free(m);
+}
+
+int machine_run(const struct vm_config *cfg, struct err *e)
+{
+    struct machine *m = calloc(1, sizeof *m);
+    if (!m)
+        return err_set(e, ENOMEM, "cannot allocate the machine");
+    m->cfg = *cfg;
+    m->paravirt = cfg->bios == 0;
+    m->time_origin_ns = now_ns();
+    atomic_store(&m->exit_status, -1);
+
+    int status = -1;
+    struct layout l = {0};
+    if (alloc_ram(m, cfg->mem_size, e) < 0 || create_harts(m, e) < 0)
+        goto out;
+    add_devices(m);
+    if (load_images(m, &l, e) < 0 || write_fdt(m, &l, e) < 0)
+        goto out;
+    if (cfg->dump_dtb) {
+        status = 0;
+        goto out;
+    }
+    reset_harts(m, &l);
+    m->term = term_open(m, m->uart, e);
+    if (!m->term)
+        goto out;
+    if (run_harts(m, e) == 0)
+        status = atomic_load(&m->exit_status);
+out:
+    destroy(m);
+    return status;
+}

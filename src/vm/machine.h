@@ -1,0 +1,89 @@
+/* The board: QEMU-virt-compatible memory map, the harts, the devices, and
+ * the run/stop life cycle of one virtual machine. */
+#ifndef CELLA_VM_MACHINE_H
+#define CELLA_VM_MACHINE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vm/bus.h"
+#include "vm/config.h"
+
+struct err;
+struct hart;
+struct plic;
+struct uart;
+struct term;
+
+/* Memory map (same addresses as QEMU's virt board). */
+#define MEM_TEST_BASE   0x00100000ull   /* sifive,test: power-off / reboot */
+#define MEM_TEST_SIZE   0x1000ull
+#define MEM_RTC_BASE    0x00101000ull   /* goldfish RTC */
+#define MEM_RTC_SIZE    0x1000ull
+#define MEM_CLINT_BASE  0x02000000ull
+#define MEM_CLINT_SIZE  0x10000ull
+#define MEM_PLIC_BASE   0x0c000000ull
+#define MEM_PLIC_SIZE   0x600000ull
+#define MEM_UART_BASE   0x10000000ull
+#define MEM_UART_SIZE   0x100ull
+#define MEM_VIRTIO_BASE 0x10001000ull
+#define MEM_VIRTIO_STRIDE 0x1000ull
+#define MEM_RAM_BASE    0x80000000ull
+
+#define IRQ_UART 10
+#define IRQ_VIRTIO_FIRST 1
+#define IRQ_RTC 11
+#define PLIC_NUM_SOURCES 32
+
+/* Timebase: mtime counts at 10 MHz, like QEMU's virt. */
+#define TIMEBASE_HZ 10000000ull
+
+/* Exit statuses of `cella vm run` (documented in the README). */
+enum {
+    EXIT_POWEROFF = 0,   /* guest powered off */
+    EXIT_ERROR = 1,      /* bad input, or a fatal monitor error */
+    EXIT_REBOOT = 3,     /* guest asked for a reboot */
+    EXIT_GUEST_FAIL = 4, /* guest reported failure (test device, tohost) */
+};
+
+struct machine {
+    struct vm_config cfg;
+    struct bus bus;
+    struct hart *harts[VM_MAX_CPUS];
+    unsigned nharts;
+    bool paravirt;              /* no firmware: the monitor answers SBI */
+
+    struct plic *plic;
+    struct uart *uart;
+
+    uint64_t time_origin_ns;    /* host time at mtime == 0 */
+
+    /* Guest address of the HTIF tohost word of a test program, or 0. */
+    uint64_t tohost;
+
+    /* Set once to the exit status; every hart stops when it is >= 0. */
+    atomic_int exit_status;
+
+    struct term *term;          /* the console back end */
+};
+
+/* Current mtime (ticks at TIMEBASE_HZ since the machine started). */
+uint64_t machine_time(const struct machine *m);
+
+/* Ask the whole machine to stop with this exit status (first call wins),
+ * waking every hart. Safe from any thread. */
+void machine_stop(struct machine *m, int status);
+
+/* Guest console output (UART and SBI console both come here). */
+void machine_console_write(struct machine *m, const uint8_t *buf, size_t len);
+
+/* Raise or lower a PLIC interrupt source (1..PLIC_NUM_SOURCES-1). */
+void machine_set_irq(struct machine *m, unsigned irq, bool level);
+
+/* Build the board from a config, run it to the end, tear it down. Returns
+ * the exit status, or -1 with e filled when the machine could not start. */
+int machine_run(const struct vm_config *cfg, struct err *e);
+
+#endif

@@ -1,0 +1,136 @@
+/* Internal interface between the parts of the CPU engine (interpreter,
+ * MMU, CSRs, traps, SBI): not for devices. Memory-access fast paths are
+ * inline here so the interpreter's hot loop stays short. */
+#ifndef CELLA_VM_RV_CPU_H
+#define CELLA_VM_RV_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "vm/rv/decode.h"
+#include "vm/rv/hart.h"
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Decoded instructions of one guest page. Decoding is a pure function of
+ * the raw bits and each entry keeps its raw bits, so a page slot may be
+ * shared by any pages (and code may be rewritten) without invalidation:
+ * the fetch compares raw bits and re-decodes on a mismatch. */
+#define ICACHE_PAGES 64
+struct icache_page {
+    struct insn insn[2048];
+};
+
+/* ---- MMU (mmu.c) ---- */
+
+/* Translate va for an access of kind TLB_R/W/X at privilege priv. On
+ * success fill *pa; on failure set h->exc_* (page or access fault). */
+bool mmu_translate(struct hart *h, uint64_t va, int kind, int priv,
+                   uint64_t *pa);
+/* Drop every cached translation (sfence.vma, satp/mstatus changes). */
+void tlb_flush(struct hart *h);
+/* Drop the cached translations of one virtual page. */
+void tlb_flush_page(struct hart *h, uint64_t va);
+static inline int tlb_slot(int priv, uint64_t mstatus)
+{
+    return priv == PRV_S && (mstatus & MSTATUS_SUM) ? 2 : priv;
+}
+/* Slow paths: TLB miss, page-crossing, MMIO. false = exception raised. */
+bool mem_load_slow(struct hart *h, uint64_t va, unsigned size, uint64_t *v);
+bool mem_store_slow(struct hart *h, uint64_t va, unsigned size, uint64_t v);
+/* Host pointer for an aligned atomic access (LR/SC/AMO) of size bytes, or
+ * NULL with the exception raised (misaligned, fault, not RAM). */
+void *mem_atomic_ptr(struct hart *h, uint64_t va, unsigned size, bool lr);
+/* Make h->fetch_* describe the page holding h->pc. */
+bool fetch_page(struct hart *h);
+
+static inline void *tlb_hit(struct hart *h, uint64_t va, int kind,
+                            unsigned size)
+{
+    uint64_t vpn = va >> 12;
+    struct tlb_entry *t = &h->tlb[h->data_slot][kind][vpn & (TLB_SIZE - 1)];
+    if (likely(t->vpn == vpn && (va & 0xfff) <= 0x1000u - size))
+        return (void *)(uintptr_t)(va + t->addend);
+    return 0;
+}
+
+static inline bool mem_load(struct hart *h, uint64_t va, unsigned size,
+                            uint64_t *v)
+{
+    void *p = tlb_hit(h, va, TLB_R, size);
+    if (likely(p != 0)) {
+        switch (size) {
+        case 1: *v = *(uint8_t *)p; return true;
+        case 2: { uint16_t x; memcpy(&x, p, 2); *v = x; return true; }
+        case 4: { uint32_t x; memcpy(&x, p, 4); *v = x; return true; }
+        default: memcpy(v, p, 8); return true;
+        }
+    }
+    return mem_load_slow(h, va, size, v);
+}
+
+static inline bool mem_store(struct hart *h, uint64_t va, unsigned size,
+                             uint64_t v)
+{
+    void *p = tlb_hit(h, va, TLB_W, size);
+    if (likely(p != 0)) {
+        switch (size) {
+        case 1: *(uint8_t *)p = (uint8_t)v; return true;
+        case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); return true; }
+        case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); return true; }
+        default: memcpy(p, &v, 8); return true;
+        }
+    }
+    return mem_store_slow(h, va, size, v);
+}
+
+static inline bool raise(struct hart *h, uint64_t cause, uint64_t tval)
+{
+    h->exc_cause = cause;
+    h->exc_tval = tval;
+    return false;
+}
+
+/* ---- CSRs (csr.c) ---- */
+
+/* Execute a Zicsr instruction; false = illegal instruction raised. */
+bool csr_exec(struct hart *h, const struct insn *in);
+
+/* ---- traps (trap.c) ---- */
+
+/* Take exception h->exc_cause/exc_tval at h->pc. */
+void trap_exception(struct hart *h);
+/* Take the highest-priority pending and enabled interrupt, if any.
+ * Returns true when one was taken. */
+bool trap_interrupt(struct hart *h);
+/* Pending-and-enabled interrupts that would wake WFI. */
+static inline bool irq_wakeup(const struct hart *h)
+{
+    return (atomic_load_explicit(&h->mip, memory_order_relaxed) & h->mie) != 0;
+}
+void do_mret(struct hart *h);
+void do_sret(struct hart *h);
+
+/* ---- the interpreter (exec.c) ---- */
+
+/* Run up to n instructions (fewer if something needs the outer loop). */
+void hart_exec(struct hart *h, unsigned n);
+
+/* ---- the SBI in the monitor (sbi.c) ---- */
+
+/* Handle an ecall from S-mode when no firmware runs (a7 = extension). */
+void sbi_call(struct hart *h);
+
+/* ---- hart life cycle (hart.c) ---- */
+
+/* Serve TLB flushes other harts asked of this one. */
+void hart_serve_flushes(struct hart *h);
+/* Park in WFI until an interrupt is pending (or the timer fires, or the
+ * machine stops). */
+void hart_wfi(struct hart *h);
+/* Re-evaluate MTIP/STIP against the current time. */
+void hart_update_timer(struct hart *h);
+
+#endif

@@ -1,0 +1,277 @@
+/* Control and status registers: numbering, access rules (privilege,
+ * read-only, FS gating, counter enables), WARL legalization, and the side
+ * effects of writes (TLB flushes, interrupt re-evaluation). */
+#include "vm/rv/cpu.h"
+
+#include "vm/machine.h"
+
+enum {
+    CSR_FFLAGS = 0x001, CSR_FRM = 0x002, CSR_FCSR = 0x003,
+    CSR_CYCLE = 0xc00, CSR_TIME = 0xc01, CSR_INSTRET = 0xc02,
+    CSR_HPMCOUNTER3 = 0xc03, CSR_HPMCOUNTER31 = 0xc1f,
+    CSR_SSTATUS = 0x100, CSR_SIE = 0x104, CSR_STVEC = 0x105,
+    CSR_SCOUNTEREN = 0x106, CSR_SENVCFG = 0x10a, CSR_SSCRATCH = 0x140,
+    CSR_SEPC = 0x141, CSR_SCAUSE = 0x142, CSR_STVAL = 0x143, CSR_SIP = 0x144,
+    CSR_SATP = 0x180,
+    CSR_MVENDORID = 0xf11, CSR_MARCHID = 0xf12, CSR_MIMPID = 0xf13,
+    CSR_MHARTID = 0xf14, CSR_MCONFIGPTR = 0xf15,
+    CSR_MSTATUS = 0x300, CSR_MISA = 0x301, CSR_MEDELEG = 0x302,
+    CSR_MIDELEG = 0x303, CSR_MIE = 0x304, CSR_MTVEC = 0x305,
+    CSR_MCOUNTEREN = 0x306, CSR_MENVCFG = 0x30a, CSR_MCOUNTINHIBIT = 0x320,
+    CSR_MHPMEVENT3 = 0x323, CSR_MHPMEVENT31 = 0x33f,
+    CSR_MSCRATCH = 0x340, CSR_MEPC = 0x341, CSR_MCAUSE = 0x342,
+    CSR_MTVAL = 0x343, CSR_MIP = 0x344,
+    CSR_PMPCFG0 = 0x3a0, CSR_PMPCFG15 = 0x3af,
+    CSR_PMPADDR0 = 0x3b0, CSR_PMPADDR63 = 0x3ef,
+    CSR_MSECCFG = 0x747,
+    CSR_MCYCLE = 0xb00, CSR_MINSTRET = 0xb02,
+    CSR_MHPMCOUNTER3 = 0xb03, CSR_MHPMCOUNTER31 = 0xb1f,
+};
+
+#define SSTATUS_MASK (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_UBE | \
+                      MSTATUS_SPP | MSTATUS_FS | MSTATUS_SUM | MSTATUS_MXR | \
+                      MSTATUS_UXL | MSTATUS_SD)
+#define MSTATUS_WRITABLE (MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | \
+                          MSTATUS_MPIE | MSTATUS_SPP | MSTATUS_MPP | \
+                          MSTATUS_FS | MSTATUS_MPRV | MSTATUS_SUM | \
+                          MSTATUS_MXR | MSTATUS_TVM | MSTATUS_TW | \
+                          MSTATUS_TSR)
+#define S_INTS (MIP_SSIP | MIP_STIP | MIP_SEIP)
+#define M_INTS (MIP_MSIP | MIP_MTIP | MIP_MEIP)
+/* Exceptions that may be delegated (not ecall from M). */
+#define MEDELEG_MASK 0xb3ffull
+
+void hart_mode_changed(struct hart *h)
+{
+    int dp = h->priv;
+    if (h->priv == PRV_M && (h->mstatus & MSTATUS_MPRV))
+        dp = (int)((h->mstatus & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT);
+    h->data_priv = dp;
+    h->data_slot = tlb_slot(dp, h->mstatus);
+    h->fetch_vpn = UINT64_MAX;
+}
+
+static uint64_t mstatus_read(const struct hart *h)
+{
+    uint64_t s = h->mstatus | (2ull << 32) | (2ull << 34);
+    if ((s & MSTATUS_FS) == MSTATUS_FS)
+        s |= MSTATUS_SD;
+    return s;
+}
+
+static void mstatus_write(struct hart *h, uint64_t v)
+{
+    uint64_t old = h->mstatus;
+    uint64_t n = (old & ~MSTATUS_WRITABLE) | (v & MSTATUS_WRITABLE);
+    if (((n & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT) == 2)
+        n = (n & ~MSTATUS_MPP) | (old & MSTATUS_MPP);
+    h->mstatus = n;
+    if ((old ^ n) & MSTATUS_MXR)
+        tlb_flush(h);
+    if ((old ^ n) & (MSTATUS_MPRV | MSTATUS_MPP | MSTATUS_SUM))
+        hart_mode_changed(h);
+}
+
+static uint64_t mip_read(const struct hart *h)
+{
+    return atomic_load(&h->mip);
+}
+
+/* Counter CSRs from S/U are gated by mcounteren and scounteren. */
+static bool counter_allowed(const struct hart *h, unsigned csr)
+{
+    uint64_t bit = 1ull << (csr & 31);
+    if (h->priv < PRV_M && !(h->mcounteren & bit))
+        return false;
+    if (h->priv < PRV_S && !(h->scounteren & bit))
+        return false;
+    return true;
+}
+
+static bool fs_on(const struct hart *h)
+{
+    return (h->mstatus & MSTATUS_FS) != 0;
+}
+
+static bool csr_read(struct hart *h, unsigned csr, uint64_t *v)
+{
+    switch (csr) {
+    case CSR_FFLAGS: if (!fs_on(h)) return false; *v = h->fflags; return true;
+    case CSR_FRM: if (!fs_on(h)) return false; *v = h->frm; return true;
+    case CSR_FCSR:
+        if (!fs_on(h)) return false;
+        *v = h->fflags | (h->frm << 5);
+        return true;
+    case CSR_CYCLE: case CSR_INSTRET:
+        if (!counter_allowed(h, csr)) return false;
+        *v = h->instret;
+        return true;
+    case CSR_TIME:
+        if (!counter_allowed(h, csr)) return false;
+        *v = machine_time(h->m);
+        return true;
+    case CSR_SSTATUS: *v = mstatus_read(h) & SSTATUS_MASK; return true;
+    case CSR_SIE: *v = h->mie & h->mideleg; return true;
+    case CSR_STVEC: *v = h->stvec; return true;
+    case CSR_SCOUNTEREN: *v = h->scounteren; return true;
+    case CSR_SENVCFG: *v = h->senvcfg; return true;
+    case CSR_SSCRATCH: *v = h->sscratch; return true;
+    case CSR_SEPC: *v = h->sepc; return true;
+    case CSR_SCAUSE: *v = h->scause; return true;
+    case CSR_STVAL: *v = h->stval; return true;
+    case CSR_SIP: *v = mip_read(h) & h->mideleg; return true;
+    case CSR_SATP:
+        if (h->priv == PRV_S && (h->mstatus & MSTATUS_TVM)) return false;
+        *v = h->satp;
+        return true;
+    case CSR_MVENDORID: case CSR_MARCHID: case CSR_MIMPID:
+    case CSR_MCONFIGPTR:
+        *v = 0;
+        return true;
+    case CSR_MHARTID: *v = h->id; return true;
+    case CSR_MSTATUS: *v = mstatus_read(h); return true;
+    case CSR_MISA: *v = h->misa; return true;
+    case CSR_MEDELEG: *v = h->medeleg; return true;
+    case CSR_MIDELEG: *v = h->mideleg; return true;
+    case CSR_MIE: *v = h->mie; return true;
+    case CSR_MTVEC: *v = h->mtvec; return true;
+    case CSR_MCOUNTEREN: *v = h->mcounteren; return true;
+    case CSR_MENVCFG: *v = h->menvcfg; return true;
+    case CSR_MCOUNTINHIBIT: *v = h->mcountinhibit; return true;
+    case CSR_MSCRATCH: *v = h->mscratch; return true;
+    case CSR_MEPC: *v = h->mepc; return true;
+    case CSR_MCAUSE: *v = h->mcause; return true;
+    case CSR_MTVAL: *v = h->mtval; return true;
+    case CSR_MIP: *v = mip_read(h); return true;
+    case CSR_MSECCFG: *v = h->mseccfg; return true;
+    case CSR_MCYCLE: case CSR_MINSTRET: *v = h->instret; return true;
+    }
+    if (csr >= CSR_HPMCOUNTER3 && csr <= CSR_HPMCOUNTER31) {
+        if (!counter_allowed(h, csr)) return false;
+        *v = 0;
+        return true;
+    }
+    if ((csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) ||
+        (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31)) {
+        *v = 0;
+        return true;
+    }
+    if (csr >= CSR_PMPCFG0 && csr <= CSR_PMPCFG15) {
+        if (csr & 1) return false;      /* odd pmpcfg do not exist on RV64 */
+        *v = h->pmpcfg[(csr - CSR_PMPCFG0) / 2];
+        return true;
+    }
+    if (csr >= CSR_PMPADDR0 && csr <= CSR_PMPADDR63) {
+        *v = h->pmpaddr[csr - CSR_PMPADDR0];
+        return true;
+    }
+    return false;
+}
+
+static void fs_dirty(struct hart *h)
+{
+    h->mstatus |= MSTATUS_FS;
+}
+
+static bool csr_write(struct hart *h, unsigned csr, uint64_t v)
+{
+    switch (csr) {
+    case CSR_FFLAGS: h->fflags = v & 0x1f; fs_dirty(h); return true;
+    case CSR_FRM: h->frm = v & 7; fs_dirty(h); return true;
+    case CSR_FCSR:
+        h->fflags = v & 0x1f;
+        h->frm = (v >> 5) & 7;
+        fs_dirty(h);
+        return true;
+    case CSR_SSTATUS:
+        mstatus_write(h, (h->mstatus & ~SSTATUS_MASK) | (v & SSTATUS_MASK));
+        return true;
+    case CSR_SIE:
+        h->mie = (h->mie & ~h->mideleg) | (v & h->mideleg & S_INTS);
+        return true;
+    case CSR_STVEC: h->stvec = v & ~2ull; return true;
+    case CSR_SCOUNTEREN: h->scounteren = v & 0xffffffffu; return true;
+    case CSR_SENVCFG: h->senvcfg = v & 1; return true;
+    case CSR_SSCRATCH: h->sscratch = v; return true;
+    case CSR_SEPC: h->sepc = v & ~1ull; return true;
+    case CSR_SCAUSE: h->scause = v; return true;
+    case CSR_STVAL: h->stval = v; return true;
+    case CSR_SIP:
+        if (h->mideleg & MIP_SSIP)
+            hart_set_mip(h, MIP_SSIP, v & MIP_SSIP);
+        return true;
+    case CSR_SATP: {
+        if (h->priv == PRV_S && (h->mstatus & MSTATUS_TVM)) return false;
+        unsigned mode = (unsigned)(v >> 60);
+        if (mode != 0 && mode != 8 && mode != 9)
+            return true;        /* unsupported mode: the write is ignored */
+        h->satp = v & ((0xfull << 60) | ((1ull << 44) - 1));
+        tlb_flush(h);
+        return true;
+    }
+    case CSR_MSTATUS: mstatus_write(h, v); return true;
+    case CSR_MISA: return true;
+    case CSR_MEDELEG: h->medeleg = v & MEDELEG_MASK; return true;
+    case CSR_MIDELEG: h->mideleg = v & S_INTS; return true;
+    case CSR_MIE: h->mie = v & (S_INTS | M_INTS); return true;
+    case CSR_MTVEC: h->mtvec = v & ~2ull; return true;
+    case CSR_MCOUNTEREN: h->mcounteren = v & 0xffffffffu; return true;
+    case CSR_MENVCFG: h->menvcfg = v & 1; return true;
+    case CSR_MCOUNTINHIBIT: h->mcountinhibit = v & 0xfffffffdu; return true;
+    case CSR_MSCRATCH: h->mscratch = v; return true;
+    case CSR_MEPC: h->mepc = v & ~1ull; return true;
+    case CSR_MCAUSE: h->mcause = v; return true;
+    case CSR_MTVAL: h->mtval = v; return true;
+    case CSR_MIP:
+        /* Software may set SSIP, STIP and SEIP; the M bits follow devices. */
+        hart_set_mip(h, S_INTS & v, true);
+        hart_set_mip(h, S_INTS & ~v, false);
+        return true;
+    case CSR_MSECCFG: h->mseccfg = v & 7; return true;
+    case CSR_MCYCLE: case CSR_MINSTRET: h->instret = v; return true;
+    }
+    if ((csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) ||
+        (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31))
+        return true;
+    if (csr >= CSR_PMPCFG0 && csr <= CSR_PMPCFG15) {
+        if (csr & 1) return false;
+        h->pmpcfg[(csr - CSR_PMPCFG0) / 2] = v;
+        return true;
+    }
+    if (csr >= CSR_PMPADDR0 && csr <= CSR_PMPADDR63) {
+        h->pmpaddr[csr - CSR_PMPADDR0] = v & ((1ull << 54) - 1);
+        return true;
+    }
+    return false;
+}
+
+bool csr_exec(struct hart *h, const struct insn *in)
+{
+    unsigned csr = (unsigned)in->imm & 0xfff;
+    unsigned op = in->op;
+    bool imm_form = op >= OP_CSRRWI;
+    uint64_t src = imm_form ? in->rs1 : h->x[in->rs1];
+    bool is_write = op == OP_CSRRW || op == OP_CSRRWI || in->rs1 != 0;
+
+    if ((unsigned)h->priv < ((csr >> 8) & 3))
+        return raise(h, EXC_ILLEGAL, in->raw);
+    if (is_write && (csr >> 10) == 3)
+        return raise(h, EXC_ILLEGAL, in->raw);
+    /* Reads have no side effects, so every form reads: that also checks
+     * the CSR exists and is accessible. */
+    uint64_t old;
+    if (!csr_read(h, csr, &old))
+        return raise(h, EXC_ILLEGAL, in->raw);
+    if (is_write) {
+        uint64_t nv = src;
+        if (op == OP_CSRRS || op == OP_CSRRSI)
+            nv = old | src;
+        else if (op == OP_CSRRC || op == OP_CSRRCI)
+            nv = old & ~src;
+        if (!csr_write(h, csr, nv))
+            return raise(h, EXC_ILLEGAL, in->raw);
+    }
+    if (in->rd)
+        h->x[in->rd] = old;
+    return true;
+}

@@ -1,0 +1,162 @@
+/* The life of a vCPU thread: run slices of the interpreter, take
+ * interrupts between them, keep the timer bits current, park in WFI (or
+ * while stopped by the SBI HSM) until another thread wakes it. */
+#include "vm/rv/cpu.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "base/err.h"
+#include "base/util.h"
+#include "vm/machine.h"
+#include "vm/sbi.h"
+
+/* Instructions per slice: interrupts, timers and requests from other
+ * threads are looked at between slices. */
+#define SLICE 4096
+
+void hart_kick(struct hart *h)
+{
+    pthread_mutex_lock(&h->lock);
+    if (h->sleeping)
+        pthread_cond_signal(&h->wake);
+    pthread_mutex_unlock(&h->lock);
+}
+
+void hart_set_mip(struct hart *h, uint64_t bits, bool level)
+{
+    uint64_t old = level ? atomic_fetch_or(&h->mip, bits)
+                         : atomic_fetch_and(&h->mip, ~bits);
+    if (level && (old & bits) != bits)
+        hart_kick(h);
+}
+
+void hart_serve_flushes(struct hart *h)
+{
+    uint64_t req = atomic_load(&h->flush_req);
+    if (req != atomic_load_explicit(&h->flush_done, memory_order_relaxed)) {
+        tlb_flush(h);
+        atomic_store(&h->flush_done, req);
+    }
+}
+
+void hart_update_timer(struct hart *h)
+{
+    uint64_t bit = h->m->paravirt ? MIP_STIP : MIP_MTIP;
+    bool fire = machine_time(h->m) >= atomic_load(&h->mtimecmp);
+    bool now = (atomic_load_explicit(&h->mip, memory_order_relaxed) & bit) != 0;
+    if (fire != now)
+        hart_set_mip(h, bit, fire);
+}
+
+static bool stopping(const struct hart *h)
+{
+    return atomic_load(&h->m->exit_status) >= 0;
+}
+
+static bool flush_pending(struct hart *h)
+{
+    return atomic_load(&h->flush_req) != atomic_load(&h->flush_done);
+}
+
+/* Absolute CLOCK_MONOTONIC time when mtime reaches cmp, capped at one
+ * second from now so a lost wakeup can never hang a hart for long. */
+static struct timespec deadline(const struct hart *h, uint64_t cmp)
+{
+    uint64_t now_t = machine_time(h->m);
+    uint64_t ticks = cmp > now_t ? cmp - now_t : 0;
+    if (ticks > TIMEBASE_HZ)
+        ticks = TIMEBASE_HZ;
+    uint64_t ns = now_ns() + ticks * (1000000000ull / TIMEBASE_HZ);
+    return (struct timespec){.tv_sec = (time_t)(ns / 1000000000u),
+                             .tv_nsec = (long)(ns % 1000000000u)};
+}
+
+void hart_wfi(struct hart *h)
+{
+    pthread_mutex_lock(&h->lock);
+    for (;;) {
+        uint64_t cmp = atomic_load(&h->mtimecmp);
+        if (irq_wakeup(h) || stopping(h) || flush_pending(h) ||
+            machine_time(h->m) >= cmp)
+            break;
+        struct timespec ts = deadline(h, cmp);
+        h->sleeping = true;
+        pthread_cond_timedwait(&h->wake, &h->lock, &ts);
+        h->sleeping = false;
+    }
+    pthread_mutex_unlock(&h->lock);
+    hart_update_timer(h);
+}
+
+/* A hart the SBI HSM has stopped waits here until hart_start. */
+static void park_stopped(struct hart *h)
+{
+    pthread_mutex_lock(&h->lock);
+    while (atomic_load(&h->hsm_state) == HSM_STOPPED && !stopping(h)) {
+        h->sleeping = true;
+        pthread_cond_wait(&h->wake, &h->lock);
+        h->sleeping = false;
+    }
+    pthread_mutex_unlock(&h->lock);
+    if (atomic_load(&h->hsm_state) == HSM_START_PENDING) {
+        h->priv = PRV_S;
+        h->pc = h->hsm_start_addr;
+        h->x[10] = h->id;
+        h->x[11] = h->hsm_opaque;
+        h->satp = 0;
+        h->mstatus &= ~MSTATUS_SIE;
+        tlb_flush(h);
+        hart_mode_changed(h);
+        atomic_store(&h->hsm_state, HSM_STARTED);
+    }
+}
+
+void *hart_thread(void *arg)
+{
+    struct hart *h = arg;
+    while (!stopping(h)) {
+        if (atomic_load(&h->hsm_state) != HSM_STARTED) {
+            park_stopped(h);
+            continue;
+        }
+        hart_serve_flushes(h);
+        hart_update_timer(h);
+        trap_interrupt(h);
+        hart_exec(h, SLICE);
+    }
+    return 0;
+}
+
+int hart_init(struct hart *h, struct machine *m, unsigned id, struct err *e)
+{
+    memset(h, 0, sizeof *h);
+    h->icache = calloc(ICACHE_PAGES, sizeof *h->icache);
+    if (!h->icache)
+        return err_set(e, ENOMEM, "cannot allocate hart %u", id);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&h->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&h->lock, 0);
+    h->id = id;
+    h->m = m;
+    h->priv = PRV_M;
+    /* RV64 with A C D F I M S U */
+    h->misa = (2ull << 62) | (1u << 0) | (1u << 2) | (1u << 3) | (1u << 5) |
+              (1u << 8) | (1u << 12) | (1u << 18) | (1u << 20);
+    atomic_store(&h->mtimecmp, UINT64_MAX);
+    atomic_store(&h->hsm_state, HSM_STARTED);
+    tlb_flush(h);
+    hart_mode_changed(h);
+    return 0;
+}
+
+void hart_destroy(struct hart *h)
+{
+    pthread_mutex_destroy(&h->lock);
+    pthread_cond_destroy(&h->wake);
+    free(h->icache);
+}

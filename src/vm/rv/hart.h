@@ -1,0 +1,154 @@
+/* One RISC-V hart (vCPU): architectural state, CSRs, its software TLB, and
+ * the interface other threads (devices, other harts, the SBI) use to raise
+ * interrupts in it and wake it from WFI. */
+#ifndef CELLA_VM_RV_HART_H
+#define CELLA_VM_RV_HART_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct machine;
+struct insn;
+struct icache_page;
+
+enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };
+
+/* mip / mie bits */
+#define MIP_SSIP (1ull << 1)
+#define MIP_MSIP (1ull << 3)
+#define MIP_STIP (1ull << 5)
+#define MIP_MTIP (1ull << 7)
+#define MIP_SEIP (1ull << 9)
+#define MIP_MEIP (1ull << 11)
+
+/* mstatus bits */
+#define MSTATUS_SIE (1ull << 1)
+#define MSTATUS_MIE (1ull << 3)
+#define MSTATUS_SPIE (1ull << 5)
+#define MSTATUS_UBE (1ull << 6)
+#define MSTATUS_MPIE (1ull << 7)
+#define MSTATUS_SPP (1ull << 8)
+#define MSTATUS_MPP_SHIFT 11
+#define MSTATUS_MPP (3ull << 11)
+#define MSTATUS_FS_SHIFT 13
+#define MSTATUS_FS (3ull << 13)
+#define MSTATUS_MPRV (1ull << 17)
+#define MSTATUS_SUM (1ull << 18)
+#define MSTATUS_MXR (1ull << 19)
+#define MSTATUS_TVM (1ull << 20)
+#define MSTATUS_TW (1ull << 21)
+#define MSTATUS_TSR (1ull << 22)
+#define MSTATUS_UXL (3ull << 32)
+#define MSTATUS_SXL (3ull << 34)
+#define MSTATUS_SD (1ull << 63)
+
+/* exception causes */
+enum {
+    EXC_INSN_MISALIGNED = 0, EXC_INSN_ACCESS = 1, EXC_ILLEGAL = 2,
+    EXC_BREAKPOINT = 3, EXC_LOAD_MISALIGNED = 4, EXC_LOAD_ACCESS = 5,
+    EXC_STORE_MISALIGNED = 6, EXC_STORE_ACCESS = 7, EXC_ECALL_U = 8,
+    EXC_ECALL_S = 9, EXC_ECALL_M = 11, EXC_INSN_PAGE = 12,
+    EXC_LOAD_PAGE = 13, EXC_STORE_PAGE = 15,
+};
+
+/* fflags bits */
+#define FFLAG_NX 1u
+#define FFLAG_UF 2u
+#define FFLAG_OF 4u
+#define FFLAG_DZ 8u
+#define FFLAG_NV 16u
+
+/* Software TLB: guest virtual page -> host address addend, one set per
+ * access kind and effective privilege, direct-mapped. Only RAM pages are
+ * cached; MMIO always takes the slow path. */
+#define TLB_BITS 8
+#define TLB_SIZE (1u << TLB_BITS)
+enum { TLB_R, TLB_W, TLB_X, TLB_KINDS };
+
+struct tlb_entry {
+    uint64_t vpn;        /* vaddr >> 12, or UINT64_MAX when empty */
+    uintptr_t addend;    /* host address = vaddr + addend */
+};
+
+struct hart {
+    /* hot state first */
+    uint64_t x[32];
+    uint64_t pc;
+    uint64_t f[32];          /* F/D registers; singles are NaN-boxed */
+    uint32_t fflags;         /* fcsr[4:0] */
+    uint32_t frm;            /* fcsr[7:5] */
+    int priv;
+    int data_priv;           /* privilege loads/stores use (MPRV aware) */
+    int data_slot;           /* its TLB slot: tlb_slot(data_priv, SUM) */
+
+    /* Where instruction fetch is: the guest page, its host address, and
+     * its decoded-instruction page (validated per insn by raw bits). */
+    uint64_t fetch_vpn;
+    uint8_t *fetch_host;
+    struct insn *fetch_code;
+    struct icache_page *icache;
+
+    /* The exception a failed step raised (cause, xtval). */
+    uint64_t exc_cause, exc_tval;
+
+    /* [slot]: 0 = U, 1 = S, 2 = S with mstatus.SUM, 3 = M */
+    struct tlb_entry tlb[4][TLB_KINDS][TLB_SIZE];
+
+    /* machine-level CSRs */
+    uint64_t mstatus, misa, medeleg, mideleg, mie, mtvec, mscratch, mepc,
+        mcause, mtval, mcounteren, mcountinhibit, menvcfg, mseccfg;
+    uint64_t pmpcfg[16 / 2];         /* RV64: even-numbered pmpcfg only */
+    uint64_t pmpaddr[64];
+    /* supervisor-level CSRs (sstatus, sie, sip are views of the m ones) */
+    uint64_t stvec, sscratch, sepc, scause, stval, satp, scounteren, senvcfg;
+
+    uint64_t instret;                /* retired instructions (minstret) */
+
+    /* LR/SC reservation */
+    uint64_t resv_addr;
+    uint64_t resv_val;
+    bool resv_valid;
+
+    /* Pending interrupts. Devices, the CLINT and other harts change bits
+     * here from their own threads with hart_set_mip(). */
+    _Atomic uint64_t mip;
+    /* CLINT timer compare, written by the CLINT from any thread. */
+    _Atomic uint64_t mtimecmp;
+    /* Number of TLB flushes requested of this hart by other harts. */
+    atomic_uint_fast64_t flush_req;
+    atomic_uint_fast64_t flush_done;
+
+    /* HSM state (SBI): STARTED, STOPPED, START_PENDING ... */
+    _Atomic int hsm_state;
+    uint64_t hsm_start_addr, hsm_opaque;
+
+    pthread_mutex_t lock;            /* protects the sleeping handshake */
+    pthread_cond_t wake;
+    bool sleeping;
+
+    unsigned id;
+    struct machine *m;
+    pthread_t thread;
+};
+
+struct err;
+
+/* Set up hart id of machine m (reset state: M-mode, pc 0). */
+int hart_init(struct hart *h, struct machine *m, unsigned id, struct err *e);
+void hart_destroy(struct hart *h);
+/* The vCPU thread's body (arg is the hart); returns when the machine stops. */
+void *hart_thread(void *arg);
+
+/* Atomically set (level true) or clear bits of mip and wake the hart. */
+void hart_set_mip(struct hart *h, uint64_t bits, bool level);
+
+/* Recompute what depends on the privilege mode (data_priv, data_slot,
+ * fetch page) after priv, mstatus.MPRV/MPP/SUM or satp changed. */
+void hart_mode_changed(struct hart *h);
+
+/* Wake the hart if it sleeps (WFI, or stopped by the SBI HSM). */
+void hart_kick(struct hart *h);
+
+#endif
