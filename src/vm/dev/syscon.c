@@ -16,12 +16,12 @@ static uint64_t syscon_read(void *opaque, uint64_t off, unsigned size)
     return 0;
 }
 
-/* Only a 32-bit write at offset 0 counts: the low half says what to do,
- * the high half is the failure code. */
+/* Only a 16- or 32-bit write at offset 0 counts (OpenSBI uses 16): the
+ * low half says what to do, the high half is the failure code. */
 static void syscon_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 {
     struct machine *m = opaque;
-    if (off != 0 || size != 4)
+    if (off != 0 || (size != 4 && size != 2))
         return;
     switch (val & 0xffff) {
     case FINISHER_PASS:
