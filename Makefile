@@ -32,7 +32,6 @@ all: $(BUILD)/cella
 
 $(BUILD)/cella: $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-	ln -sf cella $(BUILD)/cella-oci
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -29,7 +29,7 @@ static inline int32_t sext(uint32_t v, unsigned width)
 static int32_t imm_i(uint32_t r) { return (int32_t)r >> 20; }
 static int32_t imm_s(uint32_t r)
 {
-    return ((int32_t)r >> 25 << 5) | (int32_t)bits(r, 11, 7);
+    return sext((bits(r, 31, 25) << 5) | bits(r, 11, 7), 12);
 }
 static int32_t imm_b(uint32_t r)
 {
@@ -64,11 +64,12 @@ static unsigned op_branch(unsigned f3)
     return t[f3];
 }
 
-/* OP-IMM (0x13): ALU with immediate, shifts, and Zbb/Zbs immediate forms. */
+/* OP-IMM (0x13): ALU with immediate, shifts, and Zbb/Zbs immediate forms.
+ * The unary Zbb forms (clz, rev8, ...) have no immediate. */
 static unsigned dec_op_imm(uint32_t r, struct insn *d)
 {
     unsigned f3 = bits(r, 14, 12), f6 = bits(r, 31, 26);
-    unsigned sh = bits(r, 25, 20);
+    unsigned f12 = bits(r, 31, 20);
     switch (f3) {
     case 0: return OP_ADDI;
     case 2: return OP_SLTI;
@@ -76,26 +77,27 @@ static unsigned dec_op_imm(uint32_t r, struct insn *d)
     case 4: return OP_XORI;
     case 6: return OP_ORI;
     case 7: return OP_ANDI;
-    case 1:
-        d->imm = (int32_t)sh;
+    case 1: {
+        static const unsigned unary[6] = {OP_CLZ, OP_CTZ, OP_CPOP,
+                                          OP_ILLEGAL, OP_SEXT_B, OP_SEXT_H};
+        d->imm = (int32_t)bits(r, 25, 20);
         if (f6 == 0x00) return OP_SLLI;
         if (f6 == 0x12) return OP_BCLRI;
         if (f6 == 0x1a) return OP_BINVI;
         if (f6 == 0x0a) return OP_BSETI;
-        if (bits(r, 31, 20) == 0x600) return OP_CLZ;
-        if (bits(r, 31, 20) == 0x601) return OP_CTZ;
-        if (bits(r, 31, 20) == 0x602) return OP_CPOP;
-        if (bits(r, 31, 20) == 0x604) return OP_SEXT_B;
-        if (bits(r, 31, 20) == 0x605) return OP_SEXT_H;
+        d->imm = 0;
+        if (f12 >= 0x600 && f12 <= 0x605) return unary[f12 - 0x600];
         return OP_ILLEGAL;
+    }
     case 5:
-        d->imm = (int32_t)sh;
+        d->imm = (int32_t)bits(r, 25, 20);
         if (f6 == 0x00) return OP_SRLI;
         if (f6 == 0x10) return OP_SRAI;
         if (f6 == 0x18) return OP_RORI;
         if (f6 == 0x12) return OP_BEXTI;
-        if (bits(r, 31, 20) == 0x287) return OP_ORC_B;
-        if (bits(r, 31, 20) == 0x6b8) return OP_REV8;
+        d->imm = 0;
+        if (f12 == 0x287) return OP_ORC_B;
+        if (f12 == 0x6b8) return OP_REV8;
         return OP_ILLEGAL;
     }
     return OP_ILLEGAL;
@@ -115,6 +117,7 @@ static unsigned dec_op_imm32(uint32_t r, struct insn *d)
             d->imm = (int32_t)bits(r, 25, 20);
             return OP_SLLI_UW;
         }
+        d->imm = 0;
         if (bits(r, 31, 20) == 0x600) return OP_CLZW;
         if (bits(r, 31, 20) == 0x601) return OP_CTZW;
         if (bits(r, 31, 20) == 0x602) return OP_CPOPW;
@@ -250,6 +253,7 @@ static unsigned dec_system(uint32_t r, struct insn *d)
         return OP_ILLEGAL;
     }
     d->imm = (int32_t)bits(r, 31, 20);
+    d->rs2 = 0;
     static const unsigned t[8] = {OP_ILLEGAL, OP_CSRRW, OP_CSRRS, OP_CSRRC,
                                   OP_ILLEGAL, OP_CSRRWI, OP_CSRRSI, OP_CSRRCI};
     return t[f3];
@@ -327,15 +331,19 @@ static void decode32(uint32_t r, struct insn *d)
     d->rm = (uint8_t)f3;
     d->len = 4;
     switch (bits(r, 6, 0)) {
-    case 0x37: op = OP_LUI; d->imm = imm_u(r); break;
-    case 0x17: op = OP_AUIPC; d->imm = imm_u(r); break;
-    case 0x6f: op = OP_JAL; d->imm = imm_j(r); break;
-    case 0x67: op = f3 ? OP_ILLEGAL : OP_JALR; d->imm = imm_i(r); break;
-    case 0x63: op = op_branch(f3); d->imm = imm_b(r); break;
-    case 0x03: op = op_load(f3); d->imm = imm_i(r); break;
-    case 0x23: op = op_store(f3); d->imm = imm_s(r); break;
-    case 0x13: d->imm = imm_i(r); op = dec_op_imm(r, d); break;
-    case 0x1b: d->imm = imm_i(r); op = dec_op_imm32(r, d); break;
+    case 0x37: op = OP_LUI; d->imm = imm_u(r); d->rs1 = d->rs2 = 0; break;
+    case 0x17: op = OP_AUIPC; d->imm = imm_u(r); d->rs1 = d->rs2 = 0; break;
+    case 0x6f: op = OP_JAL; d->imm = imm_j(r); d->rs1 = d->rs2 = 0; break;
+    case 0x67:
+        op = f3 ? OP_ILLEGAL : OP_JALR;
+        d->imm = imm_i(r);
+        d->rs2 = 0;
+        break;
+    case 0x63: op = op_branch(f3); d->imm = imm_b(r); d->rd = 0; break;
+    case 0x03: op = op_load(f3); d->imm = imm_i(r); d->rs2 = 0; break;
+    case 0x23: op = op_store(f3); d->imm = imm_s(r); d->rd = 0; break;
+    case 0x13: d->imm = imm_i(r); op = dec_op_imm(r, d); d->rs2 = 0; break;
+    case 0x1b: d->imm = imm_i(r); op = dec_op_imm32(r, d); d->rs2 = 0; break;
     case 0x33: op = dec_op(r); break;
     case 0x3b: op = dec_op32(r); break;
     case 0x0f:
@@ -346,10 +354,12 @@ static void decode32(uint32_t r, struct insn *d)
     case 0x07:
         op = f3 == 2 ? OP_FLW : f3 == 3 ? OP_FLD : OP_ILLEGAL;
         d->imm = imm_i(r);
+        d->rs2 = 0;
         break;
     case 0x27:
         op = f3 == 2 ? OP_FSW : f3 == 3 ? OP_FSD : OP_ILLEGAL;
         d->imm = imm_s(r);
+        d->rd = 0;
         break;
     case 0x43: case 0x47: case 0x4b: case 0x4f: {
         unsigned fmt = bits(r, 26, 25);

@@ -123,8 +123,10 @@ static uint32_t host_end(void)
 {
     int e = fetestexcept(FE_ALL_EXCEPT);
     fesetround(FE_TONEAREST);
-    return (e & FE_INVALID ? FFLAG_NV : 0) | (e & FE_DIVBYZERO ? FFLAG_DZ : 0) |
-           (e & FE_OVERFLOW ? FFLAG_OF : 0) | (e & FE_UNDERFLOW ? FFLAG_UF : 0) |
+    return (e & FE_INVALID ? FFLAG_NV : 0) |
+           (e & FE_DIVBYZERO ? FFLAG_DZ : 0) |
+           (e & FE_OVERFLOW ? FFLAG_OF : 0) |
+           (e & FE_UNDERFLOW ? FFLAG_UF : 0) |
            (e & FE_INEXACT ? FFLAG_NX : 0);
 }
 
@@ -182,8 +184,8 @@ static long double wide_odd(enum kind k, double a, double b, double c,
     long double r = vr;
     *fl |= e & (FFLAG_NV | FFLAG_DZ);
     if (e & FFLAG_NX) {
-        int exp;
-        long double sig = ldexpl(frexpl(r, &exp), LDBL_MANT_DIG);
+        int ex;
+        long double sig = ldexpl(frexpl(r, &ex), LDBL_MANT_DIG);
         if (fmodl(sig, 2) == 0)
             r = nextafterl(r, copysignl(INFINITY, r));
     }
@@ -248,8 +250,8 @@ static double round_integral(double x, unsigned rm)
 
 /* Raw operand a of format dbl to a 32- or 64-bit integer (signed if sgn),
  * saturating; 32-bit results come back sign-extended. */
-static uint64_t to_int(uint64_t a, bool dbl, unsigned bits, bool sgn, unsigned rm,
-                       uint32_t *fl)
+static uint64_t to_int(uint64_t a, bool dbl, unsigned bits, bool sgn,
+                       unsigned rm, uint32_t *fl)
 {
     double lim = ldexp(1, (int)bits - sgn);   /* first value above the range */
     uint64_t max = sgn ? (1ull << (bits - 1)) - 1 : UINT64_MAX >> (64 - bits);

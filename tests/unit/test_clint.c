@@ -1,0 +1,191 @@
+/* Unit tests of the CLINT: msip, mtimecmp (whole and in halves), mtime, and
+ * accesses that hit nothing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+
+#include "vm/bus.h"
+#include "vm/dev/clint.h"
+#include "vm/machine.h"
+#include "vm/rv/hart.h"
+
+/* Stand-ins for the machine and hart code; the real ones win when the
+ * test is linked with all of src/. */
+__attribute__((weak)) void hart_set_mip(struct hart *h, uint64_t bits, bool level)
+{
+    if (level)
+        atomic_fetch_or(&h->mip, bits);
+    else
+        atomic_fetch_and(&h->mip, ~bits);
+}
+
+__attribute__((weak)) void hart_kick(struct hart *h)
+{
+    (void)h;
+}
+
+__attribute__((weak)) uint64_t machine_time(const struct machine *m)
+{
+    (void)m;
+    return 0x123456789abcull;
+}
+
+#define NHARTS 2
+#define MSIP(h) (4u * (h))
+#define MTIMECMP(h) (0x4000u + 8u * (h))
+#define MTIME 0xbff8u
+
+static struct machine *m;
+
+static int setup(void **state)
+{
+    (void)state;
+    m = calloc(1, sizeof *m);
+    assert_non_null(m);
+    m->nharts = NHARTS;
+    atomic_init(&m->exit_status, -1);
+    for (unsigned i = 0; i < NHARTS; i++) {
+        struct hart *h = calloc(1, sizeof *h);
+        assert_non_null(h);
+        h->id = i;
+        h->m = m;
+        atomic_init(&h->mtimecmp, UINT64_MAX);
+        pthread_mutex_init(&h->lock, NULL);
+        pthread_cond_init(&h->wake, NULL);
+        m->harts[i] = h;
+    }
+    clint_attach(m);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    for (unsigned i = 0; i < NHARTS; i++) {
+        pthread_mutex_destroy(&m->harts[i]->lock);
+        pthread_cond_destroy(&m->harts[i]->wake);
+        free(m->harts[i]);
+    }
+    free(m);
+    return 0;
+}
+
+static uint64_t rd(uint64_t off, unsigned size)
+{
+    uint64_t v = 0xdead;
+    assert_true(bus_mmio_read(&m->bus, MEM_CLINT_BASE + off, size, &v));
+    return v;
+}
+
+static void wr(uint64_t off, uint64_t val, unsigned size)
+{
+    assert_true(bus_mmio_write(&m->bus, MEM_CLINT_BASE + off, size, val));
+}
+
+static void test_msip(void **state)
+{
+    (void)state;
+    wr(MSIP(1), 1, 4);
+    assert_int_equal(atomic_load(&m->harts[1]->mip), MIP_MSIP);
+    assert_int_equal(atomic_load(&m->harts[0]->mip), 0);
+    assert_int_equal(rd(MSIP(1), 4), 1);
+    assert_int_equal(rd(MSIP(0), 4), 0);
+    wr(MSIP(1), 0xfffffffe, 4);           /* only bit 0 counts */
+    assert_int_equal(atomic_load(&m->harts[1]->mip), 0);
+    assert_int_equal(rd(MSIP(1), 4), 0);
+}
+
+static void test_mtimecmp_64(void **state)
+{
+    (void)state;
+    wr(MTIMECMP(0), 0x1122334455667788ull, 8);
+    assert_int_equal(atomic_load(&m->harts[0]->mtimecmp), 0x1122334455667788ull);
+    assert_int_equal(atomic_load(&m->harts[1]->mtimecmp), UINT64_MAX);
+    assert_int_equal(rd(MTIMECMP(0), 8), 0x1122334455667788ull);
+    assert_int_equal(rd(MTIMECMP(0), 4), 0x55667788);
+    assert_int_equal(rd(MTIMECMP(0) + 4, 4), 0x11223344);
+}
+
+static void test_mtimecmp_halves(void **state)
+{
+    (void)state;
+    /* The RV32 sequence: high half to all ones first, then low, then high. */
+    wr(MTIMECMP(1) + 4, 0xffffffff, 4);
+    wr(MTIMECMP(1), 0xaabbccdd, 4);
+    assert_int_equal(atomic_load(&m->harts[1]->mtimecmp), 0xffffffffaabbccddull);
+    wr(MTIMECMP(1) + 4, 0x00000012, 4);
+    assert_int_equal(atomic_load(&m->harts[1]->mtimecmp), 0x00000012aabbccddull);
+    /* Upper bits of a 32-bit store's value are not part of it. */
+    wr(MTIMECMP(1), 0xffffffff00000001ull, 4);
+    assert_int_equal(atomic_load(&m->harts[1]->mtimecmp), 0x0000001200000001ull);
+}
+
+static void test_mtime(void **state)
+{
+    (void)state;
+    uint64_t t0 = rd(MTIME, 8);
+    uint64_t hi = rd(MTIME + 4, 4);
+    uint64_t t1 = rd(MTIME, 8);
+    assert_true(t1 >= t0);
+    assert_true(t0 != 0);
+    assert_true(hi == t0 >> 32 || hi == t1 >> 32);
+    /* Writes are ignored: the clock does not go back to 0. */
+    wr(MTIME, 0, 8);
+    wr(MTIME, 0, 4);
+    wr(MTIME + 4, 0, 4);
+    assert_true(rd(MTIME, 8) >= t1);
+}
+
+static void test_hostile_accesses(void **state)
+{
+    (void)state;
+    wr(MTIMECMP(0), 42, 8);
+    /* Harts that do not exist. */
+    wr(MSIP(NHARTS), 1, 4);
+    wr(MSIP(4095), 1, 4);
+    wr(MTIMECMP(NHARTS), 1, 8);
+    wr(MTIMECMP(1000), 1, 8);
+    assert_int_equal(rd(MSIP(NHARTS), 4), 0);
+    assert_int_equal(rd(MTIMECMP(NHARTS), 8), 0);
+    assert_int_equal(rd(MTIMECMP(1000), 4), 0);
+    /* Odd sizes and alignments. */
+    wr(MSIP(0), 1, 1);
+    wr(MSIP(0), 1, 8);
+    wr(MSIP(0) + 2, 1, 4);
+    wr(MTIMECMP(0), 7, 1);
+    wr(MTIMECMP(0), 7, 2);
+    wr(MTIMECMP(0) + 2, 7, 4);
+    wr(MTIMECMP(0) + 4, 7, 8);
+    assert_int_equal(rd(MSIP(0), 8), 0);
+    assert_int_equal(rd(MTIMECMP(0), 2), 0);
+    assert_int_equal(rd(MTIMECMP(0) + 2, 4), 0);
+    assert_int_equal(rd(MTIME, 2), 0);
+    assert_int_equal(rd(MTIME + 4, 8), 0);
+    /* The gap between mtimecmp and mtime, and the end of the window. */
+    assert_int_equal(rd(0xbff0, 8), 0);
+    assert_int_equal(rd(MEM_CLINT_SIZE - 8, 8), 0);
+    wr(MEM_CLINT_SIZE - 8, 1, 8);
+    /* None of it touched the real state. */
+    assert_int_equal(atomic_load(&m->harts[0]->mip), 0);
+    assert_int_equal(atomic_load(&m->harts[1]->mip), 0);
+    assert_int_equal(atomic_load(&m->harts[0]->mtimecmp), 42);
+    assert_int_equal(atomic_load(&m->harts[1]->mtimecmp), UINT64_MAX);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_msip),
+        T(test_mtimecmp_64),
+        T(test_mtimecmp_halves),
+        T(test_mtime),
+        T(test_hostile_accesses),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

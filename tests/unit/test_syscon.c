@@ -1,0 +1,115 @@
+/* Unit tests of the "sifive,test" finisher: power-off, reboot, reported
+ * failure, and writes that must do nothing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vm/bus.h"
+#include "vm/dev/syscon.h"
+#include "vm/machine.h"
+
+/* Stand-in for the machine code; the real one wins when the test is
+ * linked with all of src/. */
+__attribute__((weak)) void machine_stop(struct machine *m, int status)
+{
+    int none = -1;
+    atomic_compare_exchange_strong(&m->exit_status, &none, status);
+}
+
+static struct machine *m;
+
+static int setup(void **state)
+{
+    (void)state;
+    m = calloc(1, sizeof *m);
+    assert_non_null(m);
+    atomic_init(&m->exit_status, -1);
+    syscon_attach(m);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free(m);
+    return 0;
+}
+
+static void wr(uint64_t off, uint64_t val, unsigned size)
+{
+    assert_true(bus_mmio_write(&m->bus, MEM_TEST_BASE + off, size, val));
+}
+
+static void test_poweroff(void **state)
+{
+    (void)state;
+    wr(0, 0x5555, 4);
+    assert_int_equal(atomic_load(&m->exit_status), EXIT_POWEROFF);
+}
+
+static void test_reboot(void **state)
+{
+    (void)state;
+    wr(0, 0x7777, 4);
+    assert_int_equal(atomic_load(&m->exit_status), EXIT_REBOOT);
+}
+
+static void test_failure_reports_code(void **state)
+{
+    (void)state;
+    /* Catch stderr in a file for the duration of the write. */
+    FILE *cap = tmpfile();
+    assert_non_null(cap);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    assert_true(saved >= 0);
+    assert_true(dup2(fileno(cap), STDERR_FILENO) >= 0);
+    wr(0, 0x3333 | (42u << 16), 4);
+    fflush(stderr);
+    assert_true(dup2(saved, STDERR_FILENO) >= 0);
+    close(saved);
+
+    char line[128] = { 0 };
+    rewind(cap);
+    assert_non_null(fgets(line, sizeof line, cap));
+    fclose(cap);
+    assert_string_equal(line, "cella: guest reported failure (code 42)\n");
+    assert_int_equal(atomic_load(&m->exit_status), EXIT_GUEST_FAIL);
+}
+
+static void test_ignored_writes(void **state)
+{
+    (void)state;
+    wr(0, 0x5555, 1);
+    wr(0, 0x5555, 2);
+    wr(0, 0x5555, 8);
+    wr(4, 0x5555, 4);
+    wr(MEM_TEST_SIZE - 4, 0x7777, 4);
+    wr(0, 0, 4);
+    wr(0, 0x1234, 4);
+    wr(0, 0x5556, 4);
+    assert_int_equal(atomic_load(&m->exit_status), -1);
+    uint64_t v = 0xdead;
+    assert_true(bus_mmio_read(&m->bus, MEM_TEST_BASE, 4, &v));
+    assert_int_equal(v, 0);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_poweroff),
+        T(test_reboot),
+        T(test_failure_reports_code),
+        T(test_ignored_writes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
