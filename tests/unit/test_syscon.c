@@ -84,11 +84,18 @@ static void test_failure_reports_code(void **state)
     assert_int_equal(atomic_load(&m->exit_status), EXIT_GUEST_FAIL);
 }
 
+/* OpenSBI's sifive_test driver writes the finisher with a 16-bit store. */
+static void test_halfword_poweroff(void **state)
+{
+    (void)state;
+    wr(0, 0x5555, 2);
+    assert_int_equal(atomic_load(&m->exit_status), EXIT_POWEROFF);
+}
+
 static void test_ignored_writes(void **state)
 {
     (void)state;
     wr(0, 0x5555, 1);
-    wr(0, 0x5555, 2);
     wr(0, 0x5555, 8);
     wr(4, 0x5555, 4);
     wr(MEM_TEST_SIZE - 4, 0x7777, 4);
@@ -110,6 +117,7 @@ int main(void)
         T(test_reboot),
         T(test_failure_reports_code),
         T(test_ignored_writes),
+        T(test_halfword_poweroff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

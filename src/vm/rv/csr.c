@@ -173,7 +173,19 @@ static void fs_dirty(struct hart *h)
     h->mstatus |= MSTATUS_FS;
 }
 
-static bool csr_write(struct hart *h, unsigned csr, uint64_t v)
+/* Apply to mip only the writable bits this write changes from what the
+ * instruction read: bits devices drive meanwhile are left alone. */
+static void mip_update(struct hart *h, uint64_t old, uint64_t v,
+                       uint64_t writable)
+{
+    uint64_t diff = (old ^ v) & writable;
+    if (diff & v)
+        hart_set_mip(h, diff & v, true);
+    if (diff & ~v)
+        hart_set_mip(h, diff & ~v, false);
+}
+
+static bool csr_write(struct hart *h, unsigned csr, uint64_t v, uint64_t old)
 {
     switch (csr) {
     case CSR_FFLAGS: h->fflags = v & 0x1f; fs_dirty(h); return true;
@@ -197,8 +209,7 @@ static bool csr_write(struct hart *h, unsigned csr, uint64_t v)
     case CSR_SCAUSE: h->scause = v; return true;
     case CSR_STVAL: h->stval = v; return true;
     case CSR_SIP:
-        if (h->mideleg & MIP_SSIP)
-            hart_set_mip(h, MIP_SSIP, v & MIP_SSIP);
+        mip_update(h, old, v, h->mideleg & MIP_SSIP);
         return true;
     case CSR_SATP: {
         if (h->priv == PRV_S && (h->mstatus & MSTATUS_TVM)) return false;
@@ -224,8 +235,7 @@ static bool csr_write(struct hart *h, unsigned csr, uint64_t v)
     case CSR_MTVAL: h->mtval = v; return true;
     case CSR_MIP:
         /* Software may set SSIP, STIP and SEIP; the M bits follow devices. */
-        hart_set_mip(h, S_INTS & v, true);
-        hart_set_mip(h, S_INTS & ~v, false);
+        mip_update(h, old, v, S_INTS);
         return true;
     case CSR_MSECCFG: h->mseccfg = v & 7; return true;
     case CSR_MCYCLE: case CSR_MINSTRET: h->instret = v; return true;
@@ -268,7 +278,7 @@ bool csr_exec(struct hart *h, const struct insn *in)
             nv = old | src;
         else if (op == OP_CSRRC || op == OP_CSRRCI)
             nv = old & ~src;
-        if (!csr_write(h, csr, nv))
+        if (!csr_write(h, csr, nv, old))
             return raise(h, EXC_ILLEGAL, in->raw);
     }
     if (in->rd)
