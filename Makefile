@@ -41,7 +41,7 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
 
-build/isa/%.elf: tests/isa/%.S tests/isa/test.h tests/isa/link.ld
+build/isa/%.elf: tests/isa/%.S $(wildcard tests/isa/*.h) tests/isa/link.ld
 	@mkdir -p $(dir $@)
 	$(RV_CC) -march=rv64gc_zba_zbb_zbs -mabi=lp64d -nostdlib -nostartfiles \
 	    -Itests/isa -T tests/isa/link.ld -o $@ $<

@@ -78,6 +78,9 @@ static void clint_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
     } else {
         return;
     }
+    /* MTIP follows the new compare value at once; a hart asleep in WFI
+     * wakes to re-arm its deadline. */
+    hart_update_timer(h);
     hart_kick(h);
 }
 

@@ -130,7 +130,5 @@ void hart_serve_flushes(struct hart *h);
 /* Park in WFI until an interrupt is pending (or the timer fires, or the
  * machine stops). */
 void hart_wfi(struct hart *h);
-/* Re-evaluate MTIP/STIP against the current time. */
-void hart_update_timer(struct hart *h);
 
 #endif

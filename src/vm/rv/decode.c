@@ -6,7 +6,7 @@
 
 static const char *const op_names[OP_COUNT] = {
 #define RV_OP_NAME(name) #name,
-    RV_OPS(RV_OP_NAME)
+    RV_OPS_ALL(RV_OP_NAME)
 #undef RV_OP_NAME
 };
 

@@ -38,8 +38,11 @@
     X(MAX) X(MAXU) X(MIN) X(MINU) X(SEXT_B) X(SEXT_H) X(ZEXT_H) \
     X(ROL) X(ROR) X(RORI) X(ROLW) X(RORW) X(RORIW) X(ORC_B) X(REV8) \
     X(BCLR) X(BCLRI) X(BEXT) X(BEXTI) X(BINV) X(BINVI) X(BSET) X(BSETI) \
-    /* F and D: rm holds the rounding-mode field; loads/stores use imm */ \
-    X(FLW) X(FSW) X(FLD) X(FSD) \
+    /* F and D loads/stores (imm is the offset) */ \
+    X(FLW) X(FSW) X(FLD) X(FSD)
+
+/* F and D arithmetic, executed by the FPU; rm holds the rounding mode. */
+#define RV_OPS_FPU(X) \
     X(FMADD_S) X(FMSUB_S) X(FNMSUB_S) X(FNMADD_S) \
     X(FADD_S) X(FSUB_S) X(FMUL_S) X(FDIV_S) X(FSQRT_S) \
     X(FSGNJ_S) X(FSGNJN_S) X(FSGNJX_S) X(FMIN_S) X(FMAX_S) \
@@ -54,9 +57,11 @@
     X(FCVT_S_D) X(FCVT_D_S) \
     X(FMV_X_D) X(FMV_D_X) X(FEQ_D) X(FLT_D) X(FLE_D) X(FCLASS_D)
 
+#define RV_OPS_ALL(X) RV_OPS(X) RV_OPS_FPU(X)
+
 enum rv_op {
 #define RV_OP_ENUM(name) OP_##name,
-    RV_OPS(RV_OP_ENUM)
+    RV_OPS_ALL(RV_OP_ENUM)
 #undef RV_OP_ENUM
     OP_COUNT
 };

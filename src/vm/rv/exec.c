@@ -191,273 +191,310 @@ static bool fs_off(const struct hart *h)
     return (h->mstatus & MSTATUS_FS) == 0;
 }
 
+/* The hot loop. pc lives in a local; h->pc is written back before
+ * anything that looks at it (traps, fetch-page changes) and on return.
+ * Dispatch is threaded: every handler ends in its own copy of NEXT, which
+ * fetches the next decoded instruction (checking its raw bits against
+ * memory) and jumps straight to that op's handler. */
 void hart_exec(struct hart *h, unsigned n)
 {
+    static void *const labels[OP_COUNT] = {
+#define RV_OP_LABEL(name) [OP_##name] = &&L_##name,
+        RV_OPS_ALL(RV_OP_LABEL)
+#undef RV_OP_LABEL
+    };
     uint64_t *x = h->x;
-    while (n--) {
-        uint64_t pc = h->pc;
-        struct insn tmp, *in;
-        if (unlikely((pc >> 12) != h->fetch_vpn) && !fetch_page(h))
+    uint64_t pc = h->pc;
+    unsigned left = n;
+    const uint8_t *host = h->fetch_host;
+    struct insn *code = h->fetch_code;
+    struct insn tmp, *in;
+    unsigned off;
+    uint64_t v;
+
+#define RD x[in->rd]
+#define RS1 x[in->rs1]
+#define RS2 x[in->rs2]
+#define IMM ((uint64_t)(int64_t)in->imm)
+#define NEXT_AT(target)                                                     \
+    do {                                                                    \
+        pc = (target);                                                      \
+        x[0] = 0;                                                           \
+        if (unlikely(--left == 0))                                          \
+            goto out;                                                       \
+        goto dispatch;                                                      \
+    } while (0)
+#define NEXT NEXT_AT(pc + in->len)
+#define LOAD(size, conv)                                                    \
+    do {                                                                    \
+        if (!mem_load(h, RS1 + IMM, size, &v))                              \
+            goto exception;                                                 \
+        RD = conv;                                                          \
+        NEXT;                                                               \
+    } while (0)
+#define STORE(size)                                                         \
+    do {                                                                    \
+        if (!mem_store(h, RS1 + IMM, size, RS2))                            \
+            goto exception;                                                 \
+        NEXT;                                                               \
+    } while (0)
+#define BRANCH(cond) NEXT_AT((cond) ? pc + IMM : pc + in->len)
+
+dispatch:
+    if (unlikely((pc >> 12) != h->fetch_vpn)) {
+        h->pc = pc;
+        if (!fetch_page(h))
             goto exception;
-        {
-            unsigned off = pc & 0xfff;
-            const uint8_t *p = h->fetch_host + off;
-            uint16_t lo;
-            memcpy(&lo, p, 2);
-            uint32_t raw = lo;
-            if ((lo & 3) == 3) {
-                if (unlikely(off == 0xffe)) {
-                    if (!fetch_cross(h, lo, &raw))
-                        goto exception;
-                    rv_decode(raw, &tmp);
-                    in = &tmp;
-                    goto execute;
-                }
-                memcpy(&raw, p, 4);
-            }
-            in = &h->fetch_code[off >> 1];
-            if (unlikely(in->raw != raw || in->len == 0))
-                rv_decode(raw, in);
-        }
-    execute:;
-        uint64_t npc = pc + in->len;
-        uint64_t a = x[in->rs1], b = x[in->rs2];
-        int64_t imm = in->imm;
-        uint64_t v;
-        switch (in->op) {
-        case OP_LUI: x[in->rd] = (uint64_t)imm; break;
-        case OP_AUIPC: x[in->rd] = pc + (uint64_t)imm; break;
-        case OP_JAL: x[in->rd] = npc; npc = pc + (uint64_t)imm; break;
-        case OP_JALR:
-            v = (a + (uint64_t)imm) & ~1ull;
-            x[in->rd] = npc;
-            npc = v;
-            break;
-        case OP_BEQ: if (a == b) npc = pc + (uint64_t)imm; break;
-        case OP_BNE: if (a != b) npc = pc + (uint64_t)imm; break;
-        case OP_BLT: if ((int64_t)a < (int64_t)b) npc = pc + (uint64_t)imm; break;
-        case OP_BGE: if ((int64_t)a >= (int64_t)b) npc = pc + (uint64_t)imm; break;
-        case OP_BLTU: if (a < b) npc = pc + (uint64_t)imm; break;
-        case OP_BGEU: if (a >= b) npc = pc + (uint64_t)imm; break;
-
-        case OP_LB: if (!mem_load(h, a + (uint64_t)imm, 1, &v)) goto exception;
-            x[in->rd] = (uint64_t)(int64_t)(int8_t)v; break;
-        case OP_LH: if (!mem_load(h, a + (uint64_t)imm, 2, &v)) goto exception;
-            x[in->rd] = (uint64_t)(int64_t)(int16_t)v; break;
-        case OP_LW: if (!mem_load(h, a + (uint64_t)imm, 4, &v)) goto exception;
-            x[in->rd] = sx32(v); break;
-        case OP_LD: if (!mem_load(h, a + (uint64_t)imm, 8, &v)) goto exception;
-            x[in->rd] = v; break;
-        case OP_LBU: if (!mem_load(h, a + (uint64_t)imm, 1, &v)) goto exception;
-            x[in->rd] = v; break;
-        case OP_LHU: if (!mem_load(h, a + (uint64_t)imm, 2, &v)) goto exception;
-            x[in->rd] = v; break;
-        case OP_LWU: if (!mem_load(h, a + (uint64_t)imm, 4, &v)) goto exception;
-            x[in->rd] = v; break;
-        case OP_SB: if (!mem_store(h, a + (uint64_t)imm, 1, b)) goto exception; break;
-        case OP_SH: if (!mem_store(h, a + (uint64_t)imm, 2, b)) goto exception; break;
-        case OP_SW: if (!mem_store(h, a + (uint64_t)imm, 4, b)) goto exception; break;
-        case OP_SD: if (!mem_store(h, a + (uint64_t)imm, 8, b)) goto exception; break;
-
-        case OP_ADDI: x[in->rd] = a + (uint64_t)imm; break;
-        case OP_SLTI: x[in->rd] = (int64_t)a < imm; break;
-        case OP_SLTIU: x[in->rd] = a < (uint64_t)imm; break;
-        case OP_XORI: x[in->rd] = a ^ (uint64_t)imm; break;
-        case OP_ORI: x[in->rd] = a | (uint64_t)imm; break;
-        case OP_ANDI: x[in->rd] = a & (uint64_t)imm; break;
-        case OP_SLLI: x[in->rd] = a << (imm & 63); break;
-        case OP_SRLI: x[in->rd] = a >> (imm & 63); break;
-        case OP_SRAI: x[in->rd] = (uint64_t)((int64_t)a >> (imm & 63)); break;
-        case OP_ADD: x[in->rd] = a + b; break;
-        case OP_SUB: x[in->rd] = a - b; break;
-        case OP_SLL: x[in->rd] = a << (b & 63); break;
-        case OP_SLT: x[in->rd] = (int64_t)a < (int64_t)b; break;
-        case OP_SLTU: x[in->rd] = a < b; break;
-        case OP_XOR: x[in->rd] = a ^ b; break;
-        case OP_SRL: x[in->rd] = a >> (b & 63); break;
-        case OP_SRA: x[in->rd] = (uint64_t)((int64_t)a >> (b & 63)); break;
-        case OP_OR: x[in->rd] = a | b; break;
-        case OP_AND: x[in->rd] = a & b; break;
-        case OP_ADDIW: x[in->rd] = sx32(a + (uint64_t)imm); break;
-        case OP_SLLIW: x[in->rd] = sx32((uint32_t)a << (imm & 31)); break;
-        case OP_SRLIW: x[in->rd] = sx32((uint32_t)a >> (imm & 31)); break;
-        case OP_SRAIW: x[in->rd] = sx32((uint32_t)((int32_t)a >> (imm & 31))); break;
-        case OP_ADDW: x[in->rd] = sx32(a + b); break;
-        case OP_SUBW: x[in->rd] = sx32(a - b); break;
-        case OP_SLLW: x[in->rd] = sx32((uint32_t)a << (b & 31)); break;
-        case OP_SRLW: x[in->rd] = sx32((uint32_t)a >> (b & 31)); break;
-        case OP_SRAW: x[in->rd] = sx32((uint32_t)((int32_t)a >> (b & 31))); break;
-
-        case OP_MUL: x[in->rd] = a * b; break;
-        case OP_MULH:
-            x[in->rd] = (uint64_t)(((__int128)(int64_t)a * (int64_t)b) >> 64);
-            break;
-        case OP_MULHSU:
-            x[in->rd] = (uint64_t)(((__int128)(int64_t)a * (__int128)b) >> 64);
-            break;
-        case OP_MULHU:
-            x[in->rd] = (uint64_t)(((unsigned __int128)a * b) >> 64);
-            break;
-        case OP_DIV: x[in->rd] = div_s(a, b); break;
-        case OP_DIVU: x[in->rd] = b ? a / b : UINT64_MAX; break;
-        case OP_REM: x[in->rd] = rem_s(a, b); break;
-        case OP_REMU: x[in->rd] = b ? a % b : a; break;
-        case OP_MULW: x[in->rd] = sx32((uint32_t)a * (uint32_t)b); break;
-        case OP_DIVW: x[in->rd] = divw_s(a, b); break;
-        case OP_DIVUW:
-            x[in->rd] = (uint32_t)b ? sx32((uint32_t)a / (uint32_t)b) : UINT64_MAX;
-            break;
-        case OP_REMW: x[in->rd] = remw_s(a, b); break;
-        case OP_REMUW:
-            x[in->rd] = sx32((uint32_t)b ? (uint32_t)a % (uint32_t)b : (uint32_t)a);
-            break;
-
-        case OP_SH1ADD: x[in->rd] = (a << 1) + b; break;
-        case OP_SH2ADD: x[in->rd] = (a << 2) + b; break;
-        case OP_SH3ADD: x[in->rd] = (a << 3) + b; break;
-        case OP_ADD_UW: x[in->rd] = (uint32_t)a + b; break;
-        case OP_SH1ADD_UW: x[in->rd] = ((uint64_t)(uint32_t)a << 1) + b; break;
-        case OP_SH2ADD_UW: x[in->rd] = ((uint64_t)(uint32_t)a << 2) + b; break;
-        case OP_SH3ADD_UW: x[in->rd] = ((uint64_t)(uint32_t)a << 3) + b; break;
-        case OP_SLLI_UW: x[in->rd] = (uint64_t)(uint32_t)a << (imm & 63); break;
-        case OP_ANDN: x[in->rd] = a & ~b; break;
-        case OP_ORN: x[in->rd] = a | ~b; break;
-        case OP_XNOR: x[in->rd] = ~(a ^ b); break;
-        case OP_CLZ: x[in->rd] = a ? (uint64_t)__builtin_clzll(a) : 64; break;
-        case OP_CTZ: x[in->rd] = a ? (uint64_t)__builtin_ctzll(a) : 64; break;
-        case OP_CPOP: x[in->rd] = (uint64_t)__builtin_popcountll(a); break;
-        case OP_CLZW:
-            x[in->rd] = (uint32_t)a ? (uint64_t)__builtin_clz((uint32_t)a) : 32;
-            break;
-        case OP_CTZW:
-            x[in->rd] = (uint32_t)a ? (uint64_t)__builtin_ctz((uint32_t)a) : 32;
-            break;
-        case OP_CPOPW: x[in->rd] = (uint64_t)__builtin_popcount((uint32_t)a); break;
-        case OP_MAX: x[in->rd] = (int64_t)a > (int64_t)b ? a : b; break;
-        case OP_MAXU: x[in->rd] = a > b ? a : b; break;
-        case OP_MIN: x[in->rd] = (int64_t)a < (int64_t)b ? a : b; break;
-        case OP_MINU: x[in->rd] = a < b ? a : b; break;
-        case OP_SEXT_B: x[in->rd] = (uint64_t)(int64_t)(int8_t)a; break;
-        case OP_SEXT_H: x[in->rd] = (uint64_t)(int64_t)(int16_t)a; break;
-        case OP_ZEXT_H: x[in->rd] = (uint16_t)a; break;
-        case OP_ROL: x[in->rd] = rotl64(a, (unsigned)b); break;
-        case OP_ROR: x[in->rd] = rotl64(a, (unsigned)(64 - (b & 63))); break;
-        case OP_RORI: x[in->rd] = rotl64(a, (unsigned)(64 - (imm & 63))); break;
-        case OP_ROLW: x[in->rd] = sx32(rotl32((uint32_t)a, (unsigned)b)); break;
-        case OP_RORW:
-            x[in->rd] = sx32(rotl32((uint32_t)a, (unsigned)(32 - (b & 31))));
-            break;
-        case OP_RORIW:
-            x[in->rd] = sx32(rotl32((uint32_t)a, (unsigned)(32 - (imm & 31))));
-            break;
-        case OP_ORC_B: x[in->rd] = orc_b(a); break;
-        case OP_REV8: x[in->rd] = __builtin_bswap64(a); break;
-        case OP_BCLR: x[in->rd] = a & ~(1ull << (b & 63)); break;
-        case OP_BCLRI: x[in->rd] = a & ~(1ull << (imm & 63)); break;
-        case OP_BEXT: x[in->rd] = (a >> (b & 63)) & 1; break;
-        case OP_BEXTI: x[in->rd] = (a >> (imm & 63)) & 1; break;
-        case OP_BINV: x[in->rd] = a ^ (1ull << (b & 63)); break;
-        case OP_BINVI: x[in->rd] = a ^ (1ull << (imm & 63)); break;
-        case OP_BSET: x[in->rd] = a | (1ull << (b & 63)); break;
-        case OP_BSETI: x[in->rd] = a | (1ull << (imm & 63)); break;
-
-        case OP_FENCE: atomic_thread_fence(memory_order_seq_cst); break;
-        case OP_FENCE_I: break;   /* the decoded cache checks raw bits */
-        case OP_ECALL:
-            raise(h, EXC_ECALL_U + (uint64_t)h->priv, 0);
-            goto exception;
-        case OP_EBREAK:
-            raise(h, EXC_BREAKPOINT, pc);
-            goto exception;
-        case OP_MRET:
-            if (h->priv < PRV_M)
-                goto illegal;
-            do_mret(h);
-            h->instret++;
-            return;
-        case OP_SRET:
-            if (h->priv < PRV_S ||
-                (h->priv == PRV_S && (h->mstatus & MSTATUS_TSR)))
-                goto illegal;
-            do_sret(h);
-            h->instret++;
-            return;
-        case OP_WFI:
-            if (h->priv == PRV_U ||
-                (h->priv == PRV_S && (h->mstatus & MSTATUS_TW)))
-                goto illegal;
-            h->pc = npc;
-            h->instret++;
-            hart_wfi(h);
-            return;
-        case OP_SFENCE_VMA:
-            if (h->priv == PRV_U ||
-                (h->priv == PRV_S && (h->mstatus & MSTATUS_TVM)))
-                goto illegal;
-            if (in->rs1)
-                tlb_flush_page(h, a);
-            else
-                tlb_flush(h);
-            break;
-        case OP_CSRRW: case OP_CSRRS: case OP_CSRRC:
-        case OP_CSRRWI: case OP_CSRRSI: case OP_CSRRCI:
-            if (!csr_exec(h, in))
-                goto exception;
-            h->pc = npc;
-            h->instret++;
-            return;     /* interrupt enables or modes may have changed */
-
-        case OP_LR_W: case OP_SC_W: case OP_AMOSWAP_W: case OP_AMOADD_W:
-        case OP_AMOXOR_W: case OP_AMOAND_W: case OP_AMOOR_W:
-        case OP_AMOMIN_W: case OP_AMOMAX_W: case OP_AMOMINU_W:
-        case OP_AMOMAXU_W:
-        case OP_LR_D: case OP_SC_D: case OP_AMOSWAP_D: case OP_AMOADD_D:
-        case OP_AMOXOR_D: case OP_AMOAND_D: case OP_AMOOR_D:
-        case OP_AMOMIN_D: case OP_AMOMAX_D: case OP_AMOMINU_D:
-        case OP_AMOMAXU_D:
-            if (!exec_atomic(h, in))
-                goto exception;
-            break;
-
-        case OP_FLW:
-            if (fs_off(h)) goto illegal;
-            if (!mem_load(h, a + (uint64_t)imm, 4, &v)) goto exception;
-            h->f[in->rd] = v | 0xffffffff00000000ull;
-            h->mstatus |= MSTATUS_FS;
-            break;
-        case OP_FLD:
-            if (fs_off(h)) goto illegal;
-            if (!mem_load(h, a + (uint64_t)imm, 8, &v)) goto exception;
-            h->f[in->rd] = v;
-            h->mstatus |= MSTATUS_FS;
-            break;
-        case OP_FSW:
-            if (fs_off(h)) goto illegal;
-            if (!mem_store(h, a + (uint64_t)imm, 4, h->f[in->rs2])) goto exception;
-            break;
-        case OP_FSD:
-            if (fs_off(h)) goto illegal;
-            if (!mem_store(h, a + (uint64_t)imm, 8, h->f[in->rs2])) goto exception;
-            break;
-
-        default:
-            if (in->op >= OP_FIRST_FPU && in->op <= OP_LAST_FPU) {
-                if (fs_off(h) || fpu_exec(h, in) < 0)
-                    goto illegal;
-                h->mstatus |= MSTATUS_FS;
-                break;
-            }
-            goto illegal;
-        }
-        x[0] = 0;
-        h->pc = npc;
-        h->instret++;
-        continue;
-    illegal:
-        raise(h, EXC_ILLEGAL, in->raw);
-    exception:
-        x[0] = 0;
-        trap_exception(h);
-        return;
+        host = h->fetch_host;
+        code = h->fetch_code;
     }
+    off = pc & 0xfff;
+    {
+        uint16_t lo;
+        memcpy(&lo, host + off, 2);
+        in = &code[off >> 1];
+        if ((lo & 3) == 3) {
+            uint32_t raw;
+            if (unlikely(off == 0xffe)) {
+                h->pc = pc;
+                if (!fetch_cross(h, lo, &raw))
+                    goto exception;
+                rv_decode(raw, &tmp);
+                in = &tmp;
+            } else {
+                memcpy(&raw, host + off, 4);
+                if (unlikely(in->raw != raw))
+                    rv_decode(raw, in);
+            }
+        } else if (unlikely(in->raw != lo || in->len != 2)) {
+            rv_decode(lo, in);
+        }
+    }
+    goto *labels[in->op];
+
+L_LUI: RD = IMM; NEXT;
+L_AUIPC: RD = pc + IMM; NEXT;
+L_JAL: RD = pc + in->len; NEXT_AT(pc + IMM);
+L_JALR: v = (RS1 + IMM) & ~1ull; RD = pc + in->len; NEXT_AT(v);
+L_BEQ: BRANCH(RS1 == RS2);
+L_BNE: BRANCH(RS1 != RS2);
+L_BLT: BRANCH((int64_t)RS1 < (int64_t)RS2);
+L_BGE: BRANCH((int64_t)RS1 >= (int64_t)RS2);
+L_BLTU: BRANCH(RS1 < RS2);
+L_BGEU: BRANCH(RS1 >= RS2);
+
+L_LB: LOAD(1, (uint64_t)(int64_t)(int8_t)v);
+L_LH: LOAD(2, (uint64_t)(int64_t)(int16_t)v);
+L_LW: LOAD(4, sx32(v));
+L_LD: LOAD(8, v);
+L_LBU: LOAD(1, v);
+L_LHU: LOAD(2, v);
+L_LWU: LOAD(4, v);
+L_SB: STORE(1);
+L_SH: STORE(2);
+L_SW: STORE(4);
+L_SD: STORE(8);
+
+L_ADDI: RD = RS1 + IMM; NEXT;
+L_SLTI: RD = (int64_t)RS1 < (int64_t)IMM; NEXT;
+L_SLTIU: RD = RS1 < IMM; NEXT;
+L_XORI: RD = RS1 ^ IMM; NEXT;
+L_ORI: RD = RS1 | IMM; NEXT;
+L_ANDI: RD = RS1 & IMM; NEXT;
+L_SLLI: RD = RS1 << (in->imm & 63); NEXT;
+L_SRLI: RD = RS1 >> (in->imm & 63); NEXT;
+L_SRAI: RD = (uint64_t)((int64_t)RS1 >> (in->imm & 63)); NEXT;
+L_ADD: RD = RS1 + RS2; NEXT;
+L_SUB: RD = RS1 - RS2; NEXT;
+L_SLL: RD = RS1 << (RS2 & 63); NEXT;
+L_SLT: RD = (int64_t)RS1 < (int64_t)RS2; NEXT;
+L_SLTU: RD = RS1 < RS2; NEXT;
+L_XOR: RD = RS1 ^ RS2; NEXT;
+L_SRL: RD = RS1 >> (RS2 & 63); NEXT;
+L_SRA: RD = (uint64_t)((int64_t)RS1 >> (RS2 & 63)); NEXT;
+L_OR: RD = RS1 | RS2; NEXT;
+L_AND: RD = RS1 & RS2; NEXT;
+L_ADDIW: RD = sx32(RS1 + IMM); NEXT;
+L_SLLIW: RD = sx32((uint32_t)RS1 << (in->imm & 31)); NEXT;
+L_SRLIW: RD = sx32((uint32_t)RS1 >> (in->imm & 31)); NEXT;
+L_SRAIW: RD = sx32((uint32_t)((int32_t)RS1 >> (in->imm & 31))); NEXT;
+L_ADDW: RD = sx32(RS1 + RS2); NEXT;
+L_SUBW: RD = sx32(RS1 - RS2); NEXT;
+L_SLLW: RD = sx32((uint32_t)RS1 << (RS2 & 31)); NEXT;
+L_SRLW: RD = sx32((uint32_t)RS1 >> (RS2 & 31)); NEXT;
+L_SRAW: RD = sx32((uint32_t)((int32_t)RS1 >> (RS2 & 31))); NEXT;
+
+L_MUL: RD = RS1 * RS2; NEXT;
+L_MULH: RD = (uint64_t)(((__int128)(int64_t)RS1 * (int64_t)RS2) >> 64); NEXT;
+L_MULHSU: RD = (uint64_t)(((__int128)(int64_t)RS1 * (__int128)RS2) >> 64); NEXT;
+L_MULHU: RD = (uint64_t)(((unsigned __int128)RS1 * RS2) >> 64); NEXT;
+L_DIV: RD = div_s(RS1, RS2); NEXT;
+L_DIVU: RD = RS2 ? RS1 / RS2 : UINT64_MAX; NEXT;
+L_REM: RD = rem_s(RS1, RS2); NEXT;
+L_REMU: RD = RS2 ? RS1 % RS2 : RS1; NEXT;
+L_MULW: RD = sx32((uint32_t)RS1 * (uint32_t)RS2); NEXT;
+L_DIVW: RD = divw_s(RS1, RS2); NEXT;
+L_DIVUW:
+    RD = (uint32_t)RS2 ? sx32((uint32_t)RS1 / (uint32_t)RS2) : UINT64_MAX;
+    NEXT;
+L_REMW: RD = remw_s(RS1, RS2); NEXT;
+L_REMUW:
+    RD = sx32((uint32_t)RS2 ? (uint32_t)RS1 % (uint32_t)RS2 : (uint32_t)RS1);
+    NEXT;
+
+L_SH1ADD: RD = (RS1 << 1) + RS2; NEXT;
+L_SH2ADD: RD = (RS1 << 2) + RS2; NEXT;
+L_SH3ADD: RD = (RS1 << 3) + RS2; NEXT;
+L_ADD_UW: RD = (uint32_t)RS1 + RS2; NEXT;
+L_SH1ADD_UW: RD = ((uint64_t)(uint32_t)RS1 << 1) + RS2; NEXT;
+L_SH2ADD_UW: RD = ((uint64_t)(uint32_t)RS1 << 2) + RS2; NEXT;
+L_SH3ADD_UW: RD = ((uint64_t)(uint32_t)RS1 << 3) + RS2; NEXT;
+L_SLLI_UW: RD = (uint64_t)(uint32_t)RS1 << (in->imm & 63); NEXT;
+L_ANDN: RD = RS1 & ~RS2; NEXT;
+L_ORN: RD = RS1 | ~RS2; NEXT;
+L_XNOR: RD = ~(RS1 ^ RS2); NEXT;
+L_CLZ: RD = RS1 ? (uint64_t)__builtin_clzll(RS1) : 64; NEXT;
+L_CTZ: RD = RS1 ? (uint64_t)__builtin_ctzll(RS1) : 64; NEXT;
+L_CPOP: RD = (uint64_t)__builtin_popcountll(RS1); NEXT;
+L_CLZW: RD = (uint32_t)RS1 ? (uint64_t)__builtin_clz((uint32_t)RS1) : 32; NEXT;
+L_CTZW: RD = (uint32_t)RS1 ? (uint64_t)__builtin_ctz((uint32_t)RS1) : 32; NEXT;
+L_CPOPW: RD = (uint64_t)__builtin_popcount((uint32_t)RS1); NEXT;
+L_MAX: RD = (int64_t)RS1 > (int64_t)RS2 ? RS1 : RS2; NEXT;
+L_MAXU: RD = RS1 > RS2 ? RS1 : RS2; NEXT;
+L_MIN: RD = (int64_t)RS1 < (int64_t)RS2 ? RS1 : RS2; NEXT;
+L_MINU: RD = RS1 < RS2 ? RS1 : RS2; NEXT;
+L_SEXT_B: RD = (uint64_t)(int64_t)(int8_t)RS1; NEXT;
+L_SEXT_H: RD = (uint64_t)(int64_t)(int16_t)RS1; NEXT;
+L_ZEXT_H: RD = (uint16_t)RS1; NEXT;
+L_ROL: RD = rotl64(RS1, (unsigned)RS2); NEXT;
+L_ROR: RD = rotl64(RS1, (unsigned)(64 - (RS2 & 63))); NEXT;
+L_RORI: RD = rotl64(RS1, (unsigned)(64 - (in->imm & 63))); NEXT;
+L_ROLW: RD = sx32(rotl32((uint32_t)RS1, (unsigned)RS2)); NEXT;
+L_RORW: RD = sx32(rotl32((uint32_t)RS1, (unsigned)(32 - (RS2 & 31)))); NEXT;
+L_RORIW: RD = sx32(rotl32((uint32_t)RS1, (unsigned)(32 - (in->imm & 31)))); NEXT;
+L_ORC_B: RD = orc_b(RS1); NEXT;
+L_REV8: RD = __builtin_bswap64(RS1); NEXT;
+L_BCLR: RD = RS1 & ~(1ull << (RS2 & 63)); NEXT;
+L_BCLRI: RD = RS1 & ~(1ull << (in->imm & 63)); NEXT;
+L_BEXT: RD = (RS1 >> (RS2 & 63)) & 1; NEXT;
+L_BEXTI: RD = (RS1 >> (in->imm & 63)) & 1; NEXT;
+L_BINV: RD = RS1 ^ (1ull << (RS2 & 63)); NEXT;
+L_BINVI: RD = RS1 ^ (1ull << (in->imm & 63)); NEXT;
+L_BSET: RD = RS1 | (1ull << (RS2 & 63)); NEXT;
+L_BSETI: RD = RS1 | (1ull << (in->imm & 63)); NEXT;
+
+L_FENCE: atomic_thread_fence(memory_order_seq_cst); NEXT;
+L_FENCE_I: NEXT;    /* the decoded cache checks raw bits on every fetch */
+L_ECALL: raise(h, EXC_ECALL_U + (uint64_t)h->priv, 0); goto exception;
+L_EBREAK: raise(h, EXC_BREAKPOINT, pc); goto exception;
+L_MRET:
+    if (h->priv < PRV_M)
+        goto illegal;
+    do_mret(h);
+    goto leave_jumped;
+L_SRET:
+    if (h->priv < PRV_S || (h->priv == PRV_S && (h->mstatus & MSTATUS_TSR)))
+        goto illegal;
+    do_sret(h);
+    goto leave_jumped;
+L_WFI:
+    if (h->priv == PRV_U || (h->priv == PRV_S && (h->mstatus & MSTATUS_TW)))
+        goto illegal;
+    pc += in->len;
+    left--;
+    h->pc = pc;
+    h->instret += n - left;
+    hart_wfi(h);
+    return;
+L_SFENCE_VMA:
+    if (h->priv == PRV_U || (h->priv == PRV_S && (h->mstatus & MSTATUS_TVM)))
+        goto illegal;
+    if (in->rs1)
+        tlb_flush_page(h, RS1);
+    else
+        tlb_flush(h);
+    pc += in->len;
+    goto leave;
+L_CSRRW: L_CSRRS: L_CSRRC: L_CSRRWI: L_CSRRSI: L_CSRRCI:
+    h->instret += n - left;     /* so minstret reads are exact */
+    n = left;
+    if (!csr_exec(h, in))
+        goto exception;
+    pc += in->len;
+    goto leave;     /* interrupt enables or modes may have changed */
+
+L_LR_W: L_SC_W: L_AMOSWAP_W: L_AMOADD_W: L_AMOXOR_W: L_AMOAND_W:
+L_AMOOR_W: L_AMOMIN_W: L_AMOMAX_W: L_AMOMINU_W: L_AMOMAXU_W:
+L_LR_D: L_SC_D: L_AMOSWAP_D: L_AMOADD_D: L_AMOXOR_D: L_AMOAND_D:
+L_AMOOR_D: L_AMOMIN_D: L_AMOMAX_D: L_AMOMINU_D: L_AMOMAXU_D:
+    if (!exec_atomic(h, in))
+        goto exception;
+    NEXT;
+
+L_FLW:
+    if (fs_off(h))
+        goto illegal;
+    if (!mem_load(h, RS1 + IMM, 4, &v))
+        goto exception;
+    h->f[in->rd] = v | 0xffffffff00000000ull;
+    h->mstatus |= MSTATUS_FS;
+    NEXT;
+L_FLD:
+    if (fs_off(h))
+        goto illegal;
+    if (!mem_load(h, RS1 + IMM, 8, &v))
+        goto exception;
+    h->f[in->rd] = v;
+    h->mstatus |= MSTATUS_FS;
+    NEXT;
+L_FSW:
+    if (fs_off(h))
+        goto illegal;
+    if (!mem_store(h, RS1 + IMM, 4, h->f[in->rs2]))
+        goto exception;
+    NEXT;
+L_FSD:
+    if (fs_off(h))
+        goto illegal;
+    if (!mem_store(h, RS1 + IMM, 8, h->f[in->rs2]))
+        goto exception;
+    NEXT;
+
+#define RV_OP_FPU_LABEL(name) L_##name:
+    RV_OPS_FPU(RV_OP_FPU_LABEL)
+#undef RV_OP_FPU_LABEL
+    if (fs_off(h) || fpu_exec(h, in) < 0)
+        goto illegal;
+    h->mstatus |= MSTATUS_FS;
+    NEXT;
+
+L_ILLEGAL:
+illegal:
+    raise(h, EXC_ILLEGAL, in->raw);
+exception:
+    x[0] = 0;
+    h->pc = pc;
+    h->instret += n - left;
+    trap_exception(h);
+    return;
+leave:      /* pc already advanced past an instruction that retired */
+    left--;
+    x[0] = 0;
+out:
+    h->pc = pc;
+    h->instret += n - left;
+    return;
+leave_jumped:   /* an xRET set h->pc itself */
+    x[0] = 0;
+    h->instret += n - left + 1;
+    return;
+#undef RD
+#undef RS1
+#undef RS2
+#undef IMM
+#undef NEXT_AT
+#undef NEXT
+#undef LOAD
+#undef STORE
+#undef BRANCH
 }

@@ -299,18 +299,20 @@ static uint64_t minmax(uint64_t a, uint64_t b, bool dbl, bool max,
     return a_less != max ? a : b;
 }
 
-/* FEQ (quiet: only signaling NaNs are invalid), FLT and FLE (signaling). */
-static uint64_t compare(uint64_t a, uint64_t b, bool dbl, int which,
+/* FEQ is quiet (only signaling NaNs are invalid), FLT and FLE signal. */
+enum cmp { CMP_EQ, CMP_LT, CMP_LE };
+
+static uint64_t compare(uint64_t a, uint64_t b, bool dbl, enum cmp cmp,
                         uint32_t *fl)
 {
     const struct fmt *f = &fmts[dbl];
     if (is_nan(a, f) || is_nan(b, f)) {
-        if (which != 0 || is_snan(a, f) || is_snan(b, f))
+        if (cmp != CMP_EQ || is_snan(a, f) || is_snan(b, f))
             *fl |= FFLAG_NV;
         return 0;
     }
     double x = to_host(a, dbl), y = to_host(b, dbl);
-    return which == 0 ? x == y : which == 1 ? x < y : x <= y;
+    return cmp == CMP_EQ ? x == y : cmp == CMP_LT ? x < y : x <= y;
 }
 
 #define TWIN(name) case OP_##name##_S: case OP_##name##_D
@@ -411,13 +413,13 @@ int fpu_exec(struct hart *h, const struct insn *in)
         fset(h, rd, dbl, minmax(a, b, dbl, true, &fl));
         break;
     TWIN(FEQ):
-        xset(h, rd, compare(a, b, dbl, 0, &fl));
+        xset(h, rd, compare(a, b, dbl, CMP_EQ, &fl));
         break;
     TWIN(FLT):
-        xset(h, rd, compare(a, b, dbl, 1, &fl));
+        xset(h, rd, compare(a, b, dbl, CMP_LT, &fl));
         break;
     TWIN(FLE):
-        xset(h, rd, compare(a, b, dbl, 2, &fl));
+        xset(h, rd, compare(a, b, dbl, CMP_LE, &fl));
         break;
     TWIN(FCLASS):
         xset(h, rd, fclass(a, &fmts[dbl]));

@@ -148,6 +148,10 @@ void hart_set_mip(struct hart *h, uint64_t bits, bool level);
  * fetch page) after priv, mstatus.MPRV/MPP/SUM or satp changed. */
 void hart_mode_changed(struct hart *h);
 
+/* Re-evaluate the timer interrupt bit (MTIP, or STIP when the monitor is
+ * the firmware) against the current time. Any thread. */
+void hart_update_timer(struct hart *h);
+
 /* Wake the hart if it sleeps (WFI, or stopped by the SBI HSM). */
 void hart_kick(struct hart *h);
 
