@@ -206,6 +206,7 @@ void hart_exec(struct hart *h, unsigned n)
     uint64_t *x = h->x;
     uint64_t pc = h->pc;
     unsigned left = n;
+    uint64_t vpn = h->fetch_vpn;
     const uint8_t *host = h->fetch_host;
     struct insn *code = h->fetch_code;
     struct insn tmp, *in;
@@ -241,34 +242,39 @@ void hart_exec(struct hart *h, unsigned n)
 #define BRANCH(cond) NEXT_AT((cond) ? pc + IMM : pc + in->len)
 
 dispatch:
-    if (unlikely((pc >> 12) != h->fetch_vpn)) {
+    if (unlikely((pc >> 12) != vpn)) {
         h->pc = pc;
         if (!fetch_page(h))
             goto exception;
+        vpn = h->fetch_vpn;
         host = h->fetch_host;
         code = h->fetch_code;
     }
     off = pc & 0xfff;
+    if (unlikely(off == 0xffe))
+        goto page_edge;
+    {
+        /* RAM has a guard page after it, so 4 bytes are always readable.
+         * Compressed instructions compare only their 16 bits. */
+        uint32_t raw;
+        memcpy(&raw, host + off, 4);
+        raw &= (raw & 3) == 3 ? 0xffffffffu : 0xffffu;
+        in = &code[off >> 1];
+        if (unlikely(in->raw != raw || !in->len))
+            rv_decode(raw, in);
+    }
+    goto *labels[in->op];
+
+page_edge:  /* the last halfword of a page: a 32-bit insn spans two */
     {
         uint16_t lo;
         memcpy(&lo, host + off, 2);
-        in = &code[off >> 1];
-        if ((lo & 3) == 3) {
-            uint32_t raw;
-            if (unlikely(off == 0xffe)) {
-                h->pc = pc;
-                if (!fetch_cross(h, lo, &raw))
-                    goto exception;
-                rv_decode(raw, &tmp);
-                in = &tmp;
-            } else {
-                memcpy(&raw, host + off, 4);
-                if (unlikely(in->raw != raw))
-                    rv_decode(raw, in);
-            }
-        } else if (unlikely(in->raw != lo || in->len != 2)) {
-            rv_decode(lo, in);
-        }
+        uint32_t raw = lo;
+        h->pc = pc;
+        if ((lo & 3) == 3 && !fetch_cross(h, lo, &raw))
+            goto exception;
+        rv_decode(raw, &tmp);
+        in = &tmp;
     }
     goto *labels[in->op];
 

@@ -1,0 +1,54 @@
+"""Booting the default Linux guest: the monitor's own SBI, OpenSBI in
+emulated M-mode, SMP, the built-in default guest, and reboot's exit status."""
+import os
+
+import pytest
+
+from conftest import APPEND, OPENSBI, BOOT_TIMEOUT, boot, run_cella
+
+
+def test_uname(cella, guest):
+    r = boot(cella, guest, "uname,-a")
+    assert r.returncode == 0, r.explain()
+    assert "Linux" in r.stdout and "riscv64" in r.stdout, r.explain()
+    assert "guest: cmd exit 0" in r.stdout, r.explain()
+
+
+def test_uname_through_opensbi(cella, guest):
+    if not OPENSBI.is_file():
+        pytest.skip(f"{OPENSBI} not found (apt-get install opensbi)")
+    r = boot(cella, guest, "uname,-a", "--bios", str(OPENSBI))
+    assert r.returncode == 0, r.explain()
+    assert "Linux" in r.stdout and "riscv64" in r.stdout, r.explain()
+    assert "guest: cmd exit 0" in r.stdout, r.explain()
+
+
+def test_four_cpus(cella, guest):
+    r = boot(cella, guest, "nproc", "--cpus", "4")
+    assert r.returncode == 0, r.explain()
+    assert "4" in r.lines(), r.explain()
+    assert "guest: cmd exit 0" in r.stdout, r.explain()
+
+
+def test_default_guest_without_kernel_option(cella, guest):
+    # No --kernel/--initrd: cella finds guest/out next to its own build.
+    env = {k: v for k, v in os.environ.items() if k != "CELLA_GUEST_DIR"}
+    r = run_cella(cella, ["vm", "run", "--append", f"{APPEND} cmd=echo,default-$((6+36))"],
+                  BOOT_TIMEOUT, env=env)
+    assert r.returncode == 0, r.explain()
+    assert "default-42" in r.lines(), r.explain()
+    assert "guest: cmd exit 0" in r.stdout, r.explain()
+
+
+def test_guest_exit_status_is_reported(cella, guest):
+    # The command's failure is the guest's business: the machine still
+    # powers off normally.
+    r = boot(cella, guest, "false")
+    assert r.returncode == 0, r.explain()
+    assert "guest: cmd exit 1" in r.stdout, r.explain()
+
+
+def test_reboot_exits_3(cella, guest):
+    r = boot(cella, guest, "reboot,-f")
+    assert r.returncode == 3, r.explain()
+    assert "guest: init reached" in r.stdout, r.explain()
