@@ -140,10 +140,24 @@ static void test_mtime(void **state)
     assert_true(rd(MTIME, 8) >= t1);
 }
 
+#define FAR 0x7000000000000000ull
+
+/* mtimecmp writes re-evaluate MTIP at once: in the past raises it, far
+ * ahead clears it, without waiting for the hart's next time slice. */
+static void test_mtimecmp_updates_mtip(void **state)
+{
+    (void)state;
+    wr(MTIMECMP(1), 0, 8);
+    assert_true(atomic_load(&m->harts[1]->mip) & MIP_MTIP);
+    wr(MTIMECMP(1), FAR, 8);
+    assert_false(atomic_load(&m->harts[1]->mip) & MIP_MTIP);
+}
+
 static void test_hostile_accesses(void **state)
 {
     (void)state;
-    wr(MTIMECMP(0), 42, 8);
+    /* far in the future, so MTIP stays clear */
+    wr(MTIMECMP(0), FAR, 8);
     /* Harts that do not exist. */
     wr(MSIP(NHARTS), 1, 4);
     wr(MSIP(4095), 1, 4);
@@ -172,7 +186,7 @@ static void test_hostile_accesses(void **state)
     /* None of it touched the real state. */
     assert_int_equal(atomic_load(&m->harts[0]->mip), 0);
     assert_int_equal(atomic_load(&m->harts[1]->mip), 0);
-    assert_int_equal(atomic_load(&m->harts[0]->mtimecmp), 42);
+    assert_int_equal(atomic_load(&m->harts[0]->mtimecmp), FAR);
     assert_int_equal(atomic_load(&m->harts[1]->mtimecmp), UINT64_MAX);
 }
 
@@ -186,6 +200,7 @@ int main(void)
         T(test_mtimecmp_halves),
         T(test_mtime),
         T(test_hostile_accesses),
+        T(test_mtimecmp_updates_mtip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
