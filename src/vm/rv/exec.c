@@ -223,7 +223,7 @@ void hart_exec(struct hart *h, unsigned n)
         x[0] = 0;                                                           \
         if (unlikely(--left == 0))                                          \
             goto out;                                                       \
-        goto dispatch;                                                      \
+        DISPATCH();                                                         \
     } while (0)
 #define NEXT NEXT_AT(pc + in->len)
 #define LOAD(size, conv)                                                    \
@@ -241,29 +241,49 @@ void hart_exec(struct hart *h, unsigned n)
     } while (0)
 #define BRANCH(cond) NEXT_AT((cond) ? pc + IMM : pc + in->len)
 
-dispatch:
-    if (unlikely((pc >> 12) != vpn)) {
-        h->pc = pc;
-        if (!fetch_page(h))
-            goto exception;
-        vpn = h->fetch_vpn;
-        host = h->fetch_host;
-        code = h->fetch_code;
-    }
-    off = pc & 0xfff;
-    if (unlikely(off == 0xffe))
-        goto page_edge;
+/* Fetch the instruction at pc and jump to its handler. Every handler has
+ * its own copy (threaded dispatch: one indirect jump per handler, which
+ * the host predicts far better than a single shared one). RAM has a
+ * guard page after it, so reading 4 bytes is always safe; compressed
+ * instructions compare only their 16 bits. */
+#define DISPATCH()                                                          \
+    do {                                                                    \
+        if (unlikely((pc >> 12) != vpn))                                    \
+            goto new_page;                                                  \
+        off = pc & 0xfff;                                                   \
+        if (unlikely(off == 0xffe))                                         \
+            goto page_edge;                                                 \
+        uint32_t raw_;                                                      \
+        memcpy(&raw_, host + off, 4);                                       \
+        raw_ &= (raw_ & 3) == 3 ? 0xffffffffu : 0xffffu;                    \
+        in = &code[off >> 1];                                               \
+        if (unlikely(in->raw != raw_ || !in->len))                          \
+            rv_decode(raw_, in);                                            \
+        goto *labels[in->op];                                               \
+    } while (0)
+
+    DISPATCH();
+
+new_page:   /* pc left the current page: fetch TLB, else the full walk */
     {
-        /* RAM has a guard page after it, so 4 bytes are always readable.
-         * Compressed instructions compare only their 16 bits. */
-        uint32_t raw;
-        memcpy(&raw, host + off, 4);
-        raw &= (raw & 3) == 3 ? 0xffffffffu : 0xffffu;
-        in = &code[off >> 1];
-        if (unlikely(in->raw != raw || !in->len))
-            rv_decode(raw, in);
+        uint64_t pvpn = pc >> 12;
+        struct tlb_entry *t = &h->tlb[h->priv][TLB_X][pvpn & (TLB_SIZE - 1)];
+        if (likely(t->vpn == pvpn)) {
+            host = (const uint8_t *)(uintptr_t)((pc & ~0xfffull) + t->addend);
+            code = h->icache[((uintptr_t)host >> 12) & (ICACHE_PAGES - 1)].insn;
+            h->fetch_vpn = vpn = pvpn;
+            h->fetch_host = (uint8_t *)host;
+            h->fetch_code = code;
+        } else {
+            h->pc = pc;
+            if (!fetch_page(h))
+                goto exception;
+            vpn = h->fetch_vpn;
+            host = h->fetch_host;
+            code = h->fetch_code;
+        }
     }
-    goto *labels[in->op];
+    DISPATCH();
 
 page_edge:  /* the last halfword of a page: a 32-bit insn spans two */
     {
@@ -499,6 +519,7 @@ leave_jumped:   /* an xRET set h->pc itself */
 #undef RS2
 #undef IMM
 #undef NEXT_AT
+#undef DISPATCH
 #undef NEXT
 #undef LOAD
 #undef STORE
