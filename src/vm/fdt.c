@@ -11,7 +11,7 @@
 #include "base/err.h"
 #include "vm/machine.h"
 
-#define RISCV_ISA "rv64imafdc_zicsr_zifencei_zba_zbb_zbs"
+#define RISCV_ISA "rv64imafdc_zicsr_zifencei_zba_zbb_zbs_sstc"
 #define UART_CLOCK_HZ 3686400u
 
 /* Phandles: the PLIC and the test device, then two per hart (the cpu node

@@ -207,6 +207,7 @@ static void reset_harts(struct machine *m, const struct layout *l)
             h->medeleg = PARAVIRT_MEDELEG;
             h->mideleg = MIP_SSIP | MIP_STIP | MIP_SEIP;
             h->mcounteren = 7;
+            h->menvcfg = MENVCFG_STCE;
             hart_mode_changed(h);
             if (i != 0)
                 atomic_store(&h->hsm_state, HSM_STOPPED);

@@ -67,10 +67,10 @@ static bool hart_set(const struct machine *m, uint64_t mask, uint64_t base,
     return true;
 }
 
+/* The SBI timer and Sstc share stimecmp: either way, STIP follows it. */
 static void set_timer(struct hart *h, uint64_t when)
 {
-    atomic_store(&h->mtimecmp, when);
-    hart_set_mip(h, MIP_STIP, false);
+    atomic_store(&h->stimecmp, when);
     hart_update_timer(h);
 }
 

@@ -12,7 +12,7 @@ enum {
     CSR_SSTATUS = 0x100, CSR_SIE = 0x104, CSR_STVEC = 0x105,
     CSR_SCOUNTEREN = 0x106, CSR_SENVCFG = 0x10a, CSR_SSCRATCH = 0x140,
     CSR_SEPC = 0x141, CSR_SCAUSE = 0x142, CSR_STVAL = 0x143, CSR_SIP = 0x144,
-    CSR_SATP = 0x180,
+    CSR_STIMECMP = 0x14d, CSR_SATP = 0x180,
     CSR_MVENDORID = 0xf11, CSR_MARCHID = 0xf12, CSR_MIMPID = 0xf13,
     CSR_MHARTID = 0xf14, CSR_MCONFIGPTR = 0xf15,
     CSR_MSTATUS = 0x300, CSR_MISA = 0x301, CSR_MEDELEG = 0x302,
@@ -88,6 +88,13 @@ static bool counter_allowed(const struct hart *h, unsigned csr)
     return true;
 }
 
+/* Sstc: stimecmp from S needs menvcfg.STCE and mcounteren.TM. */
+static bool stimecmp_allowed(const struct hart *h)
+{
+    return h->priv == PRV_M ||
+           ((h->menvcfg & MENVCFG_STCE) && (h->mcounteren & 2));
+}
+
 static bool fs_on(const struct hart *h)
 {
     return (h->mstatus & MSTATUS_FS) != 0;
@@ -120,6 +127,10 @@ static bool csr_read(struct hart *h, unsigned csr, uint64_t *v)
     case CSR_SCAUSE: *v = h->scause; return true;
     case CSR_STVAL: *v = h->stval; return true;
     case CSR_SIP: *v = mip_read(h) & h->mideleg; return true;
+    case CSR_STIMECMP:
+        if (!stimecmp_allowed(h)) return false;
+        *v = atomic_load(&h->stimecmp);
+        return true;
     case CSR_SATP:
         if (h->priv == PRV_S && (h->mstatus & MSTATUS_TVM)) return false;
         *v = h->satp;
@@ -211,6 +222,10 @@ static bool csr_write(struct hart *h, unsigned csr, uint64_t v, uint64_t old)
     case CSR_SIP:
         mip_update(h, old, v, h->mideleg & MIP_SSIP);
         return true;
+    case CSR_STIMECMP:
+        atomic_store(&h->stimecmp, v);
+        hart_update_timer(h);
+        return true;
     case CSR_SATP: {
         if (h->priv == PRV_S && (h->mstatus & MSTATUS_TVM)) return false;
         unsigned mode = (unsigned)(v >> 60);
@@ -227,15 +242,20 @@ static bool csr_write(struct hart *h, unsigned csr, uint64_t v, uint64_t old)
     case CSR_MIE: h->mie = v & (S_INTS | M_INTS); return true;
     case CSR_MTVEC: h->mtvec = v & ~2ull; return true;
     case CSR_MCOUNTEREN: h->mcounteren = v & 0xffffffffu; return true;
-    case CSR_MENVCFG: h->menvcfg = v & 1; return true;
+    case CSR_MENVCFG:
+        h->menvcfg = v & (MENVCFG_STCE | 1);
+        hart_update_timer(h);
+        return true;
     case CSR_MCOUNTINHIBIT: h->mcountinhibit = v & 0xfffffffdu; return true;
     case CSR_MSCRATCH: h->mscratch = v; return true;
     case CSR_MEPC: h->mepc = v & ~1ull; return true;
     case CSR_MCAUSE: h->mcause = v; return true;
     case CSR_MTVAL: h->mtval = v; return true;
     case CSR_MIP:
-        /* Software may set SSIP, STIP and SEIP; the M bits follow devices. */
-        mip_update(h, old, v, S_INTS);
+        /* Software may set SSIP, STIP and SEIP; the M bits follow devices,
+         * and STIP follows stimecmp while Sstc is on. */
+        mip_update(h, old, v,
+                   S_INTS & ~((h->menvcfg & MENVCFG_STCE) ? MIP_STIP : 0));
         return true;
     case CSR_MSECCFG: h->mseccfg = v & 7; return true;
     case CSR_MCYCLE: case CSR_MINSTRET: h->instret = v; return true;

@@ -41,13 +41,40 @@ void hart_serve_flushes(struct hart *h)
     }
 }
 
+/* Timer bits: MTIP follows mtimecmp; STIP follows stimecmp when Sstc is
+ * on, or always when the monitor is the firmware (the SBI timer uses the
+ * same comparator); otherwise STIP belongs to M-mode software. */
+static bool stip_from_stimecmp(const struct hart *h)
+{
+    return h->m->paravirt || (h->menvcfg & MENVCFG_STCE);
+}
+
+static void set_level(struct hart *h, uint64_t bit, bool level)
+{
+    bool now = (atomic_load_explicit(&h->mip, memory_order_relaxed) & bit) != 0;
+    if (level != now)
+        hart_set_mip(h, bit, level);
+}
+
 void hart_update_timer(struct hart *h)
 {
-    uint64_t bit = h->m->paravirt ? MIP_STIP : MIP_MTIP;
-    bool fire = machine_time(h->m) >= atomic_load(&h->mtimecmp);
-    bool now = (atomic_load_explicit(&h->mip, memory_order_relaxed) & bit) != 0;
-    if (fire != now)
-        hart_set_mip(h, bit, fire);
+    uint64_t t = machine_time(h->m);
+    if (!h->m->paravirt)
+        set_level(h, MIP_MTIP, t >= atomic_load(&h->mtimecmp));
+    if (stip_from_stimecmp(h))
+        set_level(h, MIP_STIP, t >= atomic_load(&h->stimecmp));
+}
+
+/* The earliest compare value that can raise a timer interrupt. */
+static uint64_t next_deadline(const struct hart *h)
+{
+    uint64_t d = h->m->paravirt ? UINT64_MAX : atomic_load(&h->mtimecmp);
+    if (stip_from_stimecmp(h)) {
+        uint64_t s = atomic_load(&h->stimecmp);
+        if (s < d)
+            d = s;
+    }
+    return d;
 }
 
 static bool stopping(const struct hart *h)
@@ -77,7 +104,7 @@ void hart_wfi(struct hart *h)
 {
     pthread_mutex_lock(&h->lock);
     for (;;) {
-        uint64_t cmp = atomic_load(&h->mtimecmp);
+        uint64_t cmp = next_deadline(h);
         if (irq_wakeup(h) || stopping(h) || flush_pending(h) ||
             machine_time(h->m) >= cmp)
             break;
@@ -148,6 +175,7 @@ int hart_init(struct hart *h, struct machine *m, unsigned id, struct err *e)
     h->misa = (2ull << 62) | (1u << 0) | (1u << 2) | (1u << 3) | (1u << 5) |
               (1u << 8) | (1u << 12) | (1u << 18) | (1u << 20);
     atomic_store(&h->mtimecmp, UINT64_MAX);
+    atomic_store(&h->stimecmp, UINT64_MAX);
     atomic_store(&h->hsm_state, HSM_STARTED);
     tlb_flush(h);
     hart_mode_changed(h);

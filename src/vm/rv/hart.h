@@ -44,6 +44,8 @@ enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };
 #define MSTATUS_SXL (3ull << 34)
 #define MSTATUS_SD (1ull << 63)
 
+#define MENVCFG_STCE (1ull << 63)
+
 /* exception causes */
 enum {
     EXC_INSN_MISALIGNED = 0, EXC_INSN_ACCESS = 1, EXC_ILLEGAL = 2,
@@ -116,6 +118,8 @@ struct hart {
     _Atomic uint64_t mip;
     /* CLINT timer compare, written by the CLINT from any thread. */
     _Atomic uint64_t mtimecmp;
+    /* Sstc supervisor timer compare (also the SBI timer without firmware). */
+    _Atomic uint64_t stimecmp;
     /* Number of TLB flushes requested of this hart by other harts. */
     atomic_uint_fast64_t flush_req;
     atomic_uint_fast64_t flush_done;
