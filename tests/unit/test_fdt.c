@@ -94,7 +94,7 @@ static void check_harts(unsigned n)
         assert_string_equal(prop_str(fdt, sub, "status"), "okay");
         assert_int_equal(fdt_node_check_compatible(fdt, sub, "riscv"), 0);
         assert_string_equal(prop_str(fdt, sub, "riscv,isa"),
-                            "rv64imafdc_zicsr_zifencei_zba_zbb_zbs");
+                            "rv64imafdc_zicsr_zifencei_zba_zbb_zbs_sstc");
         assert_string_equal(prop_str(fdt, sub, "mmu-type"), "riscv,sv48");
         cpu_ph[ncpu] = fdt_get_phandle(fdt, sub);
         int ic = fdt_subnode_offset(fdt, sub, "interrupt-controller");
