@@ -3,7 +3,8 @@
 # and build-san/):
 #   1. each cmocka unit test binary in BUILD_DIR/unit/
 #   2. each bare-metal ISA program build/isa/*.elf, as
-#      `BUILD_DIR/cella vm run --bios X.elf` (must exit 0 within 60 s)
+#      `BUILD_DIR/cella vm run --bios X.elf` (must exit 0 within 60 s);
+#      programs named smp_* run with --cpus 4
 #   3. the end-to-end pytest suite tests/e2e with CELLA=BUILD_DIR/cella
 # Ends with the line "N passed, M failed" and exits non-zero when anything
 # failed or nothing ran at all.
@@ -78,7 +79,9 @@ if [ "$have_cella" -eq 1 ]; then
     for elf in "${elfs[@]}"; do
         name=isa/$(basename "$elf" .elf)
         rc=0
-        timeout -k 5 "$isa_timeout" "$cella" vm run --bios "$elf" \
+        cpus=1
+        case $name in isa/smp_*) cpus=4 ;; esac
+        timeout -k 5 "$isa_timeout" "$cella" vm run --cpus "$cpus" --bios "$elf" \
             </dev/null >"$work/isa.out" 2>&1 || rc=$?
         if [ "$rc" -eq 0 ]; then
             echo "PASS $name"
