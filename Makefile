@@ -1,6 +1,6 @@
 # Cella build. `make` builds build/cella; `make test` builds it twice (plain
 # and ASan+UBSan) and runs every test against each; `make guest` prepares
-# the default guest in guest/out/.
+# the default guest in guest/out/; `make run` boots it to a shell.
 CC      ?= cc
 BUILD   ?= build
 SAN     ?= 0
@@ -27,7 +27,7 @@ RV_CC    = riscv64-unknown-elf-gcc
 ISA_SRCS := $(sort $(wildcard tests/isa/*.S))
 ISA_ELFS := $(ISA_SRCS:tests/isa/%.S=build/isa/%.elf)
 
-.PHONY: all san test test-one unit isa e2e guest clean
+.PHONY: all san test test-one guest run clean
 all: $(BUILD)/cella
 
 $(BUILD)/cella: $(OBJS)
@@ -59,6 +59,10 @@ test:
 
 guest:
 	guest/make-guest.sh guest/out
+
+# Build, prepare the default guest, and boot it to a shell.
+run: $(BUILD)/cella guest
+	$(BUILD)/cella vm run
 
 clean:
 	rm -rf build build-san
