@@ -29,7 +29,6 @@
 #define KERNEL_OFFSET 0x200000ull   /* kernel at RAM + 2 MiB */
 #define FDT_MAX 0x10000ull
 #define FW_DYNAMIC_MAGIC 0x4942534full
-#define RAM_GUARD 0x1000ull
 
 /* Exceptions the monitor hands to S-mode when it is the firmware: all but
  * ecalls from S and M (those are SBI calls). */
@@ -63,21 +62,19 @@ static void uart_tx(void *opaque, const uint8_t *buf, size_t len)
     machine_console_write(opaque, buf, len);
 }
 
-/* Guest RAM is a memfd mapping. One spare page follows it (never
- * guest-visible) so the interpreter may read 4 bytes at any instruction
- * address without a bounds check. */
+/* Guest RAM is one shared memfd mapping (untouched RAM costs nothing). */
 static int alloc_ram(struct machine *m, uint64_t size, struct err *e)
 {
     int fd = memfd_create("cella-ram", MFD_CLOEXEC);
     if (fd < 0)
         return err_set(e, errno, "cannot create guest RAM");
-    if (ftruncate(fd, (off_t)(size + RAM_GUARD)) < 0) {
+    if (ftruncate(fd, (off_t)size) < 0) {
         int en = errno;
         close(fd);
         return err_set(e, en, "cannot size guest RAM to %" PRIu64 " bytes",
                        size);
     }
-    void *p = mmap(0, size + RAM_GUARD, PROT_READ | PROT_WRITE,
+    void *p = mmap(0, size, PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_NORESERVE, fd, 0);
     int en = errno;
     close(fd);
@@ -276,7 +273,7 @@ static void destroy(struct machine *m)
     if (m->plic)
         plic_free(m->plic);
     if (m->bus.ram)
-        munmap(m->bus.ram, m->bus.ram_size + RAM_GUARD);
+        munmap(m->bus.ram, m->bus.ram_size);
     free(m);
 }
 

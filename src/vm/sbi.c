@@ -81,8 +81,9 @@ static void send_ipis(struct machine *m, uint64_t set)
             hart_set_mip(m->harts[i], MIP_SSIP, true);
 }
 
-/* Flush the TLBs of every hart in set and wait until the running ones
- * have done it. Serves this hart's own requests while waiting so two
+/* Flush the TLBs and decoded-instruction caches of every hart in set
+ * (serves remote fence.i and sfence.vma alike) and wait until the running
+ * ones have done it. Serves this hart's own requests while waiting so two
  * harts fencing each other cannot deadlock. */
 static void remote_sfence(struct hart *self, uint64_t set)
 {
@@ -94,6 +95,7 @@ static void remote_sfence(struct hart *self, uint64_t set)
         struct hart *t = m->harts[i];
         if (t == self) {
             tlb_flush(self);
+            icache_flush(self);
             continue;
         }
         want[i] = atomic_fetch_add(&t->flush_req, 1) + 1;
@@ -201,7 +203,6 @@ static int64_t legacy_call(struct hart *h, uint64_t eid, uint64_t *a)
         send_ipis(m, set);
         return 0;
     case EXT_LEGACY_FENCE_I:
-        return 0;
     case EXT_LEGACY_SFENCE_VMA:
     case EXT_LEGACY_SFENCE_VMA_ASID:
         if (!legacy_mask(h, a[0], &set))
@@ -260,8 +261,7 @@ void sbi_call(struct hart *h)
             r.error = SBI_ERR_INVALID_PARAM;
             break;
         }
-        if (fid != 0)   /* fence.i needs nothing: see the decoded cache */
-            remote_sfence(h, set);
+        remote_sfence(h, set);
         r = (struct sbi_ret){SBI_SUCCESS, 0};
         break;
     case EXT_HSM:

@@ -14,14 +14,37 @@
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
-/* Decoded instructions of one guest page. Decoding is a pure function of
- * the raw bits and each entry keeps its raw bits, so a page slot may be
- * shared by any pages (and code may be rewritten) without invalidation:
- * the fetch compares raw bits and re-decodes on a mismatch. */
+/* Decoded instructions, one slot per guest page of code, direct-mapped
+ * by the page's host address. A slot is claimed for a page with a new
+ * generation number; an entry is valid when its cache_gen equals the
+ * slot's. Nothing watches stores to code: as the ISA allows, a hart sees
+ * modified instructions after FENCE.I (or a remote fence.i through the
+ * SBI), which drops every slot (icache_flush). */
 #define ICACHE_PAGES 64
 struct icache_page {
+    uintptr_t host_page;     /* 0: free */
+    uint8_t gen;             /* never 0 while claimed */
     struct insn insn[2048];
 };
+
+/* The slot for the code page at host address page, claimed if needed. */
+static inline struct icache_page *icache_slot(struct hart *h,
+                                              const uint8_t *page)
+{
+    struct icache_page *s =
+        &h->icache[((uintptr_t)page >> 12) & (ICACHE_PAGES - 1)];
+    if (s->host_page != (uintptr_t)page) {
+        s->host_page = (uintptr_t)page;
+        if (++s->gen == 0) {
+            memset(s->insn, 0, sizeof s->insn);
+            s->gen = 1;
+        }
+    }
+    return s;
+}
+
+/* FENCE.I: forget every decoded instruction. */
+void icache_flush(struct hart *h);
 
 /* ---- MMU (mmu.c) ---- */
 

@@ -373,7 +373,7 @@ static void decode32(uint32_t r, struct insn *d)
     }
     case 0x53: op = dec_op_fp(r); break;
     }
-    d->op = (uint16_t)op;
+    d->op = (uint8_t)op;
 }
 
 /* Compressed register fields name x8..x15. */
@@ -549,7 +549,7 @@ static void decode16(uint32_t r, struct insn *d)
         break;
     }
     }
-    d->op = (uint16_t)op;
+    d->op = (uint8_t)op;
 }
 
 void rv_decode(uint32_t raw, struct insn *out)

@@ -66,13 +66,16 @@ enum rv_op {
     OP_COUNT
 };
 
+_Static_assert(OP_COUNT <= 256, "ops must fit in struct insn's op byte");
+
 /* First and last op of the F/D range that goes to the FPU (loads and stores
  * excluded: the interpreter does those through the MMU). */
 #define OP_FIRST_FPU OP_FMADD_S
 #define OP_LAST_FPU OP_FCLASS_D
 
 struct insn {
-    uint16_t op;        /* enum rv_op */
+    uint8_t op;         /* enum rv_op */
+    uint8_t cache_gen;  /* the decoded-instruction cache's; rv_decode sets 0 */
     uint8_t rd, rs1, rs2, rs3;
     uint8_t len;        /* 2 or 4 bytes */
     uint8_t rm;         /* FP rounding mode (funct3) or AMO aq/rl */

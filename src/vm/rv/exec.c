@@ -209,8 +209,8 @@ void hart_exec(struct hart *h, unsigned n)
     uint64_t vpn = h->fetch_vpn;
     const uint8_t *host = h->fetch_host;
     struct insn *code = h->fetch_code;
+    uint8_t gen = h->fetch_gen;
     struct insn tmp, *in;
-    unsigned off;
     uint64_t v;
 
 #define RD x[in->rd]
@@ -243,22 +243,15 @@ void hart_exec(struct hart *h, unsigned n)
 
 /* Fetch the instruction at pc and jump to its handler. Every handler has
  * its own copy (threaded dispatch: one indirect jump per handler, which
- * the host predicts far better than a single shared one). RAM has a
- * guard page after it, so reading 4 bytes is always safe; compressed
- * instructions compare only their 16 bits. */
+ * the host predicts far better than a single shared one). An entry of
+ * another generation is decoded from memory first (undecoded). */
 #define DISPATCH()                                                          \
     do {                                                                    \
         if (unlikely((pc >> 12) != vpn))                                    \
             goto new_page;                                                  \
-        off = pc & 0xfff;                                                   \
-        if (unlikely(off == 0xffe))                                         \
-            goto page_edge;                                                 \
-        uint32_t raw_;                                                      \
-        memcpy(&raw_, host + off, 4);                                       \
-        raw_ &= (raw_ & 3) == 3 ? 0xffffffffu : 0xffffu;                    \
-        in = &code[off >> 1];                                               \
-        if (unlikely(in->raw != raw_ || !in->len))                          \
-            rv_decode(raw_, in);                                            \
+        in = &code[(pc & 0xfff) >> 1];                                      \
+        if (unlikely(in->cache_gen != gen))                                 \
+            goto undecoded;                                                 \
         goto *labels[in->op];                                               \
     } while (0)
 
@@ -270,10 +263,13 @@ new_page:   /* pc left the current page: fetch TLB, else the full walk */
         struct tlb_entry *t = &h->tlb[h->priv][TLB_X][pvpn & (TLB_SIZE - 1)];
         if (likely(t->vpn == pvpn)) {
             host = (const uint8_t *)(uintptr_t)((pc & ~0xfffull) + t->addend);
-            code = h->icache[((uintptr_t)host >> 12) & (ICACHE_PAGES - 1)].insn;
+            struct icache_page *slot = icache_slot(h, host);
+            code = slot->insn;
+            gen = slot->gen;
             h->fetch_vpn = vpn = pvpn;
             h->fetch_host = (uint8_t *)host;
             h->fetch_code = code;
+            h->fetch_gen = gen;
         } else {
             h->pc = pc;
             if (!fetch_page(h))
@@ -281,20 +277,32 @@ new_page:   /* pc left the current page: fetch TLB, else the full walk */
             vpn = h->fetch_vpn;
             host = h->fetch_host;
             code = h->fetch_code;
+            gen = h->fetch_gen;
         }
     }
     DISPATCH();
 
-page_edge:  /* the last halfword of a page: a 32-bit insn spans two */
+undecoded:
     {
+        unsigned off = pc & 0xfff;
         uint16_t lo;
         memcpy(&lo, host + off, 2);
         uint32_t raw = lo;
-        h->pc = pc;
-        if ((lo & 3) == 3 && !fetch_cross(h, lo, &raw))
-            goto exception;
-        rv_decode(raw, &tmp);
-        in = &tmp;
+        if ((lo & 3) == 3) {
+            if (unlikely(off == 0xffe)) {
+                /* Spans two pages, whose mappings may change apart: decode
+                 * it every time, never cache it. */
+                h->pc = pc;
+                if (!fetch_cross(h, lo, &raw))
+                    goto exception;
+                rv_decode(raw, &tmp);
+                in = &tmp;
+                goto *labels[in->op];
+            }
+            memcpy(&raw, host + off, 4);
+        }
+        rv_decode(raw, in);
+        in->cache_gen = gen;
     }
     goto *labels[in->op];
 
@@ -410,7 +418,10 @@ L_BSET: RD = RS1 | (1ull << (RS2 & 63)); NEXT;
 L_BSETI: RD = RS1 | (1ull << (in->imm & 63)); NEXT;
 
 L_FENCE: atomic_thread_fence(memory_order_seq_cst); NEXT;
-L_FENCE_I: NEXT;    /* the decoded cache checks raw bits on every fetch */
+L_FENCE_I:
+    icache_flush(h);
+    pc += in->len;
+    goto leave;
 L_ECALL: raise(h, EXC_ECALL_U + (uint64_t)h->priv, 0); goto exception;
 L_EBREAK: raise(h, EXC_BREAKPOINT, pc); goto exception;
 L_MRET:

@@ -37,6 +37,7 @@ void hart_serve_flushes(struct hart *h)
     uint64_t req = atomic_load(&h->flush_req);
     if (req != atomic_load_explicit(&h->flush_done, memory_order_relaxed)) {
         tlb_flush(h);
+        icache_flush(h);
         atomic_store(&h->flush_done, req);
     }
 }

@@ -86,10 +86,11 @@ struct hart {
     int data_slot;           /* its TLB slot: tlb_slot(data_priv, SUM) */
 
     /* Where instruction fetch is: the guest page, its host address, and
-     * its decoded-instruction page (validated per insn by raw bits). */
+     * its decoded-instruction slot with the slot's generation. */
     uint64_t fetch_vpn;
     uint8_t *fetch_host;
     struct insn *fetch_code;
+    uint8_t fetch_gen;
     struct icache_page *icache;
 
     /* The exception a failed step raised (cause, xtval). */

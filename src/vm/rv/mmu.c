@@ -225,7 +225,15 @@ bool fetch_page(struct hart *h)
     }
     h->fetch_vpn = vpn;
     h->fetch_host = page;
-    uintptr_t idx = ((uintptr_t)page >> 12) & (ICACHE_PAGES - 1);
-    h->fetch_code = h->icache[idx].insn;
+    struct icache_page *slot = icache_slot(h, page);
+    h->fetch_code = slot->insn;
+    h->fetch_gen = slot->gen;
     return true;
+}
+
+void icache_flush(struct hart *h)
+{
+    for (unsigned i = 0; i < ICACHE_PAGES; i++)
+        h->icache[i].host_page = 0;
+    h->fetch_vpn = UINT64_MAX;
 }
