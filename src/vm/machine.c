@@ -199,11 +199,14 @@ static void reset_harts(struct machine *m, const struct layout *l)
         h->x[11] = l->fdt_addr;
         h->x[12] = l->fw_info_addr;
         if (m->paravirt) {
-            /* The monitor plays the firmware: S-mode, traps delegated. */
+            /* The monitor plays the firmware: S-mode, traps delegated, and
+             * cycle/time/instret readable from S and U, as firmware leaves
+             * them (Linux's vDSO reads time in U-mode). */
             h->priv = PRV_S;
             h->medeleg = PARAVIRT_MEDELEG;
             h->mideleg = MIP_SSIP | MIP_STIP | MIP_SEIP;
             h->mcounteren = 7;
+            h->scounteren = 7;
             h->menvcfg = MENVCFG_STCE;
             hart_mode_changed(h);
             if (i != 0)

@@ -24,7 +24,10 @@
 struct icache_page {
     uintptr_t host_page;     /* 0: free */
     uint8_t gen;             /* never 0 while claimed */
-    struct insn insn[2048];
+    /* One entry per halfword, plus a sentinel past the end that is never
+     * valid (cache_gen 0): straight-line code running off the page lands
+     * on it and goes to the next page. */
+    struct insn insn[2048 + 1];
 };
 
 /* The slot for the code page at host address page, claimed if needed. */
@@ -39,6 +42,7 @@ static inline struct icache_page *icache_slot(struct hart *h,
             memset(s->insn, 0, sizeof s->insn);
             s->gen = 1;
         }
+        s->insn[2048].cache_gen = 0;
     }
     return s;
 }

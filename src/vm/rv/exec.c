@@ -193,9 +193,11 @@ static bool fs_off(const struct hart *h)
 
 /* The hot loop. pc lives in a local; h->pc is written back before
  * anything that looks at it (traps, fetch-page changes) and on return.
- * Dispatch is threaded: every handler ends in its own copy of NEXT, which
- * fetches the next decoded instruction (checking its raw bits against
- * memory) and jumps straight to that op's handler. */
+ * Dispatch is threaded: every handler ends in its own copy of NEXT (fall
+ * through to the next decoded entry of the page) or NEXT_AT (a taken
+ * branch or jump: look pc up afresh), then jumps straight to the next
+ * op's handler. The time-slice budget is counted at taken branches, jumps
+ * and page changes: straight-line code cannot run long without one. */
 void hart_exec(struct hart *h, unsigned n)
 {
     static void *const labels[OP_COUNT] = {
@@ -205,12 +207,13 @@ void hart_exec(struct hart *h, unsigned n)
     };
     uint64_t *x = h->x;
     uint64_t pc = h->pc;
-    unsigned left = n;
+    unsigned left = n;   /* taken branches, jumps, page changes to go */
     uint64_t vpn = h->fetch_vpn;
     const uint8_t *host = h->fetch_host;
     struct insn *code = h->fetch_code;
     uint8_t gen = h->fetch_gen;
-    struct insn tmp, *in;
+    struct insn tmp[3] = {{0}}, *in;
+    unsigned retired = 0;
     uint64_t v;
 
 #define RD x[in->rd]
@@ -221,11 +224,22 @@ void hart_exec(struct hart *h, unsigned n)
     do {                                                                    \
         pc = (target);                                                      \
         x[0] = 0;                                                           \
+        retired++;                                                          \
         if (unlikely(--left == 0))                                          \
             goto out;                                                       \
         DISPATCH();                                                         \
     } while (0)
-#define NEXT NEXT_AT(pc + in->len)
+#define NEXT                                                                \
+    do {                                                                    \
+        unsigned len_ = in->len;                                            \
+        pc += len_;                                                         \
+        x[0] = 0;                                                           \
+        retired++;                                                          \
+        in += len_ >> 1;                                                    \
+        if (unlikely(in->cache_gen != gen))                                 \
+            goto undecoded;                                                 \
+        goto *labels[in->op];                                               \
+    } while (0)
 #define LOAD(size, conv)                                                    \
     do {                                                                    \
         if (!mem_load(h, RS1 + IMM, size, &v))                              \
@@ -239,7 +253,12 @@ void hart_exec(struct hart *h, unsigned n)
             goto exception;                                                 \
         NEXT;                                                               \
     } while (0)
-#define BRANCH(cond) NEXT_AT((cond) ? pc + IMM : pc + in->len)
+#define BRANCH(cond)                                                        \
+    do {                                                                    \
+        if (cond)                                                           \
+            NEXT_AT(pc + IMM);                                              \
+        NEXT;                                                               \
+    } while (0)
 
 /* Fetch the instruction at pc and jump to its handler. Every handler has
  * its own copy (threaded dispatch: one indirect jump per handler, which
@@ -258,6 +277,8 @@ void hart_exec(struct hart *h, unsigned n)
     DISPATCH();
 
 new_page:   /* pc left the current page: fetch TLB, else the full walk */
+    if (unlikely(--left == 0))
+        goto out;
     {
         uint64_t pvpn = pc >> 12;
         struct tlb_entry *t = &h->tlb[h->priv][TLB_X][pvpn & (TLB_SIZE - 1)];
@@ -282,7 +303,10 @@ new_page:   /* pc left the current page: fetch TLB, else the full walk */
     }
     DISPATCH();
 
-undecoded:
+undecoded:  /* not decoded in this generation, or off the end of the page */
+    if (unlikely((pc >> 12) != vpn))
+        goto new_page;
+    in = &code[(pc & 0xfff) >> 1];
     {
         unsigned off = pc & 0xfff;
         uint16_t lo;
@@ -295,8 +319,8 @@ undecoded:
                 h->pc = pc;
                 if (!fetch_cross(h, lo, &raw))
                     goto exception;
-                rv_decode(raw, &tmp);
-                in = &tmp;
+                rv_decode(raw, &tmp[0]);
+                in = &tmp[0];   /* tmp[2], never valid, ends the page */
                 goto *labels[in->op];
             }
             memcpy(&raw, host + off, 4);
@@ -438,9 +462,8 @@ L_WFI:
     if (h->priv == PRV_U || (h->priv == PRV_S && (h->mstatus & MSTATUS_TW)))
         goto illegal;
     pc += in->len;
-    left--;
     h->pc = pc;
-    h->instret += n - left;
+    h->instret += retired + 1;
     hart_wfi(h);
     return;
 L_SFENCE_VMA:
@@ -453,8 +476,8 @@ L_SFENCE_VMA:
     pc += in->len;
     goto leave;
 L_CSRRW: L_CSRRS: L_CSRRC: L_CSRRWI: L_CSRRSI: L_CSRRCI:
-    h->instret += n - left;     /* so minstret reads are exact */
-    n = left;
+    h->instret += retired;      /* so minstret reads are exact */
+    retired = 0;
     if (!csr_exec(h, in))
         goto exception;
     pc += in->len;
@@ -511,19 +534,19 @@ illegal:
 exception:
     x[0] = 0;
     h->pc = pc;
-    h->instret += n - left;
+    h->instret += retired;
     trap_exception(h);
     return;
 leave:      /* pc already advanced past an instruction that retired */
-    left--;
+    retired++;
     x[0] = 0;
 out:
     h->pc = pc;
-    h->instret += n - left;
+    h->instret += retired;
     return;
 leave_jumped:   /* an xRET set h->pc itself */
     x[0] = 0;
-    h->instret += n - left + 1;
+    h->instret += retired + 1;
     return;
 #undef RD
 #undef RS1

@@ -12,9 +12,10 @@
 #include "vm/machine.h"
 #include "vm/sbi.h"
 
-/* Instructions per slice: interrupts, timers and requests from other
- * threads are looked at between slices. */
-#define SLICE 4096
+/* Taken branches, jumps and page changes per slice (a few thousand
+ * instructions): interrupts, timers and requests from other threads are
+ * looked at between slices. */
+#define SLICE 1024
 
 void hart_kick(struct hart *h)
 {
