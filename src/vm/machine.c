@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +242,26 @@ static void poll_tohost(struct machine *m)
     }
 }
 
+/* SIGINT, SIGTERM and SIGHUP stop the machine (exit status 1) so the
+ * terminal is restored on the way out; the watch loop notices the flag. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void catch_signals(bool on)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa = {.sa_handler = on ? on_stop_signal : SIG_DFL};
+    sigemptyset(&sa.sa_mask);
+    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], &sa, 0);
+    /* A closed stdout must not kill the monitor: output is dropped. */
+    signal(SIGPIPE, on ? SIG_IGN : SIG_DFL);
+}
+
 static int run_harts(struct machine *m, struct err *e)
 {
     unsigned started = 0;
@@ -258,6 +279,8 @@ static int run_harts(struct machine *m, struct err *e)
         nanosleep(&ts, 0);
         if (m->tohost)
             poll_tohost(m);
+        if (stop_signal)
+            machine_stop(m, EXIT_ERROR);
     }
     for (unsigned i = 0; i < started; i++)
         pthread_join(m->harts[i]->thread, 0);
@@ -305,9 +328,14 @@ int machine_run(const struct vm_config *cfg, struct err *e)
     m->term = term_open(m, m->uart, e);
     if (!m->term)
         goto out;
+    stop_signal = 0;
+    catch_signals(true);
     if (run_harts(m, e) == 0)
         status = atomic_load(&m->exit_status);
+    catch_signals(false);
 out:
-    destroy(m);
+    destroy(m);     /* restores the terminal before any message */
+    if (stop_signal)
+        fprintf(stderr, "cella: stopped by signal %d\n", (int)stop_signal);
     return status;
 }

@@ -1,6 +1,7 @@
 """The console as a person uses it: typing into the guest's shell through
 a pipe and through a terminal, quitting with Ctrl-A x, and the terminal's
 settings coming back afterwards."""
+import signal
 import termios
 
 from conftest import APPEND, BOOT_TIMEOUT, PROMPT, Session
@@ -31,3 +32,15 @@ def test_shell_through_terminal_and_ctrl_a_x(cella, guest):
         assert rc == 0, s.explain()
         after = termios.tcgetattr(s.slave)
         assert after == s.termios_before, "terminal settings not restored after Ctrl-A x"
+
+
+def test_sigterm_stops_cleanly_and_restores_the_terminal(cella, guest):
+    with Session([cella, "vm", "run", *guest.args(), "--append", APPEND], use_pty=True) as s:
+        at = s.expect("guest: init reached", BOOT_TIMEOUT)
+        s.expect(PROMPT, TYPE_TIMEOUT, at)
+        s.proc.send_signal(signal.SIGTERM)
+        rc = s.wait(10)
+        assert rc == 1, s.explain()
+        assert s.stderr().splitlines() == ["cella: stopped by signal 15"], s.explain()
+        after = termios.tcgetattr(s.slave)
+        assert after == s.termios_before, "terminal settings not restored after SIGTERM"

@@ -13,27 +13,6 @@
 #include "vm/machine.h"
 #include "vm/rv/hart.h"
 
-/* Stand-ins for the machine and hart code; the real ones win when the
- * test is linked with all of src/. */
-__attribute__((weak)) void hart_set_mip(struct hart *h, uint64_t bits, bool level)
-{
-    if (level)
-        atomic_fetch_or(&h->mip, bits);
-    else
-        atomic_fetch_and(&h->mip, ~bits);
-}
-
-__attribute__((weak)) void hart_kick(struct hart *h)
-{
-    (void)h;
-}
-
-__attribute__((weak)) uint64_t machine_time(const struct machine *m)
-{
-    (void)m;
-    return 0x123456789abcull;
-}
-
 #define NHARTS 2
 #define MSIP(h) (4u * (h))
 #define MTIMECMP(h) (0x4000u + 8u * (h))

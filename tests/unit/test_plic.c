@@ -13,16 +13,6 @@
 #include "vm/machine.h"
 #include "vm/rv/hart.h"
 
-/* Stand-in for the hart code; the real one wins when the test is linked
- * with all of src/. */
-__attribute__((weak)) void hart_set_mip(struct hart *h, uint64_t bits, bool level)
-{
-    if (level)
-        atomic_fetch_or(&h->mip, bits);
-    else
-        atomic_fetch_and(&h->mip, ~bits);
-}
-
 #define NHARTS 2
 
 #define PRIORITY(irq) (4u * (irq))

@@ -15,14 +15,6 @@
 #include "vm/dev/syscon.h"
 #include "vm/machine.h"
 
-/* Stand-in for the machine code; the real one wins when the test is
- * linked with all of src/. */
-__attribute__((weak)) void machine_stop(struct machine *m, int status)
-{
-    int none = -1;
-    atomic_compare_exchange_strong(&m->exit_status, &none, status);
-}
-
 static struct machine *m;
 
 static int setup(void **state)

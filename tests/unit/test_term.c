@@ -19,19 +19,6 @@
 #include "vm/dev/uart16550.h"
 #include "vm/machine.h"
 
-/* Stand-ins for the machine code; the real ones win when the test is
- * linked with all of src/. The UART's interrupt is never enabled here. */
-__attribute__((weak)) void machine_set_irq(struct machine *m, unsigned irq, bool level)
-{
-    (void)m, (void)irq, (void)level;
-}
-
-__attribute__((weak)) void machine_stop(struct machine *m, int status)
-{
-    int none = -1;
-    atomic_compare_exchange_strong(&m->exit_status, &none, status);
-}
-
 static struct machine *m;
 static struct uart *u;
 static int in_w = -1;           /* the test's end of the fake stdin */

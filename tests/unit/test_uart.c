@@ -18,21 +18,6 @@
 #include "vm/machine.h"
 #include "vm/rv/hart.h"
 
-/* Stand-ins for the machine and hart code; the real ones win when the
- * test is linked with all of src/. */
-__attribute__((weak)) void hart_set_mip(struct hart *h, uint64_t bits, bool level)
-{
-    if (level)
-        atomic_fetch_or(&h->mip, bits);
-    else
-        atomic_fetch_and(&h->mip, ~bits);
-}
-
-__attribute__((weak)) void machine_set_irq(struct machine *m, unsigned irq, bool level)
-{
-    plic_set_irq(m->plic, irq, level);
-}
-
 enum { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2,
        LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
 
