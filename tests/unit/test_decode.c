@@ -24,7 +24,7 @@ static const struct want cases[] = {
     {0xfffff2b7, OP_LUI, T0, 0, 0, (int32_t)0xfffff000, 4, "lui t0,0xfffff"},
     {0x80000097, OP_AUIPC, RA, 0, 0, (int32_t)0x80000000, 4, "auipc ra,0x80000"},
     {0x7ffff0ef, OP_JAL, RA, 0, 0, 0xffffe, 4, "jal ra,.+0xffffe"},
-    {0x8000006f, OP_JAL, 0, 0, 0, -0x100000, 4, "jal x0,.-0x100000"},
+    {0x8000006f, OP_JAL, RV_RD_SINK, 0, 0, -0x100000, 4, "jal x0,.-0x100000"},
     {0x80b50063, OP_BEQ, 0, A0, A1, -4096, 4, "beq a0,a1,.-4096"},
     {0x7e737fe3, OP_BGEU, 0, T1, T2, 4094, 4, "bgeu t1,t2,.+4094"},
     {0xffc12403, OP_LW, S0, SP, 0, -4, 4, "lw s0,-4(sp)"},
@@ -37,7 +37,7 @@ static const struct want cases[] = {
     {0x1005a52f, OP_LR_W, A0, A1, 0, 0, 4, "lr.w a0,(a1)"},
     {0x1863b2af, OP_SC_D, T0, T2, T1, 0, 4, "sc.d t0,t1,(t2)"},
     {0x30059573, OP_CSRRW, A0, A1, 0, 0x300, 4, "csrrw a0,mstatus,a1"},
-    {0x100ff073, OP_CSRRCI, 0, 31, 0, 0x100, 4, "csrrci zero,sstatus,31"},
+    {0x100ff073, OP_CSRRCI, RV_RD_SINK, 31, 0, 0x100, 4, "csrrci zero,sstatus,31"},
     {0x12b50073, OP_SFENCE_VMA, 0, A0, A1, 0, 4, "sfence.vma a0,a1"},
     {0x6ac59543, OP_FMADD_D, A0, A1, A2, 0, 4, "fmadd.d fa0,fa1,fa2,fa3,rtz"},
     {0x4015f553, OP_FCVT_S_D, A0, A1, 1, 0, 4, "fcvt.s.d fa0,fa1"},
@@ -63,14 +63,14 @@ static const struct want cases[] = {
     {0x95fd, OP_SRAI, A1, A1, 0, 63, 2, "c.srai a1,63"},
     {0x9a01, OP_ANDI, A2, A2, 0, -32, 2, "c.andi a2,-32"},
     {0x9e99, OP_SUBW, A3, A3, A4, 0, 2, "c.subw a3,a4"},
-    {0xb001, OP_JAL, 0, 0, 0, -2048, 2, "c.j .-2048"},
+    {0xb001, OP_JAL, RV_RD_SINK, 0, 0, -2048, 2, "c.j .-2048"},
     {0xd001, OP_BEQ, 0, S0, 0, -256, 2, "c.beqz s0,.-256"},
     {0xecfd, OP_BNE, 0, S1, 0, 254, 2, "c.bnez s1,.+254"},
     {0x157e, OP_SLLI, A0, A0, 0, 63, 2, "c.slli a0,63"},
     {0x357e, OP_FLD, A0, SP, 0, 504, 2, "c.fldsp fa0,504(sp)"},
     {0x557e, OP_LW, A0, SP, 0, 252, 2, "c.lwsp a0,252(sp)"},
     {0x70fe, OP_LD, RA, SP, 0, 504, 2, "c.ldsp ra,504(sp)"},
-    {0x8082, OP_JALR, 0, RA, 0, 0, 2, "c.jr ra"},
+    {0x8082, OP_JALR, RV_RD_SINK, RA, 0, 0, 2, "c.jr ra"},
     {0x852e, OP_ADD, A0, 0, A1, 0, 2, "c.mv a0,a1"},
     {0x9002, OP_EBREAK, 0, 0, 0, 0, 2, "c.ebreak"},
     {0x9502, OP_JALR, RA, A0, 0, 0, 2, "c.jalr a0"},
@@ -104,6 +104,25 @@ static void test_fma_fields(void **state)
     assert_int_equal(in.rm, 1);
     rv_decode(0xe6b6352f, &in);     /* amomaxu.d.aqrl: aq and rl set */
     assert_int_equal(in.rm, 3);
+}
+
+/* x0 as an integer destination goes to the sink; f0 stays f0. */
+static void test_x0_destination(void **state)
+{
+    (void)state;
+    struct insn in;
+    rv_decode(0x00000013, &in);         /* addi x0,x0,0 (nop) */
+    assert_int_equal(in.rd, RV_RD_SINK);
+    rv_decode(0x00b57053, &in);         /* fadd.s f0,fa0,fa1 */
+    assert_int_equal(in.op, OP_FADD_S);
+    assert_int_equal(in.rd, 0);
+    rv_decode(0xa0b52053, &in);         /* feq.s x0,fa0,fa1 */
+    assert_int_equal(in.op, OP_FEQ_S);
+    assert_int_equal(in.rd, RV_RD_SINK);
+    rv_decode(0x00053007, &in);         /* fld f0,0(a0) */
+    assert_int_equal(in.rd, 0);
+    rv_decode(0x00a50023, &in);         /* sb a0,0(a0): no destination */
+    assert_int_equal(in.rd, 0);
 }
 
 static void test_illegal(void **state)
@@ -143,6 +162,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_encodings),
         cmocka_unit_test(test_fma_fields),
+        cmocka_unit_test(test_x0_destination),
         cmocka_unit_test(test_illegal),
         cmocka_unit_test(test_names),
     };

@@ -301,7 +301,6 @@ bool csr_exec(struct hart *h, const struct insn *in)
         if (!csr_write(h, csr, nv, old))
             return raise(h, EXC_ILLEGAL, in->raw);
     }
-    if (in->rd)
-        h->x[in->rd] = old;
+    h->x[in->rd] = old;
     return true;
 }

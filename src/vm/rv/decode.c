@@ -2,6 +2,7 @@
  * compressed ones are expanded to the op of their 32-bit equivalent. */
 #include "vm/rv/decode.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static const char *const op_names[OP_COUNT] = {
@@ -552,6 +553,29 @@ static void decode16(uint32_t r, struct insn *d)
     d->op = (uint8_t)op;
 }
 
+/* Whether rd names an integer register the op writes. */
+static bool writes_x(unsigned op)
+{
+    switch (op) {
+    case OP_ILLEGAL:
+    case OP_BEQ: case OP_BNE: case OP_BLT: case OP_BGE: case OP_BLTU:
+    case OP_BGEU:
+    case OP_SB: case OP_SH: case OP_SW: case OP_SD:
+    case OP_FENCE: case OP_FENCE_I: case OP_ECALL: case OP_EBREAK:
+    case OP_MRET: case OP_SRET: case OP_WFI: case OP_SFENCE_VMA:
+    case OP_FLW: case OP_FSW: case OP_FLD: case OP_FSD:
+        return false;
+    case OP_FCVT_W_S: case OP_FCVT_WU_S: case OP_FCVT_L_S: case OP_FCVT_LU_S:
+    case OP_FMV_X_W: case OP_FEQ_S: case OP_FLT_S: case OP_FLE_S:
+    case OP_FCLASS_S:
+    case OP_FCVT_W_D: case OP_FCVT_WU_D: case OP_FCVT_L_D: case OP_FCVT_LU_D:
+    case OP_FMV_X_D: case OP_FEQ_D: case OP_FLT_D: case OP_FLE_D:
+    case OP_FCLASS_D:
+        return true;
+    }
+    return op < OP_FIRST_FPU;
+}
+
 void rv_decode(uint32_t raw, struct insn *out)
 {
     memset(out, 0, sizeof *out);
@@ -562,4 +586,6 @@ void rv_decode(uint32_t raw, struct insn *out)
         out->raw = raw & 0xffff;
         decode16(raw & 0xffff, out);
     }
+    if (out->rd == 0 && writes_x(out->op))
+        out->rd = RV_RD_SINK;
 }

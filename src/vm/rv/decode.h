@@ -73,6 +73,10 @@ _Static_assert(OP_COUNT <= 256, "ops must fit in struct insn's op byte");
 #define OP_FIRST_FPU OP_FMADD_S
 #define OP_LAST_FPU OP_FCLASS_D
 
+/* rd of an instruction whose integer result goes to x0: hart x[] has a
+ * 33rd entry that takes it, so executing never has to test for x0. */
+#define RV_RD_SINK 32
+
 struct insn {
     uint8_t op;         /* enum rv_op */
     uint8_t cache_gen;  /* the decoded-instruction cache's; rv_decode sets 0 */
@@ -85,7 +89,8 @@ struct insn {
 
 /* Decode the instruction whose low 16 bits are in raw (and, if those say
  * it is a 32-bit instruction, the full 32 bits). Never fails: unknown or
- * reserved encodings decode to OP_ILLEGAL. */
+ * reserved encodings decode to OP_ILLEGAL. An integer destination x0
+ * becomes RV_RD_SINK. */
 void rv_decode(uint32_t raw, struct insn *out);
 
 /* Length in bytes of the instruction whose first halfword is lo16. */

@@ -208,6 +208,7 @@ void hart_exec(struct hart *h, unsigned n)
     uint64_t *x = h->x;
     uint64_t pc = h->pc;
     unsigned left = n;   /* taken branches, jumps, page changes to go */
+    struct tlb_entry (*dtlb)[TLB_SIZE] = h->tlb[h->data_slot];
     uint64_t vpn = h->fetch_vpn;
     const uint8_t *host = h->fetch_host;
     struct insn *code = h->fetch_code;
@@ -223,7 +224,6 @@ void hart_exec(struct hart *h, unsigned n)
 #define NEXT_AT(target)                                                     \
     do {                                                                    \
         pc = (target);                                                      \
-        x[0] = 0;                                                           \
         retired++;                                                          \
         if (unlikely(--left == 0))                                          \
             goto out;                                                       \
@@ -233,24 +233,44 @@ void hart_exec(struct hart *h, unsigned n)
     do {                                                                    \
         unsigned len_ = in->len;                                            \
         pc += len_;                                                         \
-        x[0] = 0;                                                           \
         retired++;                                                          \
         in += len_ >> 1;                                                    \
         if (unlikely(in->cache_gen != gen))                                 \
             goto undecoded;                                                 \
         goto *labels[in->op];                                               \
     } while (0)
-#define LOAD(size, conv)                                                    \
+/* Loads and stores look the data TLB up inline (dtlb is the current
+ * slot: it changes only on CSR writes and traps, after which this function
+ * returns); misses, page crossings and MMIO take the slow path. */
+#define LOAD(T, conv)                                                       \
     do {                                                                    \
-        if (!mem_load(h, RS1 + IMM, size, &v))                              \
+        uint64_t va_ = RS1 + IMM;                                           \
+        const struct tlb_entry *t_ =                                        \
+            &dtlb[TLB_R][(va_ >> 12) & (TLB_SIZE - 1)];                     \
+        if (likely(t_->vpn == va_ >> 12 &&                                  \
+                   (va_ & 0xfff) <= 0x1000 - sizeof(T))) {                  \
+            T d_;                                                           \
+            memcpy(&d_, (const void *)(uintptr_t)(va_ + t_->addend),        \
+                   sizeof(T));                                              \
+            v = d_;                                                         \
+        } else if (!mem_load_slow(h, va_, sizeof(T), &v)) {                 \
             goto exception;                                                 \
+        }                                                                   \
         RD = conv;                                                          \
         NEXT;                                                               \
     } while (0)
-#define STORE(size)                                                         \
+#define STORE(T)                                                            \
     do {                                                                    \
-        if (!mem_store(h, RS1 + IMM, size, RS2))                            \
+        uint64_t va_ = RS1 + IMM;                                           \
+        const struct tlb_entry *t_ =                                        \
+            &dtlb[TLB_W][(va_ >> 12) & (TLB_SIZE - 1)];                     \
+        if (likely(t_->vpn == va_ >> 12 &&                                  \
+                   (va_ & 0xfff) <= 0x1000 - sizeof(T))) {                  \
+            T d_ = (T)RS2;                                                  \
+            memcpy((void *)(uintptr_t)(va_ + t_->addend), &d_, sizeof(T));  \
+        } else if (!mem_store_slow(h, va_, sizeof(T), RS2)) {               \
             goto exception;                                                 \
+        }                                                                   \
         NEXT;                                                               \
     } while (0)
 #define BRANCH(cond)                                                        \
@@ -341,17 +361,17 @@ L_BGE: BRANCH((int64_t)RS1 >= (int64_t)RS2);
 L_BLTU: BRANCH(RS1 < RS2);
 L_BGEU: BRANCH(RS1 >= RS2);
 
-L_LB: LOAD(1, (uint64_t)(int64_t)(int8_t)v);
-L_LH: LOAD(2, (uint64_t)(int64_t)(int16_t)v);
-L_LW: LOAD(4, sx32(v));
-L_LD: LOAD(8, v);
-L_LBU: LOAD(1, v);
-L_LHU: LOAD(2, v);
-L_LWU: LOAD(4, v);
-L_SB: STORE(1);
-L_SH: STORE(2);
-L_SW: STORE(4);
-L_SD: STORE(8);
+L_LB: LOAD(uint8_t, (uint64_t)(int64_t)(int8_t)v);
+L_LH: LOAD(uint16_t, (uint64_t)(int64_t)(int16_t)v);
+L_LW: LOAD(uint32_t, sx32(v));
+L_LD: LOAD(uint64_t, v);
+L_LBU: LOAD(uint8_t, v);
+L_LHU: LOAD(uint16_t, v);
+L_LWU: LOAD(uint32_t, v);
+L_SB: STORE(uint8_t);
+L_SH: STORE(uint16_t);
+L_SW: STORE(uint32_t);
+L_SD: STORE(uint64_t);
 
 L_ADDI: RD = RS1 + IMM; NEXT;
 L_SLTI: RD = (int64_t)RS1 < (int64_t)IMM; NEXT;
@@ -532,20 +552,17 @@ L_ILLEGAL:
 illegal:
     raise(h, EXC_ILLEGAL, in->raw);
 exception:
-    x[0] = 0;
     h->pc = pc;
     h->instret += retired;
     trap_exception(h);
     return;
 leave:      /* pc already advanced past an instruction that retired */
     retired++;
-    x[0] = 0;
 out:
     h->pc = pc;
     h->instret += retired;
     return;
 leave_jumped:   /* an xRET set h->pc itself */
-    x[0] = 0;
     h->instret += retired + 1;
     return;
 #undef RD

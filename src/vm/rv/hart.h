@@ -76,7 +76,7 @@ struct tlb_entry {
 
 struct hart {
     /* hot state first */
-    uint64_t x[32];
+    uint64_t x[33];          /* x[32]: RV_RD_SINK, results meant for x0 */
     uint64_t pc;
     uint64_t f[32];          /* F/D registers; singles are NaN-boxed */
     uint32_t fflags;         /* fcsr[4:0] */
