@@ -76,9 +76,11 @@ bool fetch_page(struct hart *h);
 static inline void *tlb_hit(struct hart *h, uint64_t va, int kind,
                             unsigned size)
 {
-    uint64_t vpn = va >> 12;
-    struct tlb_entry *t = &h->tlb[h->data_slot][kind][vpn & (TLB_SIZE - 1)];
-    if (likely(t->vpn == vpn && (va & 0xfff) <= 0x1000u - size))
+    /* Tag against the last byte's page: a hit also means no page crossing
+     * (the entry at index vpn % TLB_SIZE never holds vpn + 1). */
+    struct tlb_entry *t =
+        &h->tlb[h->data_slot][kind][(va >> 12) & (TLB_SIZE - 1)];
+    if (likely(t->vpn == (va + size - 1) >> 12))
         return (void *)(uintptr_t)(va + t->addend);
     return 0;
 }

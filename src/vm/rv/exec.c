@@ -241,20 +241,25 @@ void hart_exec(struct hart *h, unsigned n)
     } while (0)
 /* Loads and stores look the data TLB up inline (dtlb is the current
  * slot: it changes only on CSR writes and traps, after which this function
- * returns); misses, page crossings and MMIO take the slow path. */
+ * returns); misses, page crossings and MMIO take the slow path. The entry
+ * is found by the first byte's page and its tag compared with the last
+ * byte's: one compare says both "hit" and "within one page", since the
+ * entry at index vpn % TLB_SIZE can never hold vpn + 1. */
 #define LOAD(T, conv)                                                       \
     do {                                                                    \
         uint64_t va_ = RS1 + IMM;                                           \
         const struct tlb_entry *t_ =                                        \
             &dtlb[TLB_R][(va_ >> 12) & (TLB_SIZE - 1)];                     \
-        if (likely(t_->vpn == va_ >> 12 &&                                  \
-                   (va_ & 0xfff) <= 0x1000 - sizeof(T))) {                  \
+        if (likely(t_->vpn == (va_ + sizeof(T) - 1) >> 12)) {               \
             T d_;                                                           \
             memcpy(&d_, (const void *)(uintptr_t)(va_ + t_->addend),        \
                    sizeof(T));                                              \
             v = d_;                                                         \
-        } else if (!mem_load_slow(h, va_, sizeof(T), &v)) {                 \
-            goto exception;                                                 \
+        } else {                                                            \
+            uint64_t s_;                                                    \
+            if (!mem_load_slow(h, va_, sizeof(T), &s_))                     \
+                goto exception;                                             \
+            v = s_;                                                         \
         }                                                                   \
         RD = conv;                                                          \
         NEXT;                                                               \
@@ -264,8 +269,7 @@ void hart_exec(struct hart *h, unsigned n)
         uint64_t va_ = RS1 + IMM;                                           \
         const struct tlb_entry *t_ =                                        \
             &dtlb[TLB_W][(va_ >> 12) & (TLB_SIZE - 1)];                     \
-        if (likely(t_->vpn == va_ >> 12 &&                                  \
-                   (va_ & 0xfff) <= 0x1000 - sizeof(T))) {                  \
+        if (likely(t_->vpn == (va_ + sizeof(T) - 1) >> 12)) {               \
             T d_ = (T)RS2;                                                  \
             memcpy((void *)(uintptr_t)(va_ + t_->addend), &d_, sizeof(T));  \
         } else if (!mem_store_slow(h, va_, sizeof(T), RS2)) {               \
@@ -514,17 +518,23 @@ L_AMOOR_D: L_AMOMIN_D: L_AMOMAX_D: L_AMOMINU_D: L_AMOMAXU_D:
 L_FLW:
     if (fs_off(h))
         goto illegal;
-    if (!mem_load(h, RS1 + IMM, 4, &v))
-        goto exception;
-    h->f[in->rd] = v | 0xffffffff00000000ull;
+    {
+        uint64_t w;
+        if (!mem_load(h, RS1 + IMM, 4, &w))
+            goto exception;
+        h->f[in->rd] = w | 0xffffffff00000000ull;
+    }
     h->mstatus |= MSTATUS_FS;
     NEXT;
 L_FLD:
     if (fs_off(h))
         goto illegal;
-    if (!mem_load(h, RS1 + IMM, 8, &v))
-        goto exception;
-    h->f[in->rd] = v;
+    {
+        uint64_t d;
+        if (!mem_load(h, RS1 + IMM, 8, &d))
+            goto exception;
+        h->f[in->rd] = d;
+    }
     h->mstatus |= MSTATUS_FS;
     NEXT;
 L_FSW:
