@@ -234,7 +234,8 @@ void hart_exec(struct hart *h, unsigned n)
         unsigned len_ = in->len;                                            \
         pc += len_;                                                         \
         retired++;                                                          \
-        in += len_ >> 1;                                                    \
+        /* len 2 or 4 bytes: 1 or 2 entries of 16 bytes */                 \
+        in = (struct insn *)((char *)in + len_ * 8);                        \
         if (unlikely(in->cache_gen != gen))                                 \
             goto undecoded;                                                 \
         goto *labels[in->op];                                               \
@@ -328,6 +329,7 @@ new_page:   /* pc left the current page: fetch TLB, else the full walk */
     DISPATCH();
 
 undecoded:  /* not decoded in this generation, or off the end of the page */
+    __asm__("" : "+r"(pc));     /* keep pc >> 12 from being hoisted into NEXT */
     if (unlikely((pc >> 12) != vpn))
         goto new_page;
     in = &code[(pc & 0xfff) >> 1];
