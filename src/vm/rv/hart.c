@@ -67,11 +67,15 @@ void hart_update_timer(struct hart *h)
         set_level(h, MIP_STIP, t >= atomic_load(&h->stimecmp));
 }
 
-/* The earliest compare value that can raise a timer interrupt. */
+/* The earliest compare value of a timer whose interrupt is enabled: a
+ * disabled one (Linux masks STIE after each tick, leaving stimecmp in the
+ * past) must not end the sleep. */
 static uint64_t next_deadline(const struct hart *h)
 {
-    uint64_t d = h->m->paravirt ? UINT64_MAX : atomic_load(&h->mtimecmp);
-    if (stip_from_stimecmp(h)) {
+    uint64_t d = UINT64_MAX;
+    if (!h->m->paravirt && (h->mie & MIP_MTIP))
+        d = atomic_load(&h->mtimecmp);
+    if (stip_from_stimecmp(h) && (h->mie & MIP_STIP)) {
         uint64_t s = atomic_load(&h->stimecmp);
         if (s < d)
             d = s;
@@ -102,21 +106,29 @@ static struct timespec deadline(const struct hart *h, uint64_t cmp)
                              .tv_nsec = (long)(ns % 1000000000u)};
 }
 
+/* Sleep until an enabled interrupt is pending or the machine stops.
+ * Other harts' flush requests are served meanwhile without waking the
+ * guest. hart_set_mip sets mip before it takes the lock to signal, and
+ * the sleeper looks at mip after setting `sleeping` under the lock, so no
+ * wakeup is lost. */
 void hart_wfi(struct hart *h)
 {
-    pthread_mutex_lock(&h->lock);
     for (;;) {
+        hart_serve_flushes(h);
+        hart_update_timer(h);
+        if (irq_wakeup(h) || stopping(h))
+            return;
         uint64_t cmp = next_deadline(h);
-        if (irq_wakeup(h) || stopping(h) || flush_pending(h) ||
-            machine_time(h->m) >= cmp)
-            break;
-        struct timespec ts = deadline(h, cmp);
+        pthread_mutex_lock(&h->lock);
         h->sleeping = true;
-        pthread_cond_timedwait(&h->wake, &h->lock, &ts);
+        if (!irq_wakeup(h) && !stopping(h) && !flush_pending(h) &&
+            machine_time(h->m) < cmp) {
+            struct timespec ts = deadline(h, cmp);
+            pthread_cond_timedwait(&h->wake, &h->lock, &ts);
+        }
         h->sleeping = false;
+        pthread_mutex_unlock(&h->lock);
     }
-    pthread_mutex_unlock(&h->lock);
-    hart_update_timer(h);
 }
 
 /* A hart the SBI HSM has stopped waits here until hart_start. */
