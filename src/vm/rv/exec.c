@@ -200,10 +200,14 @@ static bool fs_off(const struct hart *h)
  * and page changes: straight-line code cannot run long without one. */
 void hart_exec(struct hart *h, unsigned n)
 {
-    static void *const labels[OP_COUNT] = {
-#define RV_OP_LABEL(name) [OP_##name] = &&L_##name,
-        RV_OPS_ALL(RV_OP_LABEL)
-#undef RV_OP_LABEL
+    /* [len >> 2][op]: a handler per encoding length (see OP) */
+    static void *const labels[2][OP_COUNT] = {
+#define RV_OP_LABEL2(name) [OP_##name] = &&L2_##name,
+#define RV_OP_LABEL4(name) [OP_##name] = &&L4_##name,
+        {RV_OPS_ALL(RV_OP_LABEL2)},
+        {RV_OPS_ALL(RV_OP_LABEL4)},
+#undef RV_OP_LABEL2
+#undef RV_OP_LABEL4
     };
     uint64_t *x = h->x;
     uint64_t pc = h->pc;
@@ -229,17 +233,32 @@ void hart_exec(struct hart *h, unsigned n)
             goto out;                                                       \
         DISPATCH();                                                         \
     } while (0)
-#define NEXT                                                                \
+/* Fall through to the next instruction of the page. In OP handlers LEN is
+ * the encoding length as a constant, so finding the next entry needs no
+ * load; NEXT_ANY is the same for handlers shared by both lengths. */
+#define NEXT_BY(bytes)                                                      \
     do {                                                                    \
-        unsigned len_ = in->len;                                            \
-        pc += len_;                                                         \
+        pc += (bytes);                                                      \
         retired++;                                                          \
-        /* len 2 or 4 bytes: 1 or 2 entries of 16 bytes */                 \
-        in = (struct insn *)((char *)in + len_ * 8);                        \
+        /* 2 or 4 bytes: 1 or 2 entries of 16 bytes */                     \
+        in = (struct insn *)((char *)in + (bytes) * 8);                     \
         if (unlikely(in->cache_gen != gen))                                 \
             goto undecoded;                                                 \
-        goto *labels[in->op];                                               \
+        goto *labels[in->len >> 2][in->op];                                 \
     } while (0)
+#define NEXT NEXT_BY(LEN)
+#define NEXT_ANY                                                            \
+    do {                                                                    \
+        unsigned len_ = in->len;                                            \
+        NEXT_BY(len_);                                                      \
+    } while (0)
+/* Each hot op has a handler per encoding length: LEN is a constant in
+ * its body (the bodies end in a jump, so the first never runs into the
+ * second). Cold ops share one body (ANYLEN) that reads in->len. */
+#define OP(name, ...)                                                       \
+    L2_##name: { enum { LEN = 2 }; __VA_ARGS__ }                            \
+    L4_##name: { enum { LEN = 4 }; __VA_ARGS__ }
+#define ANYLEN(name) L2_##name: L4_##name:
 /* Loads and stores look the data TLB up inline (dtlb is the current
  * slot: it changes only on CSR writes and traps, after which this function
  * returns); misses, page crossings and MMIO take the slow path. The entry
@@ -296,7 +315,7 @@ void hart_exec(struct hart *h, unsigned n)
         in = &code[(pc & 0xfff) >> 1];                                      \
         if (unlikely(in->cache_gen != gen))                                 \
             goto undecoded;                                                 \
-        goto *labels[in->op];                                               \
+        goto *labels[in->len >> 2][in->op];                                               \
     } while (0)
 
     DISPATCH();
@@ -347,144 +366,144 @@ undecoded:  /* not decoded in this generation, or off the end of the page */
                     goto exception;
                 rv_decode(raw, &tmp[0]);
                 in = &tmp[0];   /* tmp[2], never valid, ends the page */
-                goto *labels[in->op];
+                goto *labels[in->len >> 2][in->op];
             }
             memcpy(&raw, host + off, 4);
         }
         rv_decode(raw, in);
         in->cache_gen = gen;
     }
-    goto *labels[in->op];
+    goto *labels[in->len >> 2][in->op];
 
-L_LUI: RD = IMM; NEXT;
-L_AUIPC: RD = pc + IMM; NEXT;
-L_JAL: RD = pc + in->len; NEXT_AT(pc + IMM);
-L_JALR: v = (RS1 + IMM) & ~1ull; RD = pc + in->len; NEXT_AT(v);
-L_BEQ: BRANCH(RS1 == RS2);
-L_BNE: BRANCH(RS1 != RS2);
-L_BLT: BRANCH((int64_t)RS1 < (int64_t)RS2);
-L_BGE: BRANCH((int64_t)RS1 >= (int64_t)RS2);
-L_BLTU: BRANCH(RS1 < RS2);
-L_BGEU: BRANCH(RS1 >= RS2);
+OP(LUI, RD = IMM; NEXT;)
+OP(AUIPC, RD = pc + IMM; NEXT;)
+OP(JAL, RD = pc + LEN; NEXT_AT(pc + IMM);)
+OP(JALR, v = (RS1 + IMM) & ~1ull; RD = pc + LEN; NEXT_AT(v);)
+OP(BEQ, BRANCH(RS1 == RS2);)
+OP(BNE, BRANCH(RS1 != RS2);)
+OP(BLT, BRANCH((int64_t)RS1 < (int64_t)RS2);)
+OP(BGE, BRANCH((int64_t)RS1 >= (int64_t)RS2);)
+OP(BLTU, BRANCH(RS1 < RS2);)
+OP(BGEU, BRANCH(RS1 >= RS2);)
 
-L_LB: LOAD(uint8_t, (uint64_t)(int64_t)(int8_t)v);
-L_LH: LOAD(uint16_t, (uint64_t)(int64_t)(int16_t)v);
-L_LW: LOAD(uint32_t, sx32(v));
-L_LD: LOAD(uint64_t, v);
-L_LBU: LOAD(uint8_t, v);
-L_LHU: LOAD(uint16_t, v);
-L_LWU: LOAD(uint32_t, v);
-L_SB: STORE(uint8_t);
-L_SH: STORE(uint16_t);
-L_SW: STORE(uint32_t);
-L_SD: STORE(uint64_t);
+OP(LB, LOAD(uint8_t, (uint64_t)(int64_t)(int8_t)v);)
+OP(LH, LOAD(uint16_t, (uint64_t)(int64_t)(int16_t)v);)
+OP(LW, LOAD(uint32_t, sx32(v));)
+OP(LD, LOAD(uint64_t, v);)
+OP(LBU, LOAD(uint8_t, v);)
+OP(LHU, LOAD(uint16_t, v);)
+OP(LWU, LOAD(uint32_t, v);)
+OP(SB, STORE(uint8_t);)
+OP(SH, STORE(uint16_t);)
+OP(SW, STORE(uint32_t);)
+OP(SD, STORE(uint64_t);)
 
-L_ADDI: RD = RS1 + IMM; NEXT;
-L_SLTI: RD = (int64_t)RS1 < (int64_t)IMM; NEXT;
-L_SLTIU: RD = RS1 < IMM; NEXT;
-L_XORI: RD = RS1 ^ IMM; NEXT;
-L_ORI: RD = RS1 | IMM; NEXT;
-L_ANDI: RD = RS1 & IMM; NEXT;
-L_SLLI: RD = RS1 << (in->imm & 63); NEXT;
-L_SRLI: RD = RS1 >> (in->imm & 63); NEXT;
-L_SRAI: RD = (uint64_t)((int64_t)RS1 >> (in->imm & 63)); NEXT;
-L_ADD: RD = RS1 + RS2; NEXT;
-L_SUB: RD = RS1 - RS2; NEXT;
-L_SLL: RD = RS1 << (RS2 & 63); NEXT;
-L_SLT: RD = (int64_t)RS1 < (int64_t)RS2; NEXT;
-L_SLTU: RD = RS1 < RS2; NEXT;
-L_XOR: RD = RS1 ^ RS2; NEXT;
-L_SRL: RD = RS1 >> (RS2 & 63); NEXT;
-L_SRA: RD = (uint64_t)((int64_t)RS1 >> (RS2 & 63)); NEXT;
-L_OR: RD = RS1 | RS2; NEXT;
-L_AND: RD = RS1 & RS2; NEXT;
-L_ADDIW: RD = sx32(RS1 + IMM); NEXT;
-L_SLLIW: RD = sx32((uint32_t)RS1 << (in->imm & 31)); NEXT;
-L_SRLIW: RD = sx32((uint32_t)RS1 >> (in->imm & 31)); NEXT;
-L_SRAIW: RD = sx32((uint32_t)((int32_t)RS1 >> (in->imm & 31))); NEXT;
-L_ADDW: RD = sx32(RS1 + RS2); NEXT;
-L_SUBW: RD = sx32(RS1 - RS2); NEXT;
-L_SLLW: RD = sx32((uint32_t)RS1 << (RS2 & 31)); NEXT;
-L_SRLW: RD = sx32((uint32_t)RS1 >> (RS2 & 31)); NEXT;
-L_SRAW: RD = sx32((uint32_t)((int32_t)RS1 >> (RS2 & 31))); NEXT;
+OP(ADDI, RD = RS1 + IMM; NEXT;)
+OP(SLTI, RD = (int64_t)RS1 < (int64_t)IMM; NEXT;)
+OP(SLTIU, RD = RS1 < IMM; NEXT;)
+OP(XORI, RD = RS1 ^ IMM; NEXT;)
+OP(ORI, RD = RS1 | IMM; NEXT;)
+OP(ANDI, RD = RS1 & IMM; NEXT;)
+OP(SLLI, RD = RS1 << (in->imm & 63); NEXT;)
+OP(SRLI, RD = RS1 >> (in->imm & 63); NEXT;)
+OP(SRAI, RD = (uint64_t)((int64_t)RS1 >> (in->imm & 63)); NEXT;)
+OP(ADD, RD = RS1 + RS2; NEXT;)
+OP(SUB, RD = RS1 - RS2; NEXT;)
+OP(SLL, RD = RS1 << (RS2 & 63); NEXT;)
+OP(SLT, RD = (int64_t)RS1 < (int64_t)RS2; NEXT;)
+OP(SLTU, RD = RS1 < RS2; NEXT;)
+OP(XOR, RD = RS1 ^ RS2; NEXT;)
+OP(SRL, RD = RS1 >> (RS2 & 63); NEXT;)
+OP(SRA, RD = (uint64_t)((int64_t)RS1 >> (RS2 & 63)); NEXT;)
+OP(OR, RD = RS1 | RS2; NEXT;)
+OP(AND, RD = RS1 & RS2; NEXT;)
+OP(ADDIW, RD = sx32(RS1 + IMM); NEXT;)
+OP(SLLIW, RD = sx32((uint32_t)RS1 << (in->imm & 31)); NEXT;)
+OP(SRLIW, RD = sx32((uint32_t)RS1 >> (in->imm & 31)); NEXT;)
+OP(SRAIW, RD = sx32((uint32_t)((int32_t)RS1 >> (in->imm & 31))); NEXT;)
+OP(ADDW, RD = sx32(RS1 + RS2); NEXT;)
+OP(SUBW, RD = sx32(RS1 - RS2); NEXT;)
+OP(SLLW, RD = sx32((uint32_t)RS1 << (RS2 & 31)); NEXT;)
+OP(SRLW, RD = sx32((uint32_t)RS1 >> (RS2 & 31)); NEXT;)
+OP(SRAW, RD = sx32((uint32_t)((int32_t)RS1 >> (RS2 & 31))); NEXT;)
 
-L_MUL: RD = RS1 * RS2; NEXT;
-L_MULH: RD = (uint64_t)(((__int128)(int64_t)RS1 * (int64_t)RS2) >> 64); NEXT;
-L_MULHSU: RD = (uint64_t)(((__int128)(int64_t)RS1 * (__int128)RS2) >> 64); NEXT;
-L_MULHU: RD = (uint64_t)(((unsigned __int128)RS1 * RS2) >> 64); NEXT;
-L_DIV: RD = div_s(RS1, RS2); NEXT;
-L_DIVU: RD = RS2 ? RS1 / RS2 : UINT64_MAX; NEXT;
-L_REM: RD = rem_s(RS1, RS2); NEXT;
-L_REMU: RD = RS2 ? RS1 % RS2 : RS1; NEXT;
-L_MULW: RD = sx32((uint32_t)RS1 * (uint32_t)RS2); NEXT;
-L_DIVW: RD = divw_s(RS1, RS2); NEXT;
-L_DIVUW:
+OP(MUL, RD = RS1 * RS2; NEXT;)
+OP(MULH, RD = (uint64_t)(((__int128)(int64_t)RS1 * (int64_t)RS2) >> 64); NEXT;)
+OP(MULHSU, RD = (uint64_t)(((__int128)(int64_t)RS1 * (__int128)RS2) >> 64); NEXT;)
+OP(MULHU, RD = (uint64_t)(((unsigned __int128)RS1 * RS2) >> 64); NEXT;)
+OP(DIV, RD = div_s(RS1, RS2); NEXT;)
+OP(DIVU, RD = RS2 ? RS1 / RS2 : UINT64_MAX; NEXT;)
+OP(REM, RD = rem_s(RS1, RS2); NEXT;)
+OP(REMU, RD = RS2 ? RS1 % RS2 : RS1; NEXT;)
+OP(MULW, RD = sx32((uint32_t)RS1 * (uint32_t)RS2); NEXT;)
+OP(DIVW, RD = divw_s(RS1, RS2); NEXT;)
+OP(DIVUW,
     RD = (uint32_t)RS2 ? sx32((uint32_t)RS1 / (uint32_t)RS2) : UINT64_MAX;
-    NEXT;
-L_REMW: RD = remw_s(RS1, RS2); NEXT;
-L_REMUW:
+    NEXT;)
+OP(REMW, RD = remw_s(RS1, RS2); NEXT;)
+OP(REMUW,
     RD = sx32((uint32_t)RS2 ? (uint32_t)RS1 % (uint32_t)RS2 : (uint32_t)RS1);
-    NEXT;
+    NEXT;)
 
-L_SH1ADD: RD = (RS1 << 1) + RS2; NEXT;
-L_SH2ADD: RD = (RS1 << 2) + RS2; NEXT;
-L_SH3ADD: RD = (RS1 << 3) + RS2; NEXT;
-L_ADD_UW: RD = (uint32_t)RS1 + RS2; NEXT;
-L_SH1ADD_UW: RD = ((uint64_t)(uint32_t)RS1 << 1) + RS2; NEXT;
-L_SH2ADD_UW: RD = ((uint64_t)(uint32_t)RS1 << 2) + RS2; NEXT;
-L_SH3ADD_UW: RD = ((uint64_t)(uint32_t)RS1 << 3) + RS2; NEXT;
-L_SLLI_UW: RD = (uint64_t)(uint32_t)RS1 << (in->imm & 63); NEXT;
-L_ANDN: RD = RS1 & ~RS2; NEXT;
-L_ORN: RD = RS1 | ~RS2; NEXT;
-L_XNOR: RD = ~(RS1 ^ RS2); NEXT;
-L_CLZ: RD = RS1 ? (uint64_t)__builtin_clzll(RS1) : 64; NEXT;
-L_CTZ: RD = RS1 ? (uint64_t)__builtin_ctzll(RS1) : 64; NEXT;
-L_CPOP: RD = (uint64_t)__builtin_popcountll(RS1); NEXT;
-L_CLZW: RD = (uint32_t)RS1 ? (uint64_t)__builtin_clz((uint32_t)RS1) : 32; NEXT;
-L_CTZW: RD = (uint32_t)RS1 ? (uint64_t)__builtin_ctz((uint32_t)RS1) : 32; NEXT;
-L_CPOPW: RD = (uint64_t)__builtin_popcount((uint32_t)RS1); NEXT;
-L_MAX: RD = (int64_t)RS1 > (int64_t)RS2 ? RS1 : RS2; NEXT;
-L_MAXU: RD = RS1 > RS2 ? RS1 : RS2; NEXT;
-L_MIN: RD = (int64_t)RS1 < (int64_t)RS2 ? RS1 : RS2; NEXT;
-L_MINU: RD = RS1 < RS2 ? RS1 : RS2; NEXT;
-L_SEXT_B: RD = (uint64_t)(int64_t)(int8_t)RS1; NEXT;
-L_SEXT_H: RD = (uint64_t)(int64_t)(int16_t)RS1; NEXT;
-L_ZEXT_H: RD = (uint16_t)RS1; NEXT;
-L_ROL: RD = rotl64(RS1, (unsigned)RS2); NEXT;
-L_ROR: RD = rotl64(RS1, (unsigned)(64 - (RS2 & 63))); NEXT;
-L_RORI: RD = rotl64(RS1, (unsigned)(64 - (in->imm & 63))); NEXT;
-L_ROLW: RD = sx32(rotl32((uint32_t)RS1, (unsigned)RS2)); NEXT;
-L_RORW: RD = sx32(rotl32((uint32_t)RS1, (unsigned)(32 - (RS2 & 31)))); NEXT;
-L_RORIW: RD = sx32(rotl32((uint32_t)RS1, (unsigned)(32 - (in->imm & 31)))); NEXT;
-L_ORC_B: RD = orc_b(RS1); NEXT;
-L_REV8: RD = __builtin_bswap64(RS1); NEXT;
-L_BCLR: RD = RS1 & ~(1ull << (RS2 & 63)); NEXT;
-L_BCLRI: RD = RS1 & ~(1ull << (in->imm & 63)); NEXT;
-L_BEXT: RD = (RS1 >> (RS2 & 63)) & 1; NEXT;
-L_BEXTI: RD = (RS1 >> (in->imm & 63)) & 1; NEXT;
-L_BINV: RD = RS1 ^ (1ull << (RS2 & 63)); NEXT;
-L_BINVI: RD = RS1 ^ (1ull << (in->imm & 63)); NEXT;
-L_BSET: RD = RS1 | (1ull << (RS2 & 63)); NEXT;
-L_BSETI: RD = RS1 | (1ull << (in->imm & 63)); NEXT;
+OP(SH1ADD, RD = (RS1 << 1) + RS2; NEXT;)
+OP(SH2ADD, RD = (RS1 << 2) + RS2; NEXT;)
+OP(SH3ADD, RD = (RS1 << 3) + RS2; NEXT;)
+OP(ADD_UW, RD = (uint32_t)RS1 + RS2; NEXT;)
+OP(SH1ADD_UW, RD = ((uint64_t)(uint32_t)RS1 << 1) + RS2; NEXT;)
+OP(SH2ADD_UW, RD = ((uint64_t)(uint32_t)RS1 << 2) + RS2; NEXT;)
+OP(SH3ADD_UW, RD = ((uint64_t)(uint32_t)RS1 << 3) + RS2; NEXT;)
+OP(SLLI_UW, RD = (uint64_t)(uint32_t)RS1 << (in->imm & 63); NEXT;)
+OP(ANDN, RD = RS1 & ~RS2; NEXT;)
+OP(ORN, RD = RS1 | ~RS2; NEXT;)
+OP(XNOR, RD = ~(RS1 ^ RS2); NEXT;)
+OP(CLZ, RD = RS1 ? (uint64_t)__builtin_clzll(RS1) : 64; NEXT;)
+OP(CTZ, RD = RS1 ? (uint64_t)__builtin_ctzll(RS1) : 64; NEXT;)
+OP(CPOP, RD = (uint64_t)__builtin_popcountll(RS1); NEXT;)
+OP(CLZW, RD = (uint32_t)RS1 ? (uint64_t)__builtin_clz((uint32_t)RS1) : 32; NEXT;)
+OP(CTZW, RD = (uint32_t)RS1 ? (uint64_t)__builtin_ctz((uint32_t)RS1) : 32; NEXT;)
+OP(CPOPW, RD = (uint64_t)__builtin_popcount((uint32_t)RS1); NEXT;)
+OP(MAX, RD = (int64_t)RS1 > (int64_t)RS2 ? RS1 : RS2; NEXT;)
+OP(MAXU, RD = RS1 > RS2 ? RS1 : RS2; NEXT;)
+OP(MIN, RD = (int64_t)RS1 < (int64_t)RS2 ? RS1 : RS2; NEXT;)
+OP(MINU, RD = RS1 < RS2 ? RS1 : RS2; NEXT;)
+OP(SEXT_B, RD = (uint64_t)(int64_t)(int8_t)RS1; NEXT;)
+OP(SEXT_H, RD = (uint64_t)(int64_t)(int16_t)RS1; NEXT;)
+OP(ZEXT_H, RD = (uint16_t)RS1; NEXT;)
+OP(ROL, RD = rotl64(RS1, (unsigned)RS2); NEXT;)
+OP(ROR, RD = rotl64(RS1, (unsigned)(64 - (RS2 & 63))); NEXT;)
+OP(RORI, RD = rotl64(RS1, (unsigned)(64 - (in->imm & 63))); NEXT;)
+OP(ROLW, RD = sx32(rotl32((uint32_t)RS1, (unsigned)RS2)); NEXT;)
+OP(RORW, RD = sx32(rotl32((uint32_t)RS1, (unsigned)(32 - (RS2 & 31)))); NEXT;)
+OP(RORIW, RD = sx32(rotl32((uint32_t)RS1, (unsigned)(32 - (in->imm & 31)))); NEXT;)
+OP(ORC_B, RD = orc_b(RS1); NEXT;)
+OP(REV8, RD = __builtin_bswap64(RS1); NEXT;)
+OP(BCLR, RD = RS1 & ~(1ull << (RS2 & 63)); NEXT;)
+OP(BCLRI, RD = RS1 & ~(1ull << (in->imm & 63)); NEXT;)
+OP(BEXT, RD = (RS1 >> (RS2 & 63)) & 1; NEXT;)
+OP(BEXTI, RD = (RS1 >> (in->imm & 63)) & 1; NEXT;)
+OP(BINV, RD = RS1 ^ (1ull << (RS2 & 63)); NEXT;)
+OP(BINVI, RD = RS1 ^ (1ull << (in->imm & 63)); NEXT;)
+OP(BSET, RD = RS1 | (1ull << (RS2 & 63)); NEXT;)
+OP(BSETI, RD = RS1 | (1ull << (in->imm & 63)); NEXT;)
 
-L_FENCE: atomic_thread_fence(memory_order_seq_cst); NEXT;
-L_FENCE_I:
+OP(FENCE, atomic_thread_fence(memory_order_seq_cst); NEXT;)
+ANYLEN(FENCE_I)
     icache_flush(h);
     pc += in->len;
     goto leave;
-L_ECALL: raise(h, EXC_ECALL_U + (uint64_t)h->priv, 0); goto exception;
-L_EBREAK: raise(h, EXC_BREAKPOINT, pc); goto exception;
-L_MRET:
+ANYLEN(ECALL) raise(h, EXC_ECALL_U + (uint64_t)h->priv, 0); goto exception;
+ANYLEN(EBREAK) raise(h, EXC_BREAKPOINT, pc); goto exception;
+ANYLEN(MRET)
     if (h->priv < PRV_M)
         goto illegal;
     do_mret(h);
     goto leave_jumped;
-L_SRET:
+ANYLEN(SRET)
     if (h->priv < PRV_S || (h->priv == PRV_S && (h->mstatus & MSTATUS_TSR)))
         goto illegal;
     do_sret(h);
     goto leave_jumped;
-L_WFI:
+ANYLEN(WFI)
     if (h->priv == PRV_U || (h->priv == PRV_S && (h->mstatus & MSTATUS_TW)))
         goto illegal;
     pc += in->len;
@@ -492,7 +511,7 @@ L_WFI:
     h->instret += retired + 1;
     hart_wfi(h);
     return;
-L_SFENCE_VMA:
+ANYLEN(SFENCE_VMA)
     if (h->priv == PRV_U || (h->priv == PRV_S && (h->mstatus & MSTATUS_TVM)))
         goto illegal;
     if (in->rs1)
@@ -501,7 +520,8 @@ L_SFENCE_VMA:
         tlb_flush(h);
     pc += in->len;
     goto leave;
-L_CSRRW: L_CSRRS: L_CSRRC: L_CSRRWI: L_CSRRSI: L_CSRRCI:
+ANYLEN(CSRRW) ANYLEN(CSRRS) ANYLEN(CSRRC)
+ANYLEN(CSRRWI) ANYLEN(CSRRSI) ANYLEN(CSRRCI)
     h->instret += retired;      /* so minstret reads are exact */
     retired = 0;
     if (!csr_exec(h, in))
@@ -509,15 +529,17 @@ L_CSRRW: L_CSRRS: L_CSRRC: L_CSRRWI: L_CSRRSI: L_CSRRCI:
     pc += in->len;
     goto leave;     /* interrupt enables or modes may have changed */
 
-L_LR_W: L_SC_W: L_AMOSWAP_W: L_AMOADD_W: L_AMOXOR_W: L_AMOAND_W:
-L_AMOOR_W: L_AMOMIN_W: L_AMOMAX_W: L_AMOMINU_W: L_AMOMAXU_W:
-L_LR_D: L_SC_D: L_AMOSWAP_D: L_AMOADD_D: L_AMOXOR_D: L_AMOAND_D:
-L_AMOOR_D: L_AMOMIN_D: L_AMOMAX_D: L_AMOMINU_D: L_AMOMAXU_D:
+ANYLEN(LR_W) ANYLEN(SC_W) ANYLEN(AMOSWAP_W) ANYLEN(AMOADD_W)
+ANYLEN(AMOXOR_W) ANYLEN(AMOAND_W) ANYLEN(AMOOR_W) ANYLEN(AMOMIN_W)
+ANYLEN(AMOMAX_W) ANYLEN(AMOMINU_W) ANYLEN(AMOMAXU_W)
+ANYLEN(LR_D) ANYLEN(SC_D) ANYLEN(AMOSWAP_D) ANYLEN(AMOADD_D)
+ANYLEN(AMOXOR_D) ANYLEN(AMOAND_D) ANYLEN(AMOOR_D) ANYLEN(AMOMIN_D)
+ANYLEN(AMOMAX_D) ANYLEN(AMOMINU_D) ANYLEN(AMOMAXU_D)
     if (!exec_atomic(h, in))
         goto exception;
-    NEXT;
+    NEXT_ANY;
 
-L_FLW:
+OP(FLW,
     if (fs_off(h))
         goto illegal;
     {
@@ -527,8 +549,8 @@ L_FLW:
         h->f[in->rd] = w | 0xffffffff00000000ull;
     }
     h->mstatus |= MSTATUS_FS;
-    NEXT;
-L_FLD:
+    NEXT;)
+OP(FLD,
     if (fs_off(h))
         goto illegal;
     {
@@ -538,29 +560,29 @@ L_FLD:
         h->f[in->rd] = d;
     }
     h->mstatus |= MSTATUS_FS;
-    NEXT;
-L_FSW:
+    NEXT;)
+OP(FSW,
     if (fs_off(h))
         goto illegal;
     if (!mem_store(h, RS1 + IMM, 4, h->f[in->rs2]))
         goto exception;
-    NEXT;
-L_FSD:
+    NEXT;)
+OP(FSD,
     if (fs_off(h))
         goto illegal;
     if (!mem_store(h, RS1 + IMM, 8, h->f[in->rs2]))
         goto exception;
-    NEXT;
+    NEXT;)
 
-#define RV_OP_FPU_LABEL(name) L_##name:
+#define RV_OP_FPU_LABEL(name) ANYLEN(name)
     RV_OPS_FPU(RV_OP_FPU_LABEL)
 #undef RV_OP_FPU_LABEL
     if (fs_off(h) || fpu_exec(h, in) < 0)
         goto illegal;
     h->mstatus |= MSTATUS_FS;
-    NEXT;
+    NEXT_ANY;
 
-L_ILLEGAL:
+ANYLEN(ILLEGAL)
 illegal:
     raise(h, EXC_ILLEGAL, in->raw);
 exception:
@@ -584,6 +606,10 @@ leave_jumped:   /* an xRET set h->pc itself */
 #undef NEXT_AT
 #undef DISPATCH
 #undef NEXT
+#undef NEXT_BY
+#undef NEXT_ANY
+#undef OP
+#undef ANYLEN
 #undef LOAD
 #undef STORE
 #undef BRANCH
