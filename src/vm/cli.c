@@ -30,8 +30,8 @@ static const char usage_text[] =
     "  --cpus N         number of harts, 1-8 (default 1)\n"
     "  --dump-dtb FILE  write the device tree to FILE and exit\n"
     "\n"
-    "exit status: 0 guest powered off, 1 error, 3 guest rebooted,\n"
-    "4 guest reported failure\n"
+    "exit status: 0 guest powered off, 1 error (or stopped by a signal),\n"
+    "3 guest rebooted, 4 guest reported failure\n"
     "console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A\n";
 
 /* The default guest: $CELLA_GUEST_DIR, else guest/out beside the build
