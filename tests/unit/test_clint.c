@@ -12,6 +12,7 @@
 #include "vm/dev/clint.h"
 #include "vm/machine.h"
 #include "vm/rv/hart.h"
+#include "test_machine.h"
 
 #define NHARTS 2
 #define MSIP(h) (4u * (h))
@@ -23,20 +24,7 @@ static struct machine *m;
 static int setup(void **state)
 {
     (void)state;
-    m = calloc(1, sizeof *m);
-    assert_non_null(m);
-    m->nharts = NHARTS;
-    atomic_init(&m->exit_status, -1);
-    for (unsigned i = 0; i < NHARTS; i++) {
-        struct hart *h = calloc(1, sizeof *h);
-        assert_non_null(h);
-        h->id = i;
-        h->m = m;
-        atomic_init(&h->mtimecmp, UINT64_MAX);
-        pthread_mutex_init(&h->lock, NULL);
-        pthread_cond_init(&h->wake, NULL);
-        m->harts[i] = h;
-    }
+    m = test_machine_new(NHARTS);
     clint_attach(m);
     return 0;
 }
@@ -44,12 +32,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    for (unsigned i = 0; i < NHARTS; i++) {
-        pthread_mutex_destroy(&m->harts[i]->lock);
-        pthread_cond_destroy(&m->harts[i]->wake);
-        free(m->harts[i]);
-    }
-    free(m);
+    test_machine_free(m);
     return 0;
 }
 

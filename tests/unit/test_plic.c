@@ -12,6 +12,7 @@
 #include "vm/dev/plic.h"
 #include "vm/machine.h"
 #include "vm/rv/hart.h"
+#include "test_machine.h"
 
 #define NHARTS 2
 
@@ -32,19 +33,7 @@ static struct machine *m;
 static int setup(void **state)
 {
     (void)state;
-    m = calloc(1, sizeof *m);
-    assert_non_null(m);
-    m->nharts = NHARTS;
-    atomic_init(&m->exit_status, -1);
-    for (unsigned i = 0; i < NHARTS; i++) {
-        struct hart *h = calloc(1, sizeof *h);
-        assert_non_null(h);
-        h->id = i;
-        h->m = m;
-        pthread_mutex_init(&h->lock, NULL);
-        pthread_cond_init(&h->wake, NULL);
-        m->harts[i] = h;
-    }
+    m = test_machine_new(NHARTS);
     m->plic = plic_new(m);
     assert_non_null(m->plic);
     plic_attach(m->plic);
@@ -55,12 +44,7 @@ static int teardown(void **state)
 {
     (void)state;
     plic_free(m->plic);
-    for (unsigned i = 0; i < NHARTS; i++) {
-        pthread_mutex_destroy(&m->harts[i]->lock);
-        pthread_cond_destroy(&m->harts[i]->wake);
-        free(m->harts[i]);
-    }
-    free(m);
+    test_machine_free(m);
     return 0;
 }
 
