@@ -111,6 +111,16 @@ def guest():
     return Guest(str(k), str(i))
 
 
+def firmware_args(firmware):
+    """cella options for a boot path: "none" (the monitor's own SBI) or
+    "opensbi" (skips, saying why, where Debian's OpenSBI is absent)."""
+    if firmware == "none":
+        return []
+    if not OPENSBI.is_file():
+        pytest.skip(f"{OPENSBI} not found (apt-get install opensbi)")
+    return ["--bios", str(OPENSBI)]
+
+
 def boot(cella, guest, cmd, *extra, timeout=BOOT_TIMEOUT):
     """Boots the default guest running cmd (commas for spaces) and powering off."""
     return run_cella(cella, ["vm", "run", *guest.args(), *extra, "--append", f"{APPEND} cmd={cmd}"],

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from conftest import APPEND, OPENSBI, BOOT_TIMEOUT, boot, run_cella
+from conftest import APPEND, BOOT_TIMEOUT, boot, firmware_args, run_cella
 
 
 def test_uname(cella, guest):
@@ -16,9 +16,7 @@ def test_uname(cella, guest):
 
 
 def test_uname_through_opensbi(cella, guest):
-    if not OPENSBI.is_file():
-        pytest.skip(f"{OPENSBI} not found (apt-get install opensbi)")
-    r = boot(cella, guest, "uname,-a", "--bios", str(OPENSBI))
+    r = boot(cella, guest, "uname,-a", *firmware_args("opensbi"))
     assert r.returncode == 0, r.explain()
     assert "Linux" in r.stdout and "riscv64" in r.stdout, r.explain()
     assert "guest: cmd exit 0" in r.stdout, r.explain()
@@ -60,11 +58,7 @@ def test_user_programs_read_the_clock(cella, guest, firmware):
     # dd times itself with clock_gettime, which the vDSO answers with rdtime
     # in U-mode: that needs the counters opened to U-mode (scounteren), as
     # firmware leaves them. md5sum checks the data went through.
-    extra = []
-    if firmware == "opensbi":
-        if not OPENSBI.is_file():
-            pytest.skip(f"{OPENSBI} not found (apt-get install opensbi)")
-        extra = ["--bios", str(OPENSBI)]
+    extra = firmware_args(firmware)
     r = boot(cella, guest, "sh,-c,'dd,if=/dev/zero,bs=1M,count=4|md5sum'", *extra)
     assert r.returncode == 0, r.explain()
     assert "Illegal instruction" not in r.stdout, r.explain()

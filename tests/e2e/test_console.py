@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import APPEND, BOOT_TIMEOUT, OPENSBI, PROMPT, Session
+from conftest import APPEND, BOOT_TIMEOUT, PROMPT, Session, firmware_args
 
 TYPE_TIMEOUT = 60
 
@@ -59,11 +59,7 @@ def _cpu_seconds(pid):
 def test_idle_guest_parks_its_harts(cella, guest, firmware):
     # Four harts idle at the shell prompt: WFI must park their threads, so
     # the monitor uses under 2% of one host core.
-    extra = []
-    if firmware == "opensbi":
-        if not OPENSBI.is_file():
-            pytest.skip(f"{OPENSBI} not found (apt-get install opensbi)")
-        extra = ["--bios", str(OPENSBI)]
+    extra = firmware_args(firmware)
     argv = [cella, "vm", "run", *guest.args(), "--cpus", "4", *extra, "--append", APPEND]
     with Session(argv, use_pty=False) as s:
         at = s.expect("guest: init reached", BOOT_TIMEOUT)

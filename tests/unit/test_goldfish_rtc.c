@@ -13,14 +13,14 @@
 #include "vm/bus.h"
 #include "vm/dev/goldfish_rtc.h"
 #include "vm/machine.h"
+#include "test_machine.h"
 
 static struct machine *m;
 
 static int setup(void **state)
 {
     (void)state;
-    m = calloc(1, sizeof *m);
-    assert_non_null(m);
+    m = test_machine_new(0);
     goldfish_rtc_attach(m);
     return 0;
 }
@@ -28,7 +28,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    free(m);
+    test_machine_free(m);
     return 0;
 }
 

@@ -14,15 +14,14 @@
 #include "vm/bus.h"
 #include "vm/dev/syscon.h"
 #include "vm/machine.h"
+#include "test_machine.h"
 
 static struct machine *m;
 
 static int setup(void **state)
 {
     (void)state;
-    m = calloc(1, sizeof *m);
-    assert_non_null(m);
-    atomic_init(&m->exit_status, -1);
+    m = test_machine_new(0);
     syscon_attach(m);
     return 0;
 }
@@ -30,7 +29,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    free(m);
+    test_machine_free(m);
     return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "vm/bus.h"
 #include "vm/dev/uart16550.h"
 #include "vm/machine.h"
+#include "test_machine.h"
 
 static struct machine *m;
 static struct uart *u;
@@ -27,9 +28,7 @@ static int saved_stdin = -1;
 static int setup(void **state)
 {
     (void)state;
-    m = calloc(1, sizeof *m);
-    assert_non_null(m);
-    atomic_init(&m->exit_status, -1);
+    m = test_machine_new(0);
     u = uart_new(m, IRQ_UART, NULL, NULL);
     assert_non_null(u);
     uart_attach(u);
@@ -51,7 +50,7 @@ static int teardown(void **state)
     assert_true(dup2(saved_stdin, STDIN_FILENO) >= 0);
     close(saved_stdin);
     uart_free(u);
-    free(m);
+    test_machine_free(m);
     return 0;
 }
 

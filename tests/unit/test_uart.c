@@ -17,6 +17,7 @@
 #include "vm/dev/uart16550.h"
 #include "vm/machine.h"
 #include "vm/rv/hart.h"
+#include "test_machine.h"
 
 enum { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2,
        LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
@@ -40,16 +41,8 @@ static void capture(void *opaque, const uint8_t *buf, size_t len)
 static int setup(void **state)
 {
     (void)state;
-    m = calloc(1, sizeof *m);
-    hart0 = calloc(1, sizeof *hart0);
-    assert_non_null(m);
-    assert_non_null(hart0);
-    m->nharts = 1;
-    atomic_init(&m->exit_status, -1);
-    hart0->m = m;
-    pthread_mutex_init(&hart0->lock, NULL);
-    pthread_cond_init(&hart0->wake, NULL);
-    m->harts[0] = hart0;
+    m = test_machine_new(1);
+    hart0 = m->harts[0];
     m->plic = plic_new(m);
     assert_non_null(m->plic);
     plic_attach(m->plic);
@@ -66,10 +59,7 @@ static int teardown(void **state)
     (void)state;
     uart_free(u);
     plic_free(m->plic);
-    pthread_mutex_destroy(&hart0->lock);
-    pthread_cond_destroy(&hart0->wake);
-    free(hart0);
-    free(m);
+    test_machine_free(m);
     return 0;
 }
 
