@@ -73,16 +73,39 @@ void *mem_atomic_ptr(struct hart *h, uint64_t va, unsigned size, bool lr);
 /* Make h->fetch_* describe the page holding h->pc. */
 bool fetch_page(struct hart *h);
 
+/* Look va up in one TLB slot for an access of size bytes. The entry is
+ * found by the first byte's page and its tag compared with the last
+ * byte's, so one compare says both "hit" and "within one page" (the entry
+ * at index vpn % TLB_SIZE never holds vpn + 1). */
+static inline bool tlb_lookup(struct tlb_entry (*slot)[TLB_SIZE], int kind,
+                              uint64_t va, unsigned size, void **host)
+{
+    const struct tlb_entry *t = &slot[kind][(va >> 12) & (TLB_SIZE - 1)];
+    *host = (void *)(uintptr_t)(va + t->addend);
+    return likely(t->vpn == (va + size - 1) >> 12);
+}
+
 static inline void *tlb_hit(struct hart *h, uint64_t va, int kind,
                             unsigned size)
 {
-    /* Tag against the last byte's page: a hit also means no page crossing
-     * (the entry at index vpn % TLB_SIZE never holds vpn + 1). */
-    struct tlb_entry *t =
-        &h->tlb[h->data_slot][kind][(va >> 12) & (TLB_SIZE - 1)];
-    if (likely(t->vpn == (va + size - 1) >> 12))
-        return (void *)(uintptr_t)(va + t->addend);
-    return 0;
+    void *p;
+    return tlb_lookup(h->tlb[h->data_slot], kind, va, size, &p) ? p : 0;
+}
+
+/* Make the fetch page the one holding pc, if the fetch TLB has it. */
+static inline bool fetch_tlb_hit(struct hart *h, uint64_t pc)
+{
+    uint64_t vpn = pc >> 12;
+    const struct tlb_entry *t = &h->tlb[h->priv][TLB_X][vpn & (TLB_SIZE - 1)];
+    if (t->vpn != vpn)
+        return false;
+    uint8_t *page = (uint8_t *)(uintptr_t)((pc & ~0xfffull) + t->addend);
+    struct icache_page *slot = icache_slot(h, page);
+    h->fetch_vpn = vpn;
+    h->fetch_host = page;
+    h->fetch_code = slot->insn;
+    h->fetch_gen = slot->gen;
+    return true;
 }
 
 static inline bool mem_load(struct hart *h, uint64_t va, unsigned size,

@@ -261,19 +261,14 @@ void hart_exec(struct hart *h, unsigned n)
 #define ANYLEN(name) L2_##name: L4_##name:
 /* Loads and stores look the data TLB up inline (dtlb is the current
  * slot: it changes only on CSR writes and traps, after which this function
- * returns); misses, page crossings and MMIO take the slow path. The entry
- * is found by the first byte's page and its tag compared with the last
- * byte's: one compare says both "hit" and "within one page", since the
- * entry at index vpn % TLB_SIZE can never hold vpn + 1. */
+ * returns); misses, page crossings and MMIO take the slow path. */
 #define LOAD(T, conv)                                                       \
     do {                                                                    \
         uint64_t va_ = RS1 + IMM;                                           \
-        const struct tlb_entry *t_ =                                        \
-            &dtlb[TLB_R][(va_ >> 12) & (TLB_SIZE - 1)];                     \
-        if (likely(t_->vpn == (va_ + sizeof(T) - 1) >> 12)) {               \
+        void *p_;                                                           \
+        if (tlb_lookup(dtlb, TLB_R, va_, sizeof(T), &p_)) {                 \
             T d_;                                                           \
-            memcpy(&d_, (const void *)(uintptr_t)(va_ + t_->addend),        \
-                   sizeof(T));                                              \
+            memcpy(&d_, p_, sizeof(T));                                     \
             v = d_;                                                         \
         } else {                                                            \
             uint64_t s_;                                                    \
@@ -287,11 +282,10 @@ void hart_exec(struct hart *h, unsigned n)
 #define STORE(T)                                                            \
     do {                                                                    \
         uint64_t va_ = RS1 + IMM;                                           \
-        const struct tlb_entry *t_ =                                        \
-            &dtlb[TLB_W][(va_ >> 12) & (TLB_SIZE - 1)];                     \
-        if (likely(t_->vpn == (va_ + sizeof(T) - 1) >> 12)) {               \
+        void *p_;                                                           \
+        if (tlb_lookup(dtlb, TLB_W, va_, sizeof(T), &p_)) {                 \
             T d_ = (T)RS2;                                                  \
-            memcpy((void *)(uintptr_t)(va_ + t_->addend), &d_, sizeof(T));  \
+            memcpy(p_, &d_, sizeof(T));                                     \
         } else if (!mem_store_slow(h, va_, sizeof(T), RS2)) {               \
             goto exception;                                                 \
         }                                                                   \
@@ -323,28 +317,15 @@ void hart_exec(struct hart *h, unsigned n)
 new_page:   /* pc left the current page: fetch TLB, else the full walk */
     if (unlikely(--left == 0))
         goto out;
-    {
-        uint64_t pvpn = pc >> 12;
-        struct tlb_entry *t = &h->tlb[h->priv][TLB_X][pvpn & (TLB_SIZE - 1)];
-        if (likely(t->vpn == pvpn)) {
-            host = (const uint8_t *)(uintptr_t)((pc & ~0xfffull) + t->addend);
-            struct icache_page *slot = icache_slot(h, host);
-            code = slot->insn;
-            gen = slot->gen;
-            h->fetch_vpn = vpn = pvpn;
-            h->fetch_host = (uint8_t *)host;
-            h->fetch_code = code;
-            h->fetch_gen = gen;
-        } else {
-            h->pc = pc;
-            if (!fetch_page(h))
-                goto exception;
-            vpn = h->fetch_vpn;
-            host = h->fetch_host;
-            code = h->fetch_code;
-            gen = h->fetch_gen;
-        }
+    if (unlikely(!fetch_tlb_hit(h, pc))) {
+        h->pc = pc;
+        if (!fetch_page(h))
+            goto exception;
     }
+    vpn = h->fetch_vpn;
+    host = h->fetch_host;
+    code = h->fetch_code;
+    gen = h->fetch_gen;
     DISPATCH();
 
 undecoded:  /* not decoded in this generation, or off the end of the page */

@@ -206,29 +206,19 @@ void *mem_atomic_ptr(struct hart *h, uint64_t va, unsigned size, bool lr)
 
 bool fetch_page(struct hart *h)
 {
-    uint64_t va = h->pc & ~0xfffull;
-    uint64_t vpn = va >> 12;
-    struct tlb_entry *t = &h->tlb[h->priv][TLB_X][vpn & (TLB_SIZE - 1)];
-    uint8_t *page;
-    if (t->vpn == vpn) {
-        page = (uint8_t *)(uintptr_t)(va + t->addend);
-    } else {
-        uint64_t pa;
-        bool ok;
-        page = translate_fill(h, va, TLB_X, h->priv, h->priv, &pa, &ok);
-        if (!ok) {
-            h->exc_tval = h->pc;
-            return false;
-        }
-        if (!page)
-            return raise(h, EXC_INSN_ACCESS, h->pc);
+    if (fetch_tlb_hit(h, h->pc))
+        return true;
+    uint64_t pa;
+    bool ok;
+    uint8_t *page = translate_fill(h, h->pc & ~0xfffull, TLB_X, h->priv,
+                                   h->priv, &pa, &ok);
+    if (!ok) {
+        h->exc_tval = h->pc;
+        return false;
     }
-    h->fetch_vpn = vpn;
-    h->fetch_host = page;
-    struct icache_page *slot = icache_slot(h, page);
-    h->fetch_code = slot->insn;
-    h->fetch_gen = slot->gen;
-    return true;
+    if (!page)
+        return raise(h, EXC_INSN_ACCESS, h->pc);
+    return fetch_tlb_hit(h, h->pc);
 }
 
 void icache_flush(struct hart *h)
