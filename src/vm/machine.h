@@ -28,12 +28,9 @@ struct term;
 #define MEM_PLIC_SIZE   0x600000ull
 #define MEM_UART_BASE   0x10000000ull
 #define MEM_UART_SIZE   0x100ull
-#define MEM_VIRTIO_BASE 0x10001000ull
-#define MEM_VIRTIO_STRIDE 0x1000ull
 #define MEM_RAM_BASE    0x80000000ull
 
 #define IRQ_UART 10
-#define IRQ_VIRTIO_FIRST 1
 #define IRQ_RTC 11
 #define PLIC_NUM_SOURCES 32
 

@@ -8,7 +8,6 @@ enum {
     HSM_STARTED = 0,
     HSM_STOPPED = 1,
     HSM_START_PENDING = 2,
-    HSM_STOP_PENDING = 3,
 };
 
 #endif

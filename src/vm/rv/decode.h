@@ -93,12 +93,6 @@ struct insn {
  * becomes RV_RD_SINK. */
 void rv_decode(uint32_t raw, struct insn *out);
 
-/* Length in bytes of the instruction whose first halfword is lo16. */
-static inline unsigned rv_insn_len(uint32_t lo16)
-{
-    return (lo16 & 3) == 3 ? 4 : 2;
-}
-
 /* Name of an op, for traces and tests ("ADDI"). */
 const char *rv_op_name(unsigned op);
 

@@ -41,7 +41,6 @@ enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };
 #define MSTATUS_TW (1ull << 21)
 #define MSTATUS_TSR (1ull << 22)
 #define MSTATUS_UXL (3ull << 32)
-#define MSTATUS_SXL (3ull << 34)
 #define MSTATUS_SD (1ull << 63)
 
 #define MENVCFG_STCE (1ull << 63)
