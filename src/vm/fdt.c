@@ -1,7 +1,8 @@
 /* The board's device tree, written with libfdt's sequential-write API in the
  * shape of QEMU's virt board, describing exactly the devices that exist:
  * RAM, the harts and their local interrupt controllers, CLINT, PLIC, UART,
- * the test finisher (power-off and reboot) and the RTC. */
+ * the test finisher (power-off and reboot), the RTC and the virtio-mmio
+ * slots in use. */
 #include "vm/fdt.h"
 
 #include <limits.h>
@@ -129,7 +130,23 @@ static int cpus(void *fdt, unsigned nharts)
     return fdt_end_node(fdt);
 }
 
-static int soc(void *fdt, unsigned nharts)
+/* One node per populated virtio-mmio slot, in slot order: Linux names
+ * disks in the order it finds them. */
+static int virtio_slots(void *fdt, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t base = MEM_VIRTIO_BASE + i * MEM_VIRTIO_STRIDE;
+        TRY(begin_node_at(fdt, "virtio_mmio", base));
+        TRY(fdt_property_string(fdt, "compatible", "virtio,mmio"));
+        TRY(prop_reg(fdt, base, MEM_VIRTIO_STRIDE));
+        TRY(fdt_property_u32(fdt, "interrupts", IRQ_VIRTIO0 + i));
+        TRY(fdt_property_u32(fdt, "interrupt-parent", PH_PLIC));
+        TRY(fdt_end_node(fdt));
+    }
+    return 0;
+}
+
+static int soc(void *fdt, unsigned nharts, unsigned nvirtio)
 {
     TRY(fdt_begin_node(fdt, "soc"));
     TRY(fdt_property_u32(fdt, "#address-cells", 2));
@@ -175,6 +192,7 @@ static int soc(void *fdt, unsigned nharts)
     TRY(fdt_property_u32(fdt, "interrupt-parent", PH_PLIC));
     TRY(fdt_end_node(fdt));
 
+    TRY(virtio_slots(fdt, nvirtio));
     return fdt_end_node(fdt);
 }
 
@@ -206,7 +224,7 @@ static int build(void *fdt, int size, const struct machine *m,
     TRY(chosen(fdt, p));
     TRY(memory(fdt, m));
     TRY(cpus(fdt, m->nharts));
-    TRY(soc(fdt, m->nharts));
+    TRY(soc(fdt, m->nharts, m->nvirtio));
     TRY(finisher(fdt, "poweroff", 0x5555));
     TRY(finisher(fdt, "reboot", 0x7777));
     TRY(fdt_end_node(fdt));

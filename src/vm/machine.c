@@ -23,9 +23,11 @@
 #include "vm/dev/syscon.h"
 #include "vm/dev/uart16550.h"
 #include "vm/fdt.h"
+#include "vm/iothread.h"
 #include "vm/loader.h"
 #include "vm/rv/hart.h"
 #include "vm/sbi.h"
+#include "vm/virtio/devices.h"
 
 #define KERNEL_OFFSET 0x200000ull   /* kernel at RAM + 2 MiB */
 #define FDT_MAX 0x10000ull
@@ -104,8 +106,11 @@ static int create_harts(struct machine *m, struct err *e)
     return 0;
 }
 
-static void add_devices(struct machine *m)
+static int add_devices(struct machine *m, struct err *e)
 {
+    m->io = iothread_new(e);
+    if (!m->io)
+        return -1;
     m->plic = plic_new(m);
     plic_attach(m->plic);
     clint_attach(m);
@@ -113,6 +118,7 @@ static void add_devices(struct machine *m)
     uart_attach(m->uart);
     syscon_attach(m);
     goldfish_rtc_attach(m);
+    return virtio_devices_add(m, e);
 }
 
 /* Where things go, from the top of RAM down: the device tree, the
@@ -290,6 +296,8 @@ static int run_harts(struct machine *m, struct err *e)
 static void destroy(struct machine *m)
 {
     term_close(m->term);
+    iothread_free(m->io);
+    virtio_devices_free(m);
     for (unsigned i = 0; i < m->nharts; i++) {
         hart_destroy(m->harts[i]);
         free(m->harts[i]);
@@ -317,7 +325,8 @@ int machine_run(const struct vm_config *cfg, struct err *e)
     struct layout l = {0};
     if (alloc_ram(m, cfg->mem_size, e) < 0 || create_harts(m, e) < 0)
         goto out;
-    add_devices(m);
+    if (add_devices(m, e) < 0)
+        goto out;
     if (load_images(m, &l, e) < 0 || write_fdt(m, &l, e) < 0)
         goto out;
     if (cfg->dump_dtb) {
@@ -326,7 +335,7 @@ int machine_run(const struct vm_config *cfg, struct err *e)
     }
     reset_harts(m, &l);
     m->term = term_open(m, m->uart, e);
-    if (!m->term)
+    if (!m->term || iothread_start(m->io, e) < 0)
         goto out;
     stop_signal = 0;
     catch_signals(true);

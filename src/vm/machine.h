@@ -13,9 +13,11 @@
 
 struct err;
 struct hart;
+struct iothread;
 struct plic;
 struct uart;
 struct term;
+struct virtio_dev;
 
 /* Memory map (same addresses as QEMU's virt board). */
 #define MEM_TEST_BASE   0x00100000ull   /* sifive,test: power-off / reboot */
@@ -28,8 +30,12 @@ struct term;
 #define MEM_PLIC_SIZE   0x600000ull
 #define MEM_UART_BASE   0x10000000ull
 #define MEM_UART_SIZE   0x100ull
+#define MEM_VIRTIO_BASE 0x10001000ull   /* virtio-mmio slots */
+#define MEM_VIRTIO_STRIDE 0x1000ull
+#define VIRTIO_SLOTS    8
 #define MEM_RAM_BASE    0x80000000ull
 
+#define IRQ_VIRTIO0 1                   /* slot i uses IRQ_VIRTIO0 + i */
 #define IRQ_UART 10
 #define IRQ_RTC 11
 #define PLIC_NUM_SOURCES 32
@@ -64,6 +70,10 @@ struct machine {
     atomic_int exit_status;
 
     struct term *term;          /* the console back end */
+
+    struct iothread *io;        /* device back ends run here */
+    struct virtio_dev *virtio[VIRTIO_SLOTS];
+    unsigned nvirtio;
 };
 
 /* Current mtime (ticks at TIMEBASE_HZ since the machine started). */

@@ -1,0 +1,30 @@
+/* Builds the machine's virtio devices from its config and frees them. */
+#include "vm/virtio/devices.h"
+
+#include "base/err.h"
+#include "vm/machine.h"
+#include "vm/virtio/mmio.h"
+#include "vm/virtio/rng.h"
+
+static int attach(struct machine *m, struct virtio_dev *d, struct err *e)
+{
+    if (!d)
+        return -1;
+    if (virtio_mmio_attach(d, m, e) < 0) {
+        d->ops->destroy(d);
+        return -1;
+    }
+    return 0;
+}
+
+int virtio_devices_add(struct machine *m, struct err *e)
+{
+    return attach(m, virtio_rng_new(&m->bus, e), e);
+}
+
+void virtio_devices_free(struct machine *m)
+{
+    for (unsigned i = 0; i < m->nvirtio; i++)
+        m->virtio[i]->ops->destroy(m->virtio[i]);
+    m->nvirtio = 0;
+}

@@ -1,0 +1,344 @@
+/* virtio-mmio registers, feature negotiation, status and reset, queue
+ * set-up, notifications to the I/O thread and the interrupt line. */
+#include "vm/virtio/mmio.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_mmio.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "vm/iothread.h"
+#include "vm/machine.h"
+
+#define MAGIC 0x74726976u       /* "virt" */
+#define VENDOR_ID 0x414c4543u   /* "CELA" */
+
+/* What the transport offers on top of every device's own features. */
+#define TRANSPORT_FEATURES                                          \
+    ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_INDIRECT_DESC) | \
+     (1ull << VIRTIO_RING_F_EVENT_IDX))
+
+static uint64_t offered(const struct virtio_dev *d)
+{
+    return d->ops->features | TRANSPORT_FEATURES;
+}
+
+static void set_isr(struct virtio_dev *d, uint32_t bits)
+{
+    pthread_mutex_lock(&d->irq_lock);
+    bool was = d->isr != 0;
+    d->isr |= bits;
+    if (!was && d->set_irq)
+        d->set_irq(d->irq_opaque, d->irq, true);
+    pthread_mutex_unlock(&d->irq_lock);
+}
+
+static void ack_isr(struct virtio_dev *d, uint32_t bits)
+{
+    pthread_mutex_lock(&d->irq_lock);
+    bool was = d->isr != 0;
+    d->isr &= ~bits;
+    if (was && !d->isr && d->set_irq)
+        d->set_irq(d->irq_opaque, d->irq, false);
+    pthread_mutex_unlock(&d->irq_lock);
+}
+
+static void reset(struct virtio_dev *d)
+{
+    d->status = 0;
+    d->driver_features = 0;
+    d->dev_features_sel = d->drv_features_sel = d->queue_sel = 0;
+    d->broken = false;
+    for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
+        vq_reset(&d->vqs[q]);
+    atomic_store(&d->kicked, 0);
+    ack_isr(d, ~0u);
+    if (d->ops->reset)
+        d->ops->reset(d);
+}
+
+/* One warning per reset: the guest may keep poking a broken queue. */
+static void set_broken(struct virtio_dev *d, unsigned q, const char *why)
+{
+    if (d->broken)
+        return;
+    d->broken = true;
+    fprintf(stderr, "cella: %s at %#" PRIx64 ": %s (queue %u); device needs "
+            "reset\n", d->ops->name, d->base, why, q);
+    d->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+    set_isr(d, VIRTIO_MMIO_INT_CONFIG);
+}
+
+bool virtio_running(const struct virtio_dev *d)
+{
+    return (d->status & VIRTIO_CONFIG_S_DRIVER_OK) && !d->broken;
+}
+
+bool virtio_pop(struct virtio_dev *d, unsigned q, struct vq_req *r)
+{
+    if (!virtio_running(d))
+        return false;
+    const char *why = "";
+    int got = vq_pop(&d->vqs[q], d->bus, r, &why);
+    if (got < 0)
+        set_broken(d, q, why);
+    return got > 0;
+}
+
+void virtio_push(struct virtio_dev *d, unsigned q, uint16_t head,
+                 uint32_t written)
+{
+    vq_push(&d->vqs[q], head, written);
+    if (vq_should_interrupt(&d->vqs[q]))
+        set_isr(d, VIRTIO_MMIO_INT_VRING);
+}
+
+bool virtio_rearm(struct virtio_dev *d, unsigned q)
+{
+    return virtio_running(d) && vq_arm_notify(&d->vqs[q]);
+}
+
+void virtio_config_changed(struct virtio_dev *d)
+{
+    d->config_generation++;
+    if (d->status & VIRTIO_CONFIG_S_DRIVER_OK)
+        set_isr(d, VIRTIO_MMIO_INT_CONFIG);
+}
+
+void virtio_kick(struct virtio_dev *d, unsigned q)
+{
+    atomic_fetch_or(&d->kicked, 1u << q);
+    uint64_t one = 1;
+    if (write(d->kick_fd, &one, sizeof one) < 0) {
+        /* Only EAGAIN is possible (counter full): a wake-up is pending. */
+    }
+}
+
+void virtio_process(struct virtio_dev *d)
+{
+    uint64_t count;
+    if (read(d->kick_fd, &count, sizeof count) < 0) {
+        /* EAGAIN: no new kick; the bits below still say what to do. */
+    }
+    unsigned kicked = atomic_exchange(&d->kicked, 0);
+    pthread_mutex_lock(&d->lock);
+    for (unsigned q = 0; q < d->ops->nqueues; q++)
+        if ((kicked & (1u << q)) && d->vqs[q].ready && virtio_running(d))
+            d->ops->notify(d, q);
+    pthread_mutex_unlock(&d->lock);
+}
+
+static void io_kicked(void *opaque)
+{
+    virtio_process(opaque);
+}
+
+/* FEATURES_OK holds only for a subset of what we offer that includes
+ * VERSION_1 (we have no legacy interface). */
+static void write_status(struct virtio_dev *d, uint32_t val)
+{
+    if (val == 0) {
+        reset(d);
+        return;
+    }
+    bool was_ok = d->status & VIRTIO_CONFIG_S_DRIVER_OK;
+    if ((val & VIRTIO_CONFIG_S_FEATURES_OK) &&
+        !(d->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
+        ((d->driver_features & ~offered(d)) ||
+         !(d->driver_features & (1ull << VIRTIO_F_VERSION_1))))
+        val &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+    d->status = (val & 0xff) | (d->status & VIRTIO_CONFIG_S_NEEDS_RESET);
+    /* Notifications that came before DRIVER_OK were not acted on. */
+    if (!was_ok && (d->status & VIRTIO_CONFIG_S_DRIVER_OK))
+        for (unsigned q = 0; q < d->ops->nqueues; q++)
+            virtio_kick(d, q);
+}
+
+static void write_queue_ready(struct virtio_dev *d, struct vq *q, unsigned qi,
+                              uint32_t val)
+{
+    if (!val) {
+        q->ready = false;
+        return;
+    }
+    q->event_idx = d->driver_features & (1ull << VIRTIO_RING_F_EVENT_IDX);
+    q->indirect = d->driver_features & (1ull << VIRTIO_RING_F_INDIRECT_DESC);
+    if (!vq_enable(q, d->bus))
+        set_broken(d, qi, "queue rings outside guest RAM or misaligned");
+}
+
+static uint64_t read_config(struct virtio_dev *d, uint64_t off, unsigned size)
+{
+    uint64_t val = 0;
+    if (off + size <= d->config_len)
+        memcpy(&val, d->config + off, size);
+    return val;
+}
+
+static uint32_t read_reg(struct virtio_dev *d, uint64_t off)
+{
+    struct vq *q = d->queue_sel < d->ops->nqueues ? &d->vqs[d->queue_sel] : 0;
+    switch (off) {
+    case VIRTIO_MMIO_MAGIC_VALUE: return MAGIC;
+    case VIRTIO_MMIO_VERSION: return 2;
+    case VIRTIO_MMIO_DEVICE_ID: return d->ops->device_id;
+    case VIRTIO_MMIO_VENDOR_ID: return VENDOR_ID;
+    case VIRTIO_MMIO_DEVICE_FEATURES:
+        return d->dev_features_sel < 2 ?
+               (uint32_t)(offered(d) >> (32 * d->dev_features_sel)) : 0;
+    case VIRTIO_MMIO_QUEUE_NUM_MAX: return q ? VQ_MAX_SIZE : 0;
+    case VIRTIO_MMIO_QUEUE_READY: return q && q->ready;
+    case VIRTIO_MMIO_INTERRUPT_STATUS: {
+        pthread_mutex_lock(&d->irq_lock);
+        uint32_t isr = d->isr;
+        pthread_mutex_unlock(&d->irq_lock);
+        return isr;
+    }
+    case VIRTIO_MMIO_STATUS: return d->status;
+    case VIRTIO_MMIO_CONFIG_GENERATION: return d->config_generation;
+    default: return 0;
+    }
+}
+
+/* Queue addresses are written in 32-bit halves. */
+static void set_half(uint64_t *addr, bool high, uint32_t val)
+{
+    *addr = high ? (*addr & 0xffffffffull) | (uint64_t)val << 32
+                 : (*addr & ~0xffffffffull) | val;
+}
+
+static void write_reg(struct virtio_dev *d, uint64_t off, uint32_t val)
+{
+    struct vq *q = d->queue_sel < d->ops->nqueues ? &d->vqs[d->queue_sel] : 0;
+    switch (off) {
+    case VIRTIO_MMIO_DEVICE_FEATURES_SEL: d->dev_features_sel = val; return;
+    case VIRTIO_MMIO_DRIVER_FEATURES_SEL: d->drv_features_sel = val; return;
+    case VIRTIO_MMIO_DRIVER_FEATURES:
+        if (d->drv_features_sel < 2 &&
+            !(d->status & VIRTIO_CONFIG_S_FEATURES_OK))
+            set_half(&d->driver_features, d->drv_features_sel, val);
+        return;
+    case VIRTIO_MMIO_QUEUE_SEL: d->queue_sel = val; return;
+    case VIRTIO_MMIO_STATUS: write_status(d, val); return;
+    }
+    if (!q || q->ready)     /* a live queue's set-up is read-only */
+        return;
+    switch (off) {
+    case VIRTIO_MMIO_QUEUE_NUM: q->num = (uint16_t)val; return;
+    case VIRTIO_MMIO_QUEUE_READY:
+        write_queue_ready(d, q, d->queue_sel, val);
+        return;
+    case VIRTIO_MMIO_QUEUE_DESC_LOW:
+    case VIRTIO_MMIO_QUEUE_DESC_HIGH:
+        set_half(&q->desc_gpa, off == VIRTIO_MMIO_QUEUE_DESC_HIGH, val);
+        return;
+    case VIRTIO_MMIO_QUEUE_AVAIL_LOW:
+    case VIRTIO_MMIO_QUEUE_AVAIL_HIGH:
+        set_half(&q->avail_gpa, off == VIRTIO_MMIO_QUEUE_AVAIL_HIGH, val);
+        return;
+    case VIRTIO_MMIO_QUEUE_USED_LOW:
+    case VIRTIO_MMIO_QUEUE_USED_HIGH:
+        set_half(&q->used_gpa, off == VIRTIO_MMIO_QUEUE_USED_HIGH, val);
+        return;
+    }
+}
+
+/* Registers are naturally aligned 32-bit accesses; config space takes any
+ * size. Notify and interrupt acknowledge skip the device lock, so a vCPU
+ * never waits for the I/O thread to finish a request. */
+uint64_t virtio_mmio_read(void *dev, uint64_t off, unsigned size)
+{
+    struct virtio_dev *d = dev;
+    uint64_t val = 0;
+    pthread_mutex_lock(&d->lock);
+    if (off >= VIRTIO_MMIO_CONFIG)
+        val = read_config(d, off - VIRTIO_MMIO_CONFIG, size);
+    else if (size == 4 && off % 4 == 0)
+        val = read_reg(d, off);
+    pthread_mutex_unlock(&d->lock);
+    return val;
+}
+
+void virtio_mmio_write(void *dev, uint64_t off, uint64_t val, unsigned size)
+{
+    struct virtio_dev *d = dev;
+    if (off == VIRTIO_MMIO_QUEUE_NOTIFY && size == 4) {
+        if (val < d->ops->nqueues)
+            virtio_kick(d, (unsigned)val);
+        return;
+    }
+    if (off == VIRTIO_MMIO_INTERRUPT_ACK && size == 4) {
+        ack_isr(d, (uint32_t)val);
+        return;
+    }
+    pthread_mutex_lock(&d->lock);
+    if (off >= VIRTIO_MMIO_CONFIG) {
+        if (d->ops->config_write && off - VIRTIO_MMIO_CONFIG + size <=
+                                    d->config_len)
+            d->ops->config_write(d, off - VIRTIO_MMIO_CONFIG, val, size);
+    } else if (size == 4 && off % 4 == 0) {
+        write_reg(d, off, (uint32_t)val);
+    }
+    pthread_mutex_unlock(&d->lock);
+}
+
+int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
+                    void *priv, const struct bus *bus, struct err *e)
+{
+    memset(d, 0, sizeof *d);
+    d->ops = ops;
+    d->priv = priv;
+    d->bus = bus;
+    d->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (d->kick_fd < 0)
+        return err_set(e, errno, "%s: cannot create an eventfd", ops->name);
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_mutex_init(&d->irq_lock, NULL);
+    for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
+        vq_reset(&d->vqs[q]);
+    return 0;
+}
+
+void virtio_dev_destroy(struct virtio_dev *d)
+{
+    close(d->kick_fd);
+    pthread_mutex_destroy(&d->lock);
+    pthread_mutex_destroy(&d->irq_lock);
+}
+
+static void machine_irq(void *opaque, unsigned irq, bool level)
+{
+    machine_set_irq(opaque, irq, level);
+}
+
+int virtio_mmio_attach(struct virtio_dev *d, struct machine *m,
+                       struct err *e)
+{
+    if (m->nvirtio >= VIRTIO_SLOTS)
+        return err_set(e, 0, "too many virtio devices (%d slots)",
+                       VIRTIO_SLOTS);
+    unsigned slot = m->nvirtio;
+    d->base = MEM_VIRTIO_BASE + slot * MEM_VIRTIO_STRIDE;
+    d->irq = IRQ_VIRTIO0 + slot;
+    d->set_irq = machine_irq;
+    d->irq_opaque = m;
+    if (iothread_add_fd(m->io, d->kick_fd, io_kicked, d, e) < 0)
+        return -1;
+    struct mmio_dev md = {
+        .name = d->ops->name,
+        .base = d->base,
+        .size = MEM_VIRTIO_STRIDE,
+        .read = virtio_mmio_read,
+        .write = virtio_mmio_write,
+        .opaque = d,
+    };
+    bus_add(&m->bus, &md);
+    m->virtio[slot] = d;
+    m->nvirtio++;
+    return 0;
+}

@@ -1,0 +1,104 @@
+/* The virtio-mmio transport (virtio 1.2, 4.2, version 2 registers) and
+ * what every virtio device shares: feature negotiation, device status and
+ * reset, the virtqueues, config space, the interrupt status register and
+ * line, and queue notifications handed to the I/O thread. A device fills
+ * in a struct virtio_dev_ops and embeds a struct virtio_dev. */
+#ifndef CELLA_VM_VIRTIO_MMIO_H
+#define CELLA_VM_VIRTIO_MMIO_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vm/virtio/virtqueue.h"
+
+struct err;
+struct machine;
+struct virtio_dev;
+
+#define VIRTIO_MAX_QUEUES 4
+#define VIRTIO_CONFIG_MAX 64
+
+struct virtio_dev_ops {
+    const char *name;           /* "virtio-blk": for messages */
+    uint32_t device_id;         /* VIRTIO_ID_* */
+    uint64_t features;          /* the device's own; the transport adds its */
+    unsigned nqueues;
+    /* Queue q has work (the driver notified it, or virtio_kick). Runs on
+     * the I/O thread with the device lock held. */
+    void (*notify)(struct virtio_dev *d, unsigned q);
+    /* The driver wrote config space (NULL: writes are ignored). Lock held. */
+    void (*config_write)(struct virtio_dev *d, uint64_t off, uint64_t val,
+                         unsigned size);
+    /* The driver reset the device: drop what is in flight (NULL: nothing
+     * to drop). Lock held. */
+    void (*reset)(struct virtio_dev *d);
+    /* Free the device and its back end (the I/O thread has stopped). */
+    void (*destroy)(struct virtio_dev *d);
+};
+
+struct virtio_dev {
+    const struct virtio_dev_ops *ops;
+    void *priv;                 /* the device's own state */
+    const struct bus *bus;
+    uint64_t base;              /* MMIO window (for messages) */
+    unsigned irq;
+    void (*set_irq)(void *opaque, unsigned irq, bool level);
+    void *irq_opaque;
+
+    /* Held by MMIO register accesses and by the I/O thread while it works
+     * on the device's queues; not by notifies and interrupt status. */
+    pthread_mutex_t lock;
+    uint32_t status;
+    uint64_t driver_features;
+    uint32_t dev_features_sel, drv_features_sel, queue_sel;
+    uint32_t config_generation;
+    uint8_t config[VIRTIO_CONFIG_MAX];
+    uint32_t config_len;
+    struct vq vqs[VIRTIO_MAX_QUEUES];
+    bool broken;                /* guest broke a ring: NEEDS_RESET */
+
+    pthread_mutex_t irq_lock;   /* isr and the line move together */
+    uint32_t isr;
+
+    atomic_uint kicked;         /* queues notified, not yet worked on */
+    int kick_fd;                /* eventfd the I/O thread waits on */
+};
+
+/* Set up a device not yet on any board (tests, fuzzing): no interrupt
+ * line until virtio_mmio_attach gives it one. */
+int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
+                    void *priv, const struct bus *bus, struct err *e);
+void virtio_dev_destroy(struct virtio_dev *d);
+
+/* Put the device in the machine's next free slot: its MMIO window, its
+ * interrupt, its notifications on the machine's I/O thread. */
+int virtio_mmio_attach(struct virtio_dev *d, struct machine *m,
+                       struct err *e);
+
+/* The register window (what the bus calls). */
+uint64_t virtio_mmio_read(void *dev, uint64_t off, unsigned size);
+void virtio_mmio_write(void *dev, uint64_t off, uint64_t val, unsigned size);
+
+/* Work on every kicked queue now (the I/O thread's handler; tests call it
+ * directly). */
+void virtio_process(struct virtio_dev *d);
+/* Mark queue q as having work, from any thread. */
+void virtio_kick(struct virtio_dev *d, unsigned q);
+
+/* For devices, with the lock held. Take the next chain of queue q: false
+ * when there is none or the guest broke the ring (then the device is
+ * marked NEEDS_RESET with one warning, and takes no more chains). */
+bool virtio_pop(struct virtio_dev *d, unsigned q, struct vq_req *r);
+/* Return a chain and interrupt the driver if it asked for it. */
+void virtio_push(struct virtio_dev *d, unsigned q, uint16_t head,
+                 uint32_t written);
+/* Before idling on queue q: true if more chains arrived (pop again). */
+bool virtio_rearm(struct virtio_dev *d, unsigned q);
+/* Whether the driver has set DRIVER_OK and the device is not broken. */
+bool virtio_running(const struct virtio_dev *d);
+/* Config space changed: new generation, config interrupt. Lock held. */
+void virtio_config_changed(struct virtio_dev *d);
+
+#endif
