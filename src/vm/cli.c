@@ -28,11 +28,23 @@ static const char usage_text[] =
     "                   answers SBI calls itself)\n"
     "  --mem SIZE       guest RAM, e.g. 256M, 2G (default 256M)\n"
     "  --cpus N         number of harts, 1-8 (default 1)\n"
+    "  --disk PATH[,readonly][,serial=S]\n"
+    "                   a raw disk image as a virtio-blk disk (/dev/vda,\n"
+    "                   /dev/vdb... in order)\n"
+    "  --net user[,hostfwd=tcp:HADDR:HPORT-:GPORT...][,mac=M]\n"
+    "  --net tap,ifname=NAME[,mac=M]\n"
+    "  --net none       a virtio-net interface: user networking (DHCP,\n"
+    "                   DNS, NAT; the host is 10.0.2.2), a host tap device,\n"
+    "                   or none\n"
+    "  --share DIR,tag=NAME[,readonly]\n"
+    "                   a host folder over 9P: in the guest, mount -t 9p\n"
+    "                   -o trans=virtio NAME /mnt\n"
     "  --dump-dtb FILE  write the device tree to FILE and exit\n"
     "\n"
     "exit status: 0 guest powered off, 1 error (or stopped by a signal),\n"
     "3 guest rebooted, 4 guest reported failure\n"
-    "console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A\n";
+    "console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A; every machine\n"
+    "also has a virtio console (console=hvc0) and a virtio-rng\n";
 
 /* The default guest: $CELLA_GUEST_DIR, else guest/out beside the build
  * directory that holds this binary. */
@@ -57,6 +69,22 @@ static int default_guest(char *dir, size_t size, struct err *e)
     return 0;
 }
 
+/* Devices keep their option strings; each device parses its own. */
+static int add_dev(struct vm_config *c, int opt, const char *arg,
+                   struct err *e)
+{
+    if (opt == 'N' && !strcmp(arg, "none"))
+        return 0;
+    if (c->ndevs >= VM_MAX_DEVS)
+        return err_set(e, 0, "too many devices (at most %d disks, networks "
+                       "and shares)", VM_MAX_DEVS);
+    c->devs[c->ndevs++] = (struct vm_dev_arg){
+        opt == 'D' ? VM_DEV_DISK : opt == 'N' ? VM_DEV_NET : VM_DEV_SHARE,
+        arg,
+    };
+    return 0;
+}
+
 static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
                  char *ibuf, size_t bufsz, struct err *e)
 {
@@ -68,6 +96,9 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
         {"mem", required_argument, 0, 'm'},
         {"cpus", required_argument, 0, 'c'},
         {"dump-dtb", required_argument, 0, 'd'},
+        {"disk", required_argument, 0, 'D'},
+        {"net", required_argument, 0, 'N'},
+        {"share", required_argument, 0, 'S'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -85,6 +116,12 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
         case 'a': c->append = optarg; break;
         case 'b': c->bios = strcmp(optarg, "none") ? optarg : 0; break;
         case 'd': c->dump_dtb = optarg; break;
+        case 'D':
+        case 'N':
+        case 'S':
+            if (add_dev(c, o, optarg, e) < 0)
+                return -1;
+            break;
         case 'm':
             if (parse_size(optarg, &c->mem_size, e) < 0)
                 return -1;

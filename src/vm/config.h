@@ -5,6 +5,15 @@
 #include <stdint.h>
 
 #define VM_MAX_CPUS 8
+#define VM_MAX_DEVS 6   /* virtio slots left beside the console and rng */
+
+/* A device asked for on the command line; its device parses arg. */
+enum vm_dev_kind { VM_DEV_DISK, VM_DEV_NET, VM_DEV_SHARE };
+
+struct vm_dev_arg {
+    enum vm_dev_kind kind;
+    const char *arg;        /* the option's value, e.g. "disk.img,readonly" */
+};
 
 struct vm_config {
     const char *kernel;     /* flat Image or ELF; NULL with bios = test ELF */
@@ -14,6 +23,8 @@ struct vm_config {
     const char *dump_dtb;   /* write the device tree here and exit */
     uint64_t mem_size;
     unsigned cpus;
+    struct vm_dev_arg devs[VM_MAX_DEVS];
+    unsigned ndevs;
 };
 
 #endif

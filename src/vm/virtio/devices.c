@@ -17,8 +17,25 @@ static int attach(struct machine *m, struct virtio_dev *d, struct err *e)
     return 0;
 }
 
+static struct virtio_dev *new_dev(struct machine *m,
+                                  const struct vm_dev_arg *a, struct err *e)
+{
+    (void)m;    /* the devices that need the machine take it */
+    switch (a->kind) {
+    case VM_DEV_DISK:
+    case VM_DEV_NET:
+    case VM_DEV_SHARE:
+        break;
+    }
+    err_set(e, 0, "device '%s' is not available yet", a->arg);
+    return NULL;
+}
+
 int virtio_devices_add(struct machine *m, struct err *e)
 {
+    for (unsigned i = 0; i < m->cfg.ndevs; i++)
+        if (attach(m, new_dev(m, &m->cfg.devs[i], e), e) < 0)
+            return -1;
     return attach(m, virtio_rng_new(&m->bus, e), e);
 }
 
