@@ -3,6 +3,7 @@
 
 #include "base/err.h"
 #include "vm/machine.h"
+#include "vm/virtio/blk.h"
 #include "vm/virtio/mmio.h"
 #include "vm/virtio/rng.h"
 
@@ -20,9 +21,9 @@ static int attach(struct machine *m, struct virtio_dev *d, struct err *e)
 static struct virtio_dev *new_dev(struct machine *m,
                                   const struct vm_dev_arg *a, struct err *e)
 {
-    (void)m;    /* the devices that need the machine take it */
     switch (a->kind) {
     case VM_DEV_DISK:
+        return virtio_blk_new(&m->bus, a->arg, e);
     case VM_DEV_NET:
     case VM_DEV_SHARE:
         break;

@@ -25,7 +25,7 @@
 
 static uint64_t offered(const struct virtio_dev *d)
 {
-    return d->ops->features | TRANSPORT_FEATURES;
+    return d->features | TRANSPORT_FEATURES;
 }
 
 static void set_isr(struct virtio_dev *d, uint32_t bits)
@@ -294,6 +294,7 @@ int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
     d->ops = ops;
     d->priv = priv;
     d->bus = bus;
+    d->features = ops->features;
     d->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (d->kick_fd < 0)
         return err_set(e, errno, "%s: cannot create an eventfd", ops->name);

@@ -18,7 +18,7 @@ struct machine;
 struct virtio_dev;
 
 #define VIRTIO_MAX_QUEUES 4
-#define VIRTIO_CONFIG_MAX 64
+#define VIRTIO_CONFIG_MAX 256
 
 struct virtio_dev_ops {
     const char *name;           /* "virtio-blk": for messages */
@@ -42,6 +42,7 @@ struct virtio_dev {
     const struct virtio_dev_ops *ops;
     void *priv;                 /* the device's own state */
     const struct bus *bus;
+    uint64_t features;          /* ops->features and what this one adds */
     uint64_t base;              /* MMIO window (for messages) */
     unsigned irq;
     void (*set_irq)(void *opaque, unsigned irq, bool level);

@@ -232,3 +232,27 @@ size_t vq_scatter(const struct vq_req *r, size_t off, const void *src,
     }
     return done;
 }
+
+unsigned vq_slice(const struct vq_req *r, bool writable, size_t off,
+                  size_t len, struct iovec *out, size_t *got)
+{
+    unsigned first = writable ? r->nout : 0;
+    unsigned end = writable ? r->nout + r->nin : r->nout;
+    unsigned n = 0;
+    size_t done = 0;
+    for (unsigned i = first; i < end && done < len; i++) {
+        const struct iovec *v = &r->iov[i];
+        if (off >= v->iov_len) {
+            off -= v->iov_len;
+            continue;
+        }
+        size_t take = v->iov_len - off;
+        if (take > len - done)
+            take = len - done;
+        out[n++] = (struct iovec){ (uint8_t *)v->iov_base + off, take };
+        done += take;
+        off = 0;
+    }
+    *got = done;
+    return n;
+}

@@ -65,5 +65,11 @@ bool vq_arm_notify(struct vq *q);
 size_t vq_gather(const struct vq_req *r, size_t off, void *dst, size_t len);
 size_t vq_scatter(const struct vq_req *r, size_t off, const void *src,
                   size_t len);
+/* The iovecs covering len bytes from byte offset off of the readable
+ * (writable = false) or writable part, into out (VQ_MAX_SEGS entries).
+ * Returns how many; *got is the bytes they cover (less than len when the
+ * chain is shorter). */
+unsigned vq_slice(const struct vq_req *r, bool writable, size_t off,
+                  size_t len, struct iovec *out, size_t *got);
 
 #endif
