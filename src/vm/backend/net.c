@@ -13,8 +13,7 @@ struct net_backend *net_backend_new(const struct net_opts *o,
     case NET_USER:
         return net_slirp_new(o, io, rx, opaque, e);
     case NET_TAP:
-        err_set(e, 0, "--net tap is not built yet");
-        return NULL;
+        return net_tap_new(o, io, rx, opaque, e);
     case NET_NONE:
         break;
     }

@@ -18,5 +18,7 @@ struct net_backend {
 struct net_backend *net_slirp_new(const struct net_opts *o,
                                   struct iothread *io, net_rx_fn *rx,
                                   void *opaque, struct err *e);
+struct net_backend *net_tap_new(const struct net_opts *o, struct iothread *io,
+                                net_rx_fn *rx, void *opaque, struct err *e);
 
 #endif
