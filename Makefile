@@ -7,7 +7,7 @@ SAN     ?= 0
 PYTHON  ?= /usr/bin/python3
 
 CFLAGS_COMMON = -std=gnu11 -Wall -Wextra -Werror -g -pthread -Isrc \
-                -D_GNU_SOURCE -MMD -MP
+                -D_GNU_SOURCE -MMD -MP $(shell pkg-config --cflags slirp)
 ifeq ($(SAN),1)
 CFLAGS_OPT = -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
              -fno-omit-frame-pointer
@@ -15,7 +15,7 @@ else
 CFLAGS_OPT = -O2
 endif
 CFLAGS += $(CFLAGS_COMMON) $(CFLAGS_OPT)
-LDLIBS  = -lfdt -lm -pthread
+LDLIBS  = -lfdt -lm -pthread $(shell pkg-config --libs slirp)
 
 SRCS     := $(shell find src -name '*.c' | sort)
 OBJS     := $(SRCS:%.c=$(BUILD)/obj/%.o)

@@ -1,0 +1,36 @@
+/* The network back ends a NIC sends its frames through: user networking
+ * (libslirp: NAT, DHCP, DNS and host port forwards) or a host tap device.
+ * Frames are plain Ethernet, without a virtio header. A back end runs on
+ * the I/O thread: net_backend_new registers it there (before
+ * iothread_start), and it is freed once that thread has stopped. */
+#ifndef CELLA_VM_BACKEND_NET_H
+#define CELLA_VM_BACKEND_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "vm/backend/net_opts.h"
+
+struct err;
+struct iothread;
+struct net_backend;
+
+/* A frame for the guest, on the I/O thread. There is no back pressure:
+ * a frame the NIC has no room for is dropped there (TCP through user
+ * networking resends it; from a tap it is lost, as on a wire). */
+typedef void net_rx_fn(void *opaque, const uint8_t *frame, size_t len);
+
+/* The back end o->mode names (not NET_NONE), registered on io. Returns
+ * NULL with e filled on failure, leaving nothing registered. */
+struct net_backend *net_backend_new(const struct net_opts *o,
+                                    struct iothread *io, net_rx_fn *rx,
+                                    void *opaque, struct err *e);
+/* A frame from the guest, on the I/O thread. One that cannot be sent
+ * (too long, or the host side is full or down) is dropped. */
+void net_backend_send(struct net_backend *nb, const struct iovec *iov,
+                      int iovcnt);
+/* Only after iothread_free. NULL is fine. */
+void net_backend_free(struct net_backend *nb);
+
+#endif
