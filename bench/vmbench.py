@@ -44,8 +44,9 @@ def parse_args(description, add_extra=None):
     return a
 
 
-def engines(a):
-    """The engines to time, each (name, argv builder or an error string)."""
+def engines(a, cella_args=(), qemu_args=()):
+    """The engines to time, each (name, argv builder or an error string);
+    cella_args and qemu_args add devices to every run."""
     out = []
     if not a.no_cella:
         if not (os.path.isfile(a.cella) and os.access(a.cella, os.X_OK)):
@@ -53,7 +54,7 @@ def engines(a):
         else:
             out.append(("cella", lambda append: [
                 a.cella, "vm", "run", "--kernel", str(a.kernel), "--initrd", str(a.initrd),
-                "--mem", a.mem, "--cpus", "1", "--append", append]))
+                "--mem", a.mem, "--cpus", "1", *cella_args, "--append", append]))
     if not a.no_qemu:
         q = shutil.which(a.qemu)
         if q is None:
@@ -61,7 +62,8 @@ def engines(a):
         else:
             out.append(("qemu", lambda append: [
                 q, "-M", "virt", "-m", a.mem, "-smp", "1", "-nographic", "-no-reboot",
-                "-kernel", str(a.kernel), "-initrd", str(a.initrd), "-append", append]))
+                "-kernel", str(a.kernel), "-initrd", str(a.initrd), *qemu_args,
+                "-append", append]))
     return out
 
 

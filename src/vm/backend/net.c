@@ -32,3 +32,8 @@ void net_backend_free(struct net_backend *nb)
     if (nb)
         nb->ops->free(nb);
 }
+
+unsigned net_backend_mtu(const struct net_backend *nb)
+{
+    return nb->mtu;
+}

@@ -32,5 +32,7 @@ void net_backend_send(struct net_backend *nb, const struct iovec *iov,
                       int iovcnt);
 /* Only after iothread_free. NULL is fine. */
 void net_backend_free(struct net_backend *nb);
+/* The link MTU the guest should use with this back end. */
+unsigned net_backend_mtu(const struct net_backend *nb);
 
 #endif

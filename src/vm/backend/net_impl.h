@@ -13,6 +13,7 @@ struct net_backend_ops {
 
 struct net_backend {
     const struct net_backend_ops *ops;
+    unsigned mtu;               /* the largest IP packet it passes */
 };
 
 struct net_backend *net_slirp_new(const struct net_opts *o,

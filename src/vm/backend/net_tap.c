@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -18,6 +19,7 @@
 #define FRAME_MAX 65536
 /* Frames read per wake-up, so one busy tap cannot hold the I/O thread. */
 #define READ_BURST 64
+#define ETH_MTU 1500
 
 struct net_tap {
     struct net_backend nb;
@@ -74,6 +76,19 @@ static int tap_open(const char *ifname, struct err *e)
     return fd;
 }
 
+/* The tap's own MTU (the host may have raised it), else Ethernet's. */
+static unsigned tap_mtu(const char *ifname)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr = {0};
+    memcpy(ifr.ifr_name, ifname, strnlen(ifname, sizeof ifr.ifr_name - 1));
+    int r = s >= 0 ? ioctl(s, SIOCGIFMTU, &ifr) : -1;
+    if (s >= 0)
+        close(s);
+    return r == 0 && ifr.ifr_mtu > 0 && ifr.ifr_mtu < FRAME_MAX - 64 ?
+           (unsigned)ifr.ifr_mtu : ETH_MTU;
+}
+
 struct net_backend *net_tap_new(const struct net_opts *o, struct iothread *io,
                                 net_rx_fn *rx, void *opaque, struct err *e)
 {
@@ -86,6 +101,7 @@ struct net_backend *net_tap_new(const struct net_opts *o, struct iothread *io,
     nt->rx = rx;
     nt->opaque = opaque;
     nt->fd = tap_open(o->ifname, e);
+    nt->nb.mtu = tap_mtu(o->ifname);
     if (nt->fd < 0 || iothread_add_fd(io, nt->fd, tap_readable, nt, e) < 0) {
         tap_free(&nt->nb);
         return NULL;

@@ -5,6 +5,7 @@
 #include "vm/machine.h"
 #include "vm/virtio/blk.h"
 #include "vm/virtio/mmio.h"
+#include "vm/virtio/net.h"
 #include "vm/virtio/rng.h"
 
 static int attach(struct machine *m, struct virtio_dev *d, struct err *e)
@@ -19,12 +20,14 @@ static int attach(struct machine *m, struct virtio_dev *d, struct err *e)
 }
 
 static struct virtio_dev *new_dev(struct machine *m,
-                                  const struct vm_dev_arg *a, struct err *e)
+                                  const struct vm_dev_arg *a,
+                                  unsigned net_index, struct err *e)
 {
     switch (a->kind) {
     case VM_DEV_DISK:
         return virtio_blk_new(&m->bus, a->arg, e);
     case VM_DEV_NET:
+        return virtio_net_new(m, a->arg, net_index, e);
     case VM_DEV_SHARE:
         break;
     }
@@ -34,9 +37,13 @@ static struct virtio_dev *new_dev(struct machine *m,
 
 int virtio_devices_add(struct machine *m, struct err *e)
 {
-    for (unsigned i = 0; i < m->cfg.ndevs; i++)
-        if (attach(m, new_dev(m, &m->cfg.devs[i], e), e) < 0)
+    unsigned nets = 0;
+    for (unsigned i = 0; i < m->cfg.ndevs; i++) {
+        const struct vm_dev_arg *a = &m->cfg.devs[i];
+        if (attach(m, new_dev(m, a, nets, e), e) < 0)
             return -1;
+        nets += a->kind == VM_DEV_NET;
+    }
     return attach(m, virtio_rng_new(&m->bus, e), e);
 }
 

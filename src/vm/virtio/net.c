@@ -1,0 +1,189 @@
+/* virtio-net (virtio 1.2, 5.1) without offloads: queue 0 receives, queue
+ * 1 transmits; every buffer starts with the 12-byte virtio-net header.
+ * Frames from the back end that find no receive buffer wait in a short
+ * backlog until the driver adds buffers; past it they are dropped, as a
+ * full NIC would. Everything runs on the I/O thread. */
+#include "vm/virtio/net.h"
+
+#include <errno.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_net.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "vm/backend/net.h"
+#include "vm/backend/net_opts.h"
+#include "vm/machine.h"
+#include "vm/virtio/mmio.h"
+
+#define RXQ 0
+#define TXQ 1
+#define HDR_LEN sizeof(struct virtio_net_hdr_v1)
+#define BACKLOG 64
+#define FRAME_MAX 65536
+
+struct frame {
+    size_t len;
+    uint8_t data[];
+};
+
+struct net {
+    struct virtio_dev dev;
+    struct net_backend *backend;
+    bool in_notify;             /* the I/O thread holds the device lock */
+    struct frame *backlog[BACKLOG];
+    unsigned head, count;
+    /* Apart: a transmit can deliver a frame before it finishes. */
+    struct vq_req rx_req, tx_req;
+    struct iovec slice[VQ_MAX_SEGS];
+};
+
+/* Into the next receive buffer, behind a header that says: no offloads,
+ * one buffer. False when the driver has offered none. */
+static bool deliver(struct net *n, const uint8_t *frame, size_t len)
+{
+    struct virtio_dev *d = &n->dev;
+    if (!virtio_pop(d, RXQ, &n->rx_req))
+        return false;
+    struct virtio_net_hdr_v1 h = { .num_buffers = 1 };
+    size_t put = vq_scatter(&n->rx_req, 0, &h, HDR_LEN);
+    if (put == HDR_LEN)
+        put += vq_scatter(&n->rx_req, HDR_LEN, frame, len);
+    /* A buffer too small for the frame gets nothing (no partial frames). */
+    virtio_push(d, RXQ, n->rx_req.head,
+                put == HDR_LEN + len ? (uint32_t)put : 0);
+    return true;
+}
+
+static void drain_backlog(struct net *n)
+{
+    while (n->count) {
+        struct frame *f = n->backlog[n->head];
+        if (!deliver(n, f->data, f->len))
+            return;
+        free(f);
+        n->head = (n->head + 1) % BACKLOG;
+        n->count--;
+    }
+}
+
+static void drop_backlog(struct net *n)
+{
+    while (n->count) {
+        free(n->backlog[n->head]);
+        n->head = (n->head + 1) % BACKLOG;
+        n->count--;
+    }
+}
+
+/* The back end's receive callback (I/O thread). It also runs from inside
+ * a transmit (slirp answers ARP at once), when the lock is already ours. */
+static void net_rx(void *opaque, const uint8_t *frame, size_t len)
+{
+    struct net *n = opaque;
+    bool lock = !n->in_notify;
+    if (lock)
+        pthread_mutex_lock(&n->dev.lock);
+    if (virtio_running(&n->dev) && len <= FRAME_MAX) {
+        drain_backlog(n);
+        if (n->count || !deliver(n, frame, len)) {
+            struct frame *f = n->count < BACKLOG ? malloc(sizeof *f + len)
+                                                 : NULL;
+            if (f) {
+                f->len = len;
+                memcpy(f->data, frame, len);
+                n->backlog[(n->head + n->count++) % BACKLOG] = f;
+            }
+        }
+    }
+    if (lock)
+        pthread_mutex_unlock(&n->dev.lock);
+}
+
+static void transmit(struct net *n)
+{
+    struct virtio_dev *d = &n->dev;
+    do {
+        while (virtio_pop(d, TXQ, &n->tx_req)) {
+            const struct vq_req *r = &n->tx_req;
+            if (r->out_len > HDR_LEN && r->out_len - HDR_LEN <= FRAME_MAX) {
+                size_t got;
+                unsigned cnt = vq_slice(r, false, HDR_LEN, r->out_len - HDR_LEN,
+                                        n->slice, &got);
+                net_backend_send(n->backend, n->slice, (int)cnt);
+            }
+            virtio_push(d, TXQ, r->head, 0);
+        }
+    } while (virtio_rearm(d, TXQ));
+}
+
+static void net_notify(struct virtio_dev *d, unsigned q)
+{
+    struct net *n = d->priv;
+    n->in_notify = true;
+    if (q == TXQ)
+        transmit(n);
+    else
+        drain_backlog(n);
+    n->in_notify = false;
+}
+
+static void net_reset(struct virtio_dev *d)
+{
+    drop_backlog(d->priv);
+}
+
+static void net_destroy(struct virtio_dev *d)
+{
+    struct net *n = d->priv;
+    net_backend_free(n->backend);
+    drop_backlog(n);
+    virtio_dev_destroy(d);
+    free(n);
+}
+
+static const struct virtio_dev_ops net_ops = {
+    .name = "virtio-net",
+    .device_id = VIRTIO_ID_NET,
+    .features = (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_NET_F_STATUS) |
+                (1ull << VIRTIO_NET_F_MTU),
+    .nqueues = 2,
+    .notify = net_notify,
+    .reset = net_reset,
+    .destroy = net_destroy,
+};
+
+struct virtio_dev *virtio_net_new(struct machine *m, const char *arg,
+                                  unsigned index, struct err *e)
+{
+    struct net_opts o;
+    if (net_opts_parse(arg, &o, e) < 0)
+        return NULL;
+    struct net *n = calloc(1, sizeof *n);
+    if (!n) {
+        err_set(e, ENOMEM, "virtio-net: out of memory");
+        return NULL;
+    }
+    if (virtio_dev_init(&n->dev, &net_ops, n, &m->bus, e) < 0) {
+        free(n);
+        return NULL;
+    }
+    n->backend = net_backend_new(&o, m->io, net_rx, n, e);
+    if (!n->backend) {
+        virtio_dev_destroy(&n->dev);
+        free(n);
+        return NULL;
+    }
+    struct virtio_net_config c = {
+        .status = VIRTIO_NET_S_LINK_UP,
+        .mtu = (uint16_t)net_backend_mtu(n->backend),
+    };
+    static const uint8_t base_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+    memcpy(c.mac, o.mac_set ? o.mac : base_mac, sizeof c.mac);
+    if (!o.mac_set)
+        c.mac[5] = (uint8_t)(c.mac[5] + index);
+    memcpy(n->dev.config, &c, sizeof c);
+    n->dev.config_len = sizeof c;
+    return &n->dev;
+}
