@@ -1135,6 +1135,31 @@ static void test_escape_swapped_dir(void **state)
     assert_string_equal(data, "inside");
 }
 
+/* The host puts another file where a fid's file was: the fid's path now
+ * names a file that is not the fid's, and nothing acts on it. */
+static void test_stale_path(void **state)
+{
+    (void)state;
+    host_write("f", "mine");
+    assert_int_equal(t_walk(ROOT, 1, NULL, "f"), 1);
+    char old[PATH_MAX];
+    snprintf(old, sizeof old, "%s/f.old", share);
+    assert_int_equal(rename(in_share("f"), old), 0);
+    host_write("f", "other");
+
+    assert_int_equal(t_lopen(1, 0, NULL), ESTALE);
+    assert_int_equal(t_lopen(1, 2 | P9_DOTL_TRUNC, NULL), ESTALE);
+    assert_int_equal(t_setattr(1, P9_SETATTR_SIZE, 0, 0, 0, 0, 0), ESTALE);
+    assert_int_equal(t_rename(1, ROOT, "g"), ESTALE);
+    assert_int_equal(t_remove(1), ESTALE);
+    char buf[16];
+    host_read(in_share("f"), buf, sizeof buf);
+    assert_string_equal(buf, "other");
+    host_read(old, buf, sizeof buf);
+    assert_string_equal(buf, "mine");
+    assert_int_equal(access(in_share("g"), F_OK), -1);
+}
+
 /* Malformed messages: each gets an Rlerror (or nothing when even the tag
  * is missing), never a crash or a read past the bytes given. */
 static void test_malformed(void **state)
@@ -1322,6 +1347,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_escape_dotdot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_escape_symlinks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_escape_swapped_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fuzz, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fid_cap, setup, teardown),
