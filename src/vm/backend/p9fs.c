@@ -19,12 +19,12 @@ struct p9fs *p9fs_new(const char *root, bool readonly, struct err *e)
 {
     struct p9fs *fs = calloc(1, sizeof *fs);
     if (!fs) {
-        err_set(e, ENOMEM, "9p share %s", root);
+        err_set(e, ENOMEM, "--share: out of memory");
         return NULL;
     }
     fs->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fs->rootfd < 0) {
-        err_set(e, errno, "9p share %s", root);
+        err_set(e, errno, "--share: cannot open folder '%s'", root);
         free(fs);
         return NULL;
     }

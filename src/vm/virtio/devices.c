@@ -3,6 +3,7 @@
 
 #include "base/err.h"
 #include "vm/machine.h"
+#include "vm/virtio/9p.h"
 #include "vm/virtio/blk.h"
 #include "vm/virtio/mmio.h"
 #include "vm/virtio/net.h"
@@ -29,9 +30,9 @@ static struct virtio_dev *new_dev(struct machine *m,
     case VM_DEV_NET:
         return virtio_net_new(m, a->arg, net_index, e);
     case VM_DEV_SHARE:
-        break;
+        return virtio_9p_new(&m->bus, a->arg, e);
     }
-    err_set(e, 0, "device '%s' is not available yet", a->arg);
+    err_set(e, 0, "unknown device kind for '%s'", a->arg);
     return NULL;
 }
 
