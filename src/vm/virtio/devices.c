@@ -3,6 +3,7 @@
 
 #include "base/err.h"
 #include "vm/machine.h"
+#include "vm/virtio/console.h"
 #include "vm/virtio/mmio.h"
 #include "vm/virtio/rng.h"
 
@@ -36,6 +37,10 @@ int virtio_devices_add(struct machine *m, struct err *e)
     for (unsigned i = 0; i < m->cfg.ndevs; i++)
         if (attach(m, new_dev(m, &m->cfg.devs[i], e), e) < 0)
             return -1;
+    struct virtio_dev *console = virtio_console_new(m, e);
+    if (attach(m, console, e) < 0)
+        return -1;
+    m->console = console;
     return attach(m, virtio_rng_new(&m->bus, e), e);
 }
 
@@ -44,4 +49,5 @@ void virtio_devices_free(struct machine *m)
     for (unsigned i = 0; i < m->nvirtio; i++)
         m->virtio[i]->ops->destroy(m->virtio[i]);
     m->nvirtio = 0;
+    m->console = NULL;
 }
