@@ -321,10 +321,12 @@ static int run_harts(struct machine *m, struct err *e)
     return started == m->nharts ? 0 : -1;
 }
 
+/* The I/O thread stops before the console closes: a virtio console's
+ * output is written from it. */
 static void destroy(struct machine *m)
 {
-    term_close(m->term);
     iothread_free(m->io);
+    term_close(m->term);
     virtio_devices_free(m);
     for (unsigned i = 0; i < m->nharts; i++) {
         hart_destroy(m->harts[i]);
