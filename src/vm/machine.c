@@ -17,6 +17,7 @@
 #include "base/err.h"
 #include "base/util.h"
 #include "vm/backend/term.h"
+#include "vm/cmdline.h"
 #include "vm/dev/clint.h"
 #include "vm/dev/goldfish_rtc.h"
 #include "vm/dev/plic.h"
@@ -27,6 +28,7 @@
 #include "vm/loader.h"
 #include "vm/rv/hart.h"
 #include "vm/sbi.h"
+#include "vm/virtio/console.h"
 #include "vm/virtio/devices.h"
 
 #define KERNEL_OFFSET 0x200000ull   /* kernel at RAM + 2 MiB */
@@ -60,9 +62,35 @@ void machine_console_write(struct machine *m, const uint8_t *buf, size_t len)
     term_write(m->term, buf, len);
 }
 
+void machine_console_writev(struct machine *m, const struct iovec *iov,
+                            unsigned n)
+{
+    term_writev(m->term, iov, n);
+}
+
 static void uart_tx(void *opaque, const uint8_t *buf, size_t len)
 {
     machine_console_write(opaque, buf, len);
+}
+
+static size_t uart_input(void *uart, const uint8_t *buf, size_t len)
+{
+    return uart_rx(uart, buf, len);
+}
+
+static size_t hvc_input(void *console, const uint8_t *buf, size_t len)
+{
+    return virtio_console_rx(console, buf, len);
+}
+
+/* Typed input goes to the device behind the guest's console: the virtio
+ * console when the kernel command line makes hvc0 the console, else the
+ * UART. */
+static struct term *open_console(struct machine *m, struct err *e)
+{
+    if (m->console && cmdline_console_is(m->cfg.append, "hvc0"))
+        return term_open(m, hvc_input, m->console, e);
+    return term_open(m, uart_input, m->uart, e);
 }
 
 /* Guest RAM is one shared memfd mapping (untouched RAM costs nothing). */
@@ -293,10 +321,12 @@ static int run_harts(struct machine *m, struct err *e)
     return started == m->nharts ? 0 : -1;
 }
 
+/* The I/O thread stops before the console closes: a virtio console's
+ * output is written from it. */
 static void destroy(struct machine *m)
 {
-    term_close(m->term);
     iothread_free(m->io);
+    term_close(m->term);
     virtio_devices_free(m);
     for (unsigned i = 0; i < m->nharts; i++) {
         hart_destroy(m->harts[i]);
@@ -334,7 +364,7 @@ int machine_run(const struct vm_config *cfg, struct err *e)
         goto out;
     }
     reset_harts(m, &l);
-    m->term = term_open(m, m->uart, e);
+    m->term = open_console(m, e);
     if (!m->term || iothread_start(m->io, e) < 0)
         goto out;
     stop_signal = 0;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "vm/bus.h"
 #include "vm/config.h"
@@ -74,6 +75,7 @@ struct machine {
     struct iothread *io;        /* device back ends run here */
     struct virtio_dev *virtio[VIRTIO_SLOTS];
     unsigned nvirtio;
+    struct virtio_dev *console; /* the virtio console, one of virtio[] */
 };
 
 /* Current mtime (ticks at TIMEBASE_HZ since the machine started). */
@@ -83,8 +85,11 @@ uint64_t machine_time(const struct machine *m);
  * waking every hart. Safe from any thread. */
 void machine_stop(struct machine *m, int status);
 
-/* Guest console output (UART and SBI console both come here). */
+/* Guest console output (UART, SBI and virtio consoles all come here). */
 void machine_console_write(struct machine *m, const uint8_t *buf, size_t len);
+/* The same for output in n segments, written together. */
+void machine_console_writev(struct machine *m, const struct iovec *iov,
+                            unsigned n);
 
 /* Raise or lower a PLIC interrupt source (1..PLIC_NUM_SOURCES-1). */
 void machine_set_irq(struct machine *m, unsigned irq, bool level);

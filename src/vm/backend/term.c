@@ -1,10 +1,12 @@
 /* The console back end: stdin (a terminal in raw mode, or a pipe or file)
- * feeds the UART from an input thread that also reads the Ctrl-A escapes;
- * guest output goes to stdout in whole, serialized writes. */
+ * feeds the console device's input from an input thread that also reads
+ * the Ctrl-A escapes; guest output goes to stdout in whole, serialized
+ * writes. */
 #include "vm/backend/term.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -13,18 +15,18 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "vm/dev/uart16550.h"
 #include "vm/machine.h"
 
 #define ESCAPE 0x01             /* Ctrl-A */
-#define RETRY_MS 1              /* wait while the UART's buffer is full */
+#define RETRY_MS 1              /* wait while the device's buffer is full */
 
 struct term {
     struct machine *m;
-    struct uart *u;
+    term_input_fn *input;
+    void *input_opaque;
     pthread_t thread;
     /* term_close closes the write end: the input thread sees the hang-up
-     * and ends, even while it waits on stdin or on a full UART. */
+     * and ends, even while it waits on stdin or on a full device. */
     int stop[2];
     bool raw;
     struct termios saved;
@@ -37,13 +39,13 @@ static bool stop_requested(struct term *t, int timeout_ms)
     return poll(&p, 1, timeout_ms) > 0;
 }
 
-/* Hand bytes to the UART, waiting while its buffer is full: the back
+/* Hand bytes to the device, waiting while its buffer is full: the back
  * pressure that keeps scripted input from being dropped. False when the
  * console is closing. */
 static bool feed(struct term *t, const uint8_t *buf, size_t len)
 {
     while (len) {
-        size_t n = uart_rx(t->u, buf, len);
+        size_t n = t->input(t->input_opaque, buf, len);
         buf += n;
         len -= n;
         if (len && stop_requested(t, RETRY_MS))
@@ -124,7 +126,8 @@ static int set_raw(struct term *t, struct err *e)
     return 0;
 }
 
-struct term *term_open(struct machine *m, struct uart *u, struct err *e)
+struct term *term_open(struct machine *m, term_input_fn *input, void *opaque,
+                       struct err *e)
 {
     struct term *t = calloc(1, sizeof *t);
     if (!t) {
@@ -132,7 +135,8 @@ struct term *term_open(struct machine *m, struct uart *u, struct err *e)
         return NULL;
     }
     t->m = m;
-    t->u = u;
+    t->input = input;
+    t->input_opaque = opaque;
     pthread_mutex_init(&t->out_lock, NULL);
     if (pipe2(t->stop, O_CLOEXEC) < 0) {
         err_set(e, errno, "cannot open the console");
@@ -170,24 +174,52 @@ void term_close(struct term *t)
 }
 
 /* A stdout that is gone (closed, or an error other than a retry) drops the
- * rest of the output rather than stopping the guest. */
-void term_write(void *term, const uint8_t *buf, size_t len)
+ * rest of the output rather than stopping the guest. A segment that was
+ * written in part is finished on its own, then writev goes on. */
+void term_writev(struct term *t, const struct iovec *iov, unsigned n)
 {
-    struct term *t = term;
     pthread_mutex_lock(&t->out_lock);
-    while (len) {
-        ssize_t n = write(STDOUT_FILENO, buf, len);
-        if (n > 0) {
-            buf += n;
-            len -= (size_t)n;
-        } else if (n < 0 && errno == EINTR) {
+    unsigned i = 0;
+    size_t off = 0;         /* bytes of iov[i] already written */
+    while (i < n) {
+        if (off == iov[i].iov_len) {
+            i++;
+            off = 0;
             continue;
-        } else if (n < 0 && errno == EAGAIN) {
+        }
+        ssize_t w;
+        if (off)
+            w = write(STDOUT_FILENO, (const uint8_t *)iov[i].iov_base + off,
+                      iov[i].iov_len - off);
+        else
+            w = writev(STDOUT_FILENO, iov + i,
+                       n - i < IOV_MAX ? (int)(n - i) : IOV_MAX);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && errno == EAGAIN) {
             struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
             poll(&p, 1, -1);
-        } else {
+            continue;
+        }
+        if (w <= 0)
             break;
+        for (size_t left = (size_t)w; left; ) {
+            size_t take = iov[i].iov_len - off;
+            if (take > left)
+                take = left;
+            off += take;
+            left -= take;
+            if (off == iov[i].iov_len) {
+                i++;
+                off = 0;
+            }
         }
     }
     pthread_mutex_unlock(&t->out_lock);
+}
+
+void term_write(void *term, const uint8_t *buf, size_t len)
+{
+    struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
+    term_writev(term, &v, 1);
 }

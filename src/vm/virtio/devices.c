@@ -5,6 +5,7 @@
 #include "vm/machine.h"
 #include "vm/virtio/9p.h"
 #include "vm/virtio/blk.h"
+#include "vm/virtio/console.h"
 #include "vm/virtio/mmio.h"
 #include "vm/virtio/net.h"
 #include "vm/virtio/rng.h"
@@ -45,6 +46,10 @@ int virtio_devices_add(struct machine *m, struct err *e)
             return -1;
         nets += a->kind == VM_DEV_NET;
     }
+    struct virtio_dev *console = virtio_console_new(m, e);
+    if (attach(m, console, e) < 0)
+        return -1;
+    m->console = console;
     return attach(m, virtio_rng_new(&m->bus, e), e);
 }
 
@@ -53,4 +58,5 @@ void virtio_devices_free(struct machine *m)
     for (unsigned i = 0; i < m->nvirtio; i++)
         m->virtio[i]->ops->destroy(m->virtio[i]);
     m->nvirtio = 0;
+    m->console = NULL;
 }
