@@ -78,18 +78,50 @@ static size_t uart_input(void *uart, const uint8_t *buf, size_t len)
     return uart_rx(uart, buf, len);
 }
 
-static size_t hvc_input(void *console, const uint8_t *buf, size_t len)
+int machine_sbi_getchar(struct machine *m)
 {
-    return virtio_console_rx(console, buf, len);
+    int c = -1;
+    atomic_store(&m->sbi_getchar_used, true);
+    pthread_mutex_lock(&m->sbi_in_lock);
+    if (m->sbi_in_count) {
+        c = m->sbi_in[m->sbi_in_head];
+        m->sbi_in_head = (m->sbi_in_head + 1) % sizeof m->sbi_in;
+        m->sbi_in_count--;
+    }
+    pthread_mutex_unlock(&m->sbi_in_lock);
+    return c;
 }
 
-/* Typed input goes to the device behind the guest's console: the virtio
- * console when the kernel command line makes hvc0 the console, else the
- * UART. */
+static size_t sbi_input(struct machine *m, const uint8_t *buf, size_t len)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&m->sbi_in_lock);
+    for (; n < len && m->sbi_in_count < sizeof m->sbi_in; n++)
+        m->sbi_in[(m->sbi_in_head + m->sbi_in_count++) % sizeof m->sbi_in] =
+            buf[n];
+    pthread_mutex_unlock(&m->sbi_in_lock);
+    return n;
+}
+
+/* An hvc console is the virtio console, or in a kernel with the SBI hvc
+ * driver (it takes hvc0 for itself), the SBI console: that one polls
+ * legacy getchar, which tells them apart. */
+static size_t hvc_input(void *opaque, const uint8_t *buf, size_t len)
+{
+    struct machine *m = opaque;
+    if (atomic_load(&m->sbi_getchar_used))
+        return sbi_input(m, buf, len);
+    return virtio_console_rx(m->console, buf, len);
+}
+
+/* Typed input goes to the device behind the guest's console: an hvc
+ * console when the kernel command line makes hvc0 or hvc1 the console,
+ * else the UART. */
 static struct term *open_console(struct machine *m, struct err *e)
 {
-    if (m->console && cmdline_console_is(m->cfg.append, "hvc0"))
-        return term_open(m, hvc_input, m->console, e);
+    if (m->console && (cmdline_console_is(m->cfg.append, "hvc0") ||
+                       cmdline_console_is(m->cfg.append, "hvc1")))
+        return term_open(m, hvc_input, m, e);
     return term_open(m, uart_input, m->uart, e);
 }
 
@@ -338,6 +370,7 @@ static void destroy(struct machine *m)
         plic_free(m->plic);
     if (m->bus.ram)
         munmap(m->bus.ram, m->bus.ram_size);
+    pthread_mutex_destroy(&m->sbi_in_lock);
     free(m);
 }
 
@@ -350,6 +383,7 @@ int machine_run(const struct vm_config *cfg, struct err *e)
     m->paravirt = cfg->bios == 0;
     m->time_origin_ns = now_ns();
     atomic_store(&m->exit_status, -1);
+    pthread_mutex_init(&m->sbi_in_lock, NULL);
 
     int status = -1;
     struct layout l = {0};

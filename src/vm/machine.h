@@ -3,6 +3,7 @@
 #ifndef CELLA_VM_MACHINE_H
 #define CELLA_VM_MACHINE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -76,6 +77,13 @@ struct machine {
     struct virtio_dev *virtio[VIRTIO_SLOTS];
     unsigned nvirtio;
     struct virtio_dev *console; /* the virtio console, one of virtio[] */
+
+    /* Input for the SBI console (legacy getchar), once the guest polls
+     * it: a kernel with the SBI hvc driver makes that hvc0. */
+    atomic_bool sbi_getchar_used;
+    pthread_mutex_t sbi_in_lock;
+    uint8_t sbi_in[256];
+    unsigned sbi_in_head, sbi_in_count;
 };
 
 /* Current mtime (ticks at TIMEBASE_HZ since the machine started). */
@@ -90,6 +98,9 @@ void machine_console_write(struct machine *m, const uint8_t *buf, size_t len);
 /* The same for output in n segments, written together. */
 void machine_console_writev(struct machine *m, const struct iovec *iov,
                             unsigned n);
+
+/* SBI legacy getchar: the next input byte, or -1 when there is none. */
+int machine_sbi_getchar(struct machine *m);
 
 /* Raise or lower a PLIC interrupt source (1..PLIC_NUM_SOURCES-1). */
 void machine_set_irq(struct machine *m, unsigned irq, bool level);

@@ -193,7 +193,7 @@ static int64_t legacy_call(struct hart *h, uint64_t eid, uint64_t *a)
         return 0;
     }
     case EXT_LEGACY_GETCHAR:
-        return -1;
+        return machine_sbi_getchar(m);
     case EXT_LEGACY_CLEAR_IPI:
         hart_set_mip(h, MIP_SSIP, false);
         return 0;
