@@ -514,6 +514,36 @@ static void test_reject_chain_too_long(void **state)
     assert_rejected("descriptor chain too long");
 }
 
+/* A device may finish a chain after the driver wrote QueueReady 0 and a
+ * new QueueNum (allowed while the queue is not ready), or reset the
+ * device: the chain has nowhere to go and the rings are not touched. */
+static void test_push_after_queue_disabled(void **state)
+{
+    (void)state;
+    q.event_idx = true;
+    set_desc(DESC, 0, DATA, 4, VRING_DESC_F_WRITE, 0);
+    offer(0);
+    offer(0);
+    assert_int_equal(pop(), 1);
+    assert_int_equal(pop(), 1);
+    static uint8_t before[RAM_SIZE];
+    memcpy(before, bus.ram, RAM_SIZE);
+
+    q.ready = false;
+    q.num = 0;
+    vq_push(&q, 0, 4);
+    assert_false(vq_should_interrupt(&q));
+    q.num = 0x8000;     /* its event word would lie far past guest RAM */
+    vq_push(&q, 0, 4);
+    assert_false(vq_should_interrupt(&q));
+    assert_memory_equal(bus.ram, before, RAM_SIZE);
+
+    vq_reset(&q);
+    vq_push(&q, 0, 4);
+    assert_false(vq_should_interrupt(&q));
+    assert_memory_equal(bus.ram, before, RAM_SIZE);
+}
+
 /* vq_enable on a fresh queue with one thing changed from the good set-up. */
 static bool enable_with(uint16_t num, uint64_t desc, uint64_t avail_gpa,
                         uint64_t used_gpa)
@@ -584,6 +614,7 @@ int main(void)
         T(test_reject_indirect_with_next),
         T(test_reject_bad_indirect_length),
         T(test_reject_chain_too_long),
+        T(test_push_after_queue_disabled),
         T(test_enable_refuses_bad_rings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
