@@ -53,6 +53,7 @@ struct fuzz_op {
 
 _Static_assert(sizeof(struct fuzz_header) == 32, "header layout");
 _Static_assert(sizeof(struct fuzz_op) == 8, "script entry layout");
+_Static_assert(RAM_SIZE == 1u << 16, "RAM stores take a 16-bit offset");
 
 static struct bus bus;
 
