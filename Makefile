@@ -1,6 +1,7 @@
 # Cella build. `make` builds build/cella; `make test` builds it twice (plain
-# and ASan+UBSan) and runs every test against each; `make guest` prepares
-# the default guest in guest/out/; `make run` boots it to a shell.
+# and ASan+UBSan), runs every test against each, then fuzzes briefly (`make
+# fuzz-run`, fuzz/README.md); `make guest` prepares the default guest in
+# guest/out/; `make run` boots it to a shell.
 CC      ?= cc
 BUILD   ?= build
 SAN     ?= 0
@@ -23,11 +24,25 @@ LIB_OBJS := $(filter-out $(BUILD)/obj/src/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
+# The fuzz targets: clang with libFuzzer, every object built again in
+# FUZZ_BUILD with coverage and ASan+UBSan.
+FUZZ_CC     = clang
+FUZZ_BUILD  = build-fuzz
+FUZZ_CFLAGS = $(CFLAGS_COMMON) -O1 -fsanitize=fuzzer-no-link,address,undefined \
+              -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_OBJS  := $(filter-out $(FUZZ_BUILD)/obj/src/main.o,$(SRCS:%.c=$(FUZZ_BUILD)/obj/%.o))
+FUZZ_BINS  := $(patsubst fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_CORPUS = fuzz/corpus/virtio
+# A bounded run for `make test`; `make fuzz-run FUZZ_ARGS=-max_total_time=600`
+# runs longer.
+FUZZ_ARGS   = -runs=$(FUZZ_RUNS) -max_total_time=40
+FUZZ_RUNS   = 1000000
+
 RV_CC    = riscv64-unknown-elf-gcc
 ISA_SRCS := $(sort $(wildcard tests/isa/*.S))
 ISA_ELFS := $(ISA_SRCS:tests/isa/%.S=build/isa/%.elf)
 
-.PHONY: all san test test-one guest run clean
+.PHONY: all san test test-one fuzz fuzz-run guest run clean
 all: $(BUILD)/cella
 
 $(BUILD)/cella: $(OBJS)
@@ -40,6 +55,13 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BINS): $(FUZZ_BUILD)/%: fuzz/%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
 
 build/isa/%.elf: tests/isa/%.S $(wildcard tests/isa/*.h) tests/isa/link.ld
 	@mkdir -p $(dir $@)
@@ -56,6 +78,17 @@ test-one: $(BUILD)/cella $(UNIT_BINS) $(ISA_ELFS)
 test:
 	$(MAKE) BUILD=build SAN=0 test-one
 	$(MAKE) BUILD=build-san SAN=1 test-one
+	$(MAKE) fuzz-run
+
+fuzz: $(FUZZ_BINS)
+
+# Over the saved corpus (read only: new finds go to a scratch directory,
+# crashes to $(FUZZ_BUILD)/crash-*); the guest's broken-ring warnings on
+# stderr are closed.
+fuzz-run: $(FUZZ_BUILD)/fuzz_virtio
+	rm -rf $(FUZZ_BUILD)/new && mkdir -p $(FUZZ_BUILD)/new
+	$(FUZZ_BUILD)/fuzz_virtio $(FUZZ_ARGS) -timeout=5 -close_fd_mask=2 \
+	    -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/new $(FUZZ_CORPUS)
 
 guest:
 	guest/make-guest.sh guest/out
@@ -65,6 +98,6 @@ run: $(BUILD)/cella guest
 	$(BUILD)/cella vm run
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san $(FUZZ_BUILD)
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(FUZZ_BINS:=.d)

@@ -160,8 +160,12 @@ int vq_pop(struct vq *q, const struct bus *b, struct vq_req *r,
     return 1;
 }
 
+/* A chain finished after the driver disabled the queue (and perhaps gave
+ * it a new size) or reset the device has no ring to go back to. */
 void vq_push(struct vq *q, uint16_t head, uint32_t written)
 {
+    if (!q->ready)
+        return;
     struct vring_used_elem *e = &q->used->ring[q->used_idx % q->num];
     e->id = head;
     e->len = written;
@@ -174,6 +178,8 @@ void vq_push(struct vq *q, uint16_t head, uint32_t written)
  * condition, written out). Without: unless the driver masked them. */
 bool vq_should_interrupt(struct vq *q)
 {
+    if (!q->ready)
+        return false;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (!q->event_idx)
         return !(load16(&q->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);

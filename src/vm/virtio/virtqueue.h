@@ -51,7 +51,8 @@ bool vq_enable(struct vq *q, const struct bus *b);
  * when the guest broke the ring (*why says how; the device must stop). */
 int vq_pop(struct vq *q, const struct bus *b, struct vq_req *r,
            const char **why);
-/* Give a chain back with the number of bytes written into it. */
+/* Give a chain back with the number of bytes written into it (dropped
+ * when the queue is no longer ready). */
 void vq_push(struct vq *q, uint16_t head, uint32_t written);
 /* After pushing: whether the driver wants an interrupt now. */
 bool vq_should_interrupt(struct vq *q);

@@ -1,0 +1,201 @@
+/* libFuzzer target for the virtio core (virtqueues, the virtio-mmio
+ * transport) and each device's request parser. The input picks a device
+ * and one of its queues, which is set up through the real registers over
+ * a small guest RAM the input fills; the queue is notified and the device
+ * run in this thread, then a short script of register accesses, notifies
+ * and guest RAM stores is played. The layout is in fuzz/README.md. */
+#include <linux/virtio_config.h>
+#include <linux/virtio_mmio.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "vm/bus.h"
+#include "vm/virtio/mmio.h"
+#include "vm/virtio/rng.h"
+
+#define RAM_BASE 0x80000000ull
+#define RAM_SIZE 0x10000u       /* a 16-bit offset reaches all of it */
+#define REG_WINDOW 0x200u       /* registers, then config space at 0x100 */
+#define MAX_OPS 16
+
+/* The devices under test: each built on the fake bus alone (no machine,
+ * no interrupt line). A device that needs a back end gets a constructor
+ * here that makes a small private one. */
+typedef struct virtio_dev *device_new_fn(const struct bus *b, struct err *e);
+static device_new_fn *const devices[] = {
+    virtio_rng_new,
+};
+#define NDEVICES (sizeof devices / sizeof devices[0])
+
+/* The input starts with this header, little-endian; missing bytes are 0. */
+struct fuzz_header {
+    uint8_t device;             /* index into devices[], modulo */
+    uint8_t queue;              /* QueueSel, modulo the device's queues */
+    uint16_t num;               /* QueueNum, as is */
+    uint32_t desc, avail, used; /* ring addresses, offsets from RAM_BASE */
+    uint64_t features;          /* kept where offered; VERSION_1 added */
+    uint8_t nops;               /* script entries that follow, modulo */
+    uint8_t pad[7];
+};
+
+/* Then nops % (MAX_OPS + 1) of these; the rest of the input is the first
+ * bytes of guest RAM (the remainder is zero). */
+struct fuzz_op {
+    uint8_t kind;               /* modulo 4: see play() */
+    uint8_t size;               /* register access of 1 << (size % 4) bytes */
+    uint16_t where;             /* register offset modulo REG_WINDOW, or
+                                   RAM offset rounded down to 4 bytes */
+    uint32_t val;
+};
+
+_Static_assert(sizeof(struct fuzz_header) == 32, "header layout");
+_Static_assert(sizeof(struct fuzz_op) == 8, "script entry layout");
+_Static_assert(RAM_SIZE == 1u << 16, "RAM stores take a 16-bit offset");
+
+static struct bus bus;
+
+/* A broken invariant of the transport: a crash for libFuzzer to keep. */
+static void check(int ok, const char *what)
+{
+    if (!ok) {
+        fprintf(stderr, "fuzz_virtio: %s\n", what);
+        abort();
+    }
+}
+
+static uint32_t rd(struct virtio_dev *d, uint64_t off)
+{
+    return (uint32_t)virtio_mmio_read(d, off, 4);
+}
+
+static void wr(struct virtio_dev *d, uint64_t off, uint32_t val)
+{
+    virtio_mmio_write(d, off, val, 4);
+}
+
+static void notify(struct virtio_dev *d, uint32_t q)
+{
+    wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, q);
+    virtio_process(d);
+}
+
+static uint64_t offered_features(struct virtio_dev *d)
+{
+    uint64_t f = 0;
+    for (uint32_t sel = 0; sel < 2; sel++) {
+        wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, sel);
+        f |= (uint64_t)rd(d, VIRTIO_MMIO_DEVICE_FEATURES) << (32 * sel);
+    }
+    return f;
+}
+
+/* The driver's side of initialisation (virtio 1.2, 3.1.1) for one queue. */
+static void set_up(struct virtio_dev *d, const struct fuzz_header *h)
+{
+    check(rd(d, VIRTIO_MMIO_MAGIC_VALUE) == 0x74726976, "bad magic");
+    check(rd(d, VIRTIO_MMIO_VERSION) == 2, "bad version");
+    check(rd(d, VIRTIO_MMIO_DEVICE_ID) == d->ops->device_id, "bad device id");
+
+    wr(d, VIRTIO_MMIO_STATUS, 0);
+    wr(d, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+    uint32_t status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
+    wr(d, VIRTIO_MMIO_STATUS, status);
+
+    uint64_t features = (h->features & offered_features(d)) |
+                        (1ull << VIRTIO_F_VERSION_1);
+    for (uint32_t sel = 0; sel < 2; sel++) {
+        wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, sel);
+        wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(features >> 32 * sel));
+    }
+    status |= VIRTIO_CONFIG_S_FEATURES_OK;
+    wr(d, VIRTIO_MMIO_STATUS, status);
+    check(rd(d, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_FEATURES_OK,
+          "offered features with VERSION_1 refused");
+
+    uint32_t q = h->queue % d->ops->nqueues;
+    wr(d, VIRTIO_MMIO_QUEUE_SEL, q);
+    check(rd(d, VIRTIO_MMIO_QUEUE_NUM_MAX) != 0, "queue without a size");
+    wr(d, VIRTIO_MMIO_QUEUE_NUM, h->num);
+    const uint64_t rings[][2] = {
+        { VIRTIO_MMIO_QUEUE_DESC_LOW, RAM_BASE + h->desc },
+        { VIRTIO_MMIO_QUEUE_AVAIL_LOW, RAM_BASE + h->avail },
+        { VIRTIO_MMIO_QUEUE_USED_LOW, RAM_BASE + h->used },
+    };
+    for (unsigned i = 0; i < 3; i++) {
+        wr(d, rings[i][0], (uint32_t)rings[i][1]);
+        wr(d, rings[i][0] + 4, (uint32_t)(rings[i][1] >> 32));
+    }
+    wr(d, VIRTIO_MMIO_QUEUE_READY, 1);
+    wr(d, VIRTIO_MMIO_STATUS, status | VIRTIO_CONFIG_S_DRIVER_OK);
+    notify(d, q);
+}
+
+/* One script entry: what a hostile driver may do next. */
+static void play(struct virtio_dev *d, const struct fuzz_op *op)
+{
+    uint64_t reg = op->where % REG_WINDOW;
+    unsigned size = 1u << (op->size % 4);
+    switch (op->kind % 4) {
+    case 0:
+        virtio_mmio_write(d, reg, op->val, size);
+        break;
+    case 1:
+        virtio_mmio_read(d, reg, size);
+        break;
+    case 2:
+        notify(d, op->val);
+        break;
+    case 3:
+        memcpy(bus.ram + (op->where & ~3u), &op->val, sizeof op->val);
+        break;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!bus.ram) {
+        bus.ram = aligned_alloc(4096, RAM_SIZE);
+        check(bus.ram != NULL, "out of memory");
+        bus.ram_base = RAM_BASE;
+        bus.ram_size = RAM_SIZE;
+    }
+    struct fuzz_header h = { 0 };
+    size_t n = size < sizeof h ? size : sizeof h;
+    memcpy(&h, data, n);
+    data += n;
+    size -= n;
+
+    struct fuzz_op ops[MAX_OPS];
+    unsigned nops = h.nops % (MAX_OPS + 1);
+    if (nops > size / sizeof ops[0])
+        nops = size / sizeof ops[0];
+    memcpy(ops, data, nops * sizeof ops[0]);
+    data += nops * sizeof ops[0];
+    size -= nops * sizeof ops[0];
+
+    memset(bus.ram, 0, RAM_SIZE);
+    memcpy(bus.ram, data, size < RAM_SIZE ? size : RAM_SIZE);
+
+    struct err e;
+    struct virtio_dev *d = devices[h.device % NDEVICES](&bus, &e);
+    check(d != NULL, e.msg);
+    set_up(d, &h);
+    for (unsigned i = 0; i < nops; i++)
+        play(d, &ops[i]);
+
+    /* Whatever happened, acknowledging every interrupt clears them and a
+     * reset brings the device back to its first state. */
+    wr(d, VIRTIO_MMIO_INTERRUPT_ACK, rd(d, VIRTIO_MMIO_INTERRUPT_STATUS));
+    check(rd(d, VIRTIO_MMIO_INTERRUPT_STATUS) == 0, "interrupt not cleared");
+    wr(d, VIRTIO_MMIO_STATUS, 0);
+    check(rd(d, VIRTIO_MMIO_STATUS) == 0, "reset left a status");
+    for (uint32_t q = 0; q < d->ops->nqueues; q++) {
+        wr(d, VIRTIO_MMIO_QUEUE_SEL, q);
+        check(rd(d, VIRTIO_MMIO_QUEUE_READY) == 0, "reset left a queue ready");
+    }
+    d->ops->destroy(d);
+    return 0;
+}
