@@ -10,10 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/err.h"
 #include "vm/bus.h"
 #include "vm/virtio/mmio.h"
+#include "vm/virtio/9p.h"
+#include "vm/virtio/blk.h"
 #include "vm/virtio/rng.h"
 
 #define RAM_BASE 0x80000000ull
@@ -25,8 +28,39 @@
  * no interrupt line). A device that needs a back end gets a constructor
  * here that makes a small private one. */
 typedef struct virtio_dev *device_new_fn(const struct bus *b, struct err *e);
+
+static void check(int ok, const char *what);
+
+/* A 1 MiB disk image and a share folder, made once per process. */
+static char disk_arg[64] = "/tmp/cella-fuzz-disk-XXXXXX";
+static char share_arg[64] = "/tmp/cella-fuzz-share-XXXXXX";
+
+static struct virtio_dev *blk_new(const struct bus *b, struct err *e)
+{
+    static int made;
+    if (!made) {
+        int fd = mkstemp(disk_arg);
+        check(fd >= 0 && ftruncate(fd, 1 << 20) == 0, "cannot make the disk");
+        close(fd);
+        made = 1;
+    }
+    return virtio_blk_new(b, disk_arg, e);
+}
+
+static struct virtio_dev *p9_new(const struct bus *b, struct err *e)
+{
+    static char arg[96];
+    if (!arg[0]) {
+        check(mkdtemp(share_arg) != NULL, "cannot make the share");
+        snprintf(arg, sizeof arg, "%s,tag=fuzz", share_arg);
+    }
+    return virtio_9p_new(b, arg, e);
+}
+
 static device_new_fn *const devices[] = {
     virtio_rng_new,
+    blk_new,
+    p9_new,
 };
 #define NDEVICES (sizeof devices / sizeof devices[0])
 
