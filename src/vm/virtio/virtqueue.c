@@ -200,10 +200,15 @@ bool vq_arm_notify(struct vq *q)
     return load16(&q->avail->idx) != q->last_avail;
 }
 
-size_t vq_gather(const struct vq_req *r, size_t off, void *dst, size_t len)
+/* Copy between buf and the readable (writable = false) or writable part
+ * of a chain, from byte offset off of that part. */
+static size_t copy(const struct vq_req *r, bool writable, size_t off,
+                   uint8_t *buf, size_t len)
 {
+    unsigned first = writable ? r->nout : 0;
+    unsigned end = writable ? r->nout + r->nin : r->nout;
     size_t done = 0;
-    for (unsigned i = 0; i < r->nout && done < len; i++) {
+    for (unsigned i = first; i < end && done < len; i++) {
         const struct iovec *v = &r->iov[i];
         if (off >= v->iov_len) {
             off -= v->iov_len;
@@ -212,31 +217,26 @@ size_t vq_gather(const struct vq_req *r, size_t off, void *dst, size_t len)
         size_t n = v->iov_len - off;
         if (n > len - done)
             n = len - done;
-        memcpy((uint8_t *)dst + done, (uint8_t *)v->iov_base + off, n);
+        uint8_t *seg = (uint8_t *)v->iov_base + off;
+        if (writable)
+            memcpy(seg, buf + done, n);
+        else
+            memcpy(buf + done, seg, n);
         done += n;
         off = 0;
     }
     return done;
 }
 
+size_t vq_gather(const struct vq_req *r, size_t off, void *dst, size_t len)
+{
+    return copy(r, false, off, dst, len);
+}
+
 size_t vq_scatter(const struct vq_req *r, size_t off, const void *src,
                   size_t len)
 {
-    size_t done = 0;
-    for (unsigned i = r->nout; i < r->nout + r->nin && done < len; i++) {
-        const struct iovec *v = &r->iov[i];
-        if (off >= v->iov_len) {
-            off -= v->iov_len;
-            continue;
-        }
-        size_t n = v->iov_len - off;
-        if (n > len - done)
-            n = len - done;
-        memcpy((uint8_t *)v->iov_base + off, (const uint8_t *)src + done, n);
-        done += n;
-        off = 0;
-    }
-    return done;
+    return copy(r, true, off, (uint8_t *)src, len);
 }
 
 unsigned vq_slice(const struct vq_req *r, bool writable, size_t off,
