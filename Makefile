@@ -8,7 +8,7 @@ SAN     ?= 0
 PYTHON  ?= /usr/bin/python3
 
 CFLAGS_COMMON = -std=gnu11 -Wall -Wextra -Werror -g -pthread -Isrc \
-                -D_GNU_SOURCE -MMD -MP $(shell pkg-config --cflags slirp)
+                -D_GNU_SOURCE -MMD -MP $(shell pkg-config --cflags slirp json-c)
 ifeq ($(SAN),1)
 CFLAGS_OPT = -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
              -fno-omit-frame-pointer
@@ -16,7 +16,8 @@ else
 CFLAGS_OPT = -O2
 endif
 CFLAGS += $(CFLAGS_COMMON) $(CFLAGS_OPT)
-LDLIBS  = -lfdt -lm -pthread $(shell pkg-config --libs slirp)
+LDLIBS  = -lfdt -lm -pthread $(shell pkg-config --libs slirp json-c) \
+          -lseccomp -lcap
 
 SRCS     := $(shell find src -name '*.c' | sort)
 OBJS     := $(SRCS:%.c=$(BUILD)/obj/%.o)
@@ -43,10 +44,15 @@ ISA_SRCS := $(sort $(wildcard tests/isa/*.S))
 ISA_ELFS := $(ISA_SRCS:tests/isa/%.S=build/isa/%.elf)
 
 .PHONY: all san test test-one fuzz fuzz-run guest run clean
-all: $(BUILD)/cella
+all: $(BUILD)/cella $(BUILD)/cella-oci
 
 $(BUILD)/cella: $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# podman and containerd call the runtime binary by path: cella-oci is cella
+# dispatching on its own name.
+$(BUILD)/cella-oci: $(BUILD)/cella
+	ln -sf cella $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -72,7 +78,7 @@ san:
 	$(MAKE) BUILD=build-san SAN=1 all
 
 # Everything one build needs for its tests.
-test-one: $(BUILD)/cella $(UNIT_BINS) $(ISA_ELFS)
+test-one: $(BUILD)/cella $(BUILD)/cella-oci $(UNIT_BINS) $(ISA_ELFS)
 	tests/run.sh $(BUILD)
 
 test:

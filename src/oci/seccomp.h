@@ -1,0 +1,25 @@
+/* The seccomp filter from config.json (linux.seccomp), built and loaded
+ * with libseccomp. */
+#ifndef CELLA_OCI_SECCOMP_H
+#define CELLA_OCI_SECCOMP_H
+
+#include <json-c/json.h>
+
+struct err;
+struct oci_seccomp;
+
+/* Build the filter from a linux.seccomp object: defaultAction,
+ * defaultErrnoRet, architectures, flags, syscalls (names, action, errnoRet,
+ * args with all six operators), listenerPath/listenerMetadata for
+ * SCMP_ACT_NOTIFY. Unknown actions, operators or architectures are
+ * errors; syscall names this libseccomp does not know are skipped. */
+int seccomp_parse(json_object *seccomp, struct oci_seccomp **out,
+                  struct err *e);
+
+/* Load the filter into the calling thread (the last step before execve).
+ * With SCMP_ACT_NOTIFY rules, send the listener fd to listenerPath. */
+int seccomp_load(struct oci_seccomp *s, struct err *e);
+
+void seccomp_free(struct oci_seccomp *s);
+
+#endif
