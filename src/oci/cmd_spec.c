@@ -1,0 +1,126 @@
+/* `spec` (a default config.json for a bundle) and `features` (what this
+ * runtime supports, in the runtime spec's features format). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "oci/cmd.h"
+#include "oci/opts.h"
+
+/* A container running sh as root with the usual mounts, namespaces and
+ * the default capability set of container engines. */
+const char oci_default_spec[] =
+    "{\n"
+    "  \"ociVersion\": \"1.2.0\",\n"
+    "  \"process\": {\n"
+    "    \"terminal\": true,\n"
+    "    \"user\": {\"uid\": 0, \"gid\": 0},\n"
+    "    \"args\": [\"sh\"],\n"
+    "    \"env\": [\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\n"
+    "            \"TERM=xterm\"],\n"
+    "    \"cwd\": \"/\",\n"
+    "    \"capabilities\": {\n"
+    "      \"bounding\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],\n"
+    "      \"effective\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],\n"
+    "      \"permitted\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"]\n"
+    "    },\n"
+    "    \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"hard\": 1024, \"soft\": 1024}],\n"
+    "    \"noNewPrivileges\": true\n"
+    "  },\n"
+    "  \"root\": {\"path\": \"rootfs\", \"readonly\": true},\n"
+    "  \"hostname\": \"cella\",\n"
+    "  \"mounts\": [\n"
+    "    {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},\n"
+    "    {\"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\",\n"
+    "     \"options\": [\"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\"]},\n"
+    "    {\"destination\": \"/dev/pts\", \"type\": \"devpts\", \"source\": \"devpts\",\n"
+    "     \"options\": [\"nosuid\", \"noexec\", \"newinstance\", \"ptmxmode=0666\",\n"
+    "                 \"mode=0620\", \"gid=5\"]},\n"
+    "    {\"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"source\": \"shm\",\n"
+    "     \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"mode=1777\", \"size=65536k\"]},\n"
+    "    {\"destination\": \"/dev/mqueue\", \"type\": \"mqueue\", \"source\": \"mqueue\",\n"
+    "     \"options\": [\"nosuid\", \"noexec\", \"nodev\"]},\n"
+    "    {\"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\",\n"
+    "     \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"ro\"]},\n"
+    "    {\"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\", \"source\": \"cgroup\",\n"
+    "     \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"relatime\", \"ro\"]}\n"
+    "  ],\n"
+    "  \"linux\": {\n"
+    "    \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]},\n"
+    "    \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\"}, {\"type\": \"ipc\"},\n"
+    "                   {\"type\": \"uts\"}, {\"type\": \"mount\"}, {\"type\": \"cgroup\"}],\n"
+    "    \"maskedPaths\": [\"/proc/acpi\", \"/proc/asound\", \"/proc/kcore\", \"/proc/keys\",\n"
+    "                    \"/proc/latency_stats\", \"/proc/timer_list\", \"/proc/timer_stats\",\n"
+    "                    \"/proc/sched_debug\", \"/sys/firmware\", \"/proc/scsi\"],\n"
+    "    \"readonlyPaths\": [\"/proc/bus\", \"/proc/fs\", \"/proc/irq\", \"/proc/sys\",\n"
+    "                      \"/proc/sysrq-trigger\"]\n"
+    "  }\n"
+    "}\n";
+
+int cmd_spec(struct oci_ctx *c, int argc, char **argv, struct err *e)
+{
+    (void)c;
+    const char *bundle = ".";
+    bool rootless = false;
+    const struct opt opts[] = {{"bundle", 'b', OPT_STR, &bundle},
+                               {"rootless", 0, OPT_FLAG, &rootless},
+                               {0}};
+    int i = 1;
+    if (opts_parse("spec", argc, argv, &i, opts, e) < 0)
+        return -1;
+    if (i < argc)
+        return err_set(e, 0, "spec: unexpected argument '%s'", argv[i]);
+    if (rootless)
+        return err_set(e, 0, "spec: --rootless is not supported");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/config.json", bundle);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return err_set(e, errno, "spec: %s", path);
+    ssize_t n = write(fd, oci_default_spec, sizeof oci_default_spec - 1);
+    close(fd);
+    if (n != (ssize_t)sizeof oci_default_spec - 1)
+        return err_set(e, errno, "spec: write %s", path);
+    return 0;
+}
+
+static const char features[] =
+    "{\n"
+    "  \"ociVersionMin\": \"1.0.0\",\n"
+    "  \"ociVersionMax\": \"1.2.0\",\n"
+    "  \"hooks\": [\"prestart\", \"createRuntime\", \"createContainer\",\n"
+    "            \"startContainer\", \"poststart\", \"poststop\"],\n"
+    "  \"mountOptions\": [\"async\", \"atime\", \"bind\", \"defaults\", \"dev\",\n"
+    "    \"diratime\", \"exec\", \"mand\", \"noatime\", \"nodev\", \"nodiratime\",\n"
+    "    \"noexec\", \"nomand\", \"norelatime\", \"nostrictatime\", \"nosuid\",\n"
+    "    \"private\", \"rbind\", \"relatime\", \"remount\", \"ro\", \"rprivate\",\n"
+    "    \"rshared\", \"rslave\", \"runbindable\", \"rw\", \"shared\", \"slave\",\n"
+    "    \"strictatime\", \"suid\", \"sync\", \"unbindable\"],\n"
+    "  \"linux\": {\n"
+    "    \"namespaces\": [\"cgroup\", \"ipc\", \"mount\", \"network\", \"pid\", \"time\",\n"
+    "                   \"user\", \"uts\"],\n"
+    "    \"cgroup\": {\"v1\": true, \"v2\": true, \"systemd\": false,\n"
+    "               \"systemdUser\": false},\n"
+    "    \"seccomp\": {\"enabled\": true,\n"
+    "      \"actions\": [\"SCMP_ACT_ALLOW\", \"SCMP_ACT_ERRNO\", \"SCMP_ACT_KILL\",\n"
+    "        \"SCMP_ACT_KILL_PROCESS\", \"SCMP_ACT_KILL_THREAD\", \"SCMP_ACT_LOG\",\n"
+    "        \"SCMP_ACT_NOTIFY\", \"SCMP_ACT_TRACE\", \"SCMP_ACT_TRAP\"],\n"
+    "      \"operators\": [\"SCMP_CMP_EQ\", \"SCMP_CMP_GE\", \"SCMP_CMP_GT\",\n"
+    "        \"SCMP_CMP_LE\", \"SCMP_CMP_LT\", \"SCMP_CMP_MASKED_EQ\", \"SCMP_CMP_NE\"]},\n"
+    "    \"apparmor\": {\"enabled\": false},\n"
+    "    \"selinux\": {\"enabled\": false}\n"
+    "  }\n"
+    "}\n";
+
+int cmd_features(struct oci_ctx *c, int argc, char **argv, struct err *e)
+{
+    (void)c;
+    (void)argv;
+    if (argc > 1)
+        return err_set(e, 0, "features: takes no arguments");
+    fputs(features, stdout);
+    return 0;
+}

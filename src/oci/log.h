@@ -1,0 +1,18 @@
+/* The runtime's log: errors (and with --debug, progress) to --log FILE as
+ * text or one JSON object a line ({"level","msg","time"}), and errors to
+ * stderr as "cella: ...". podman reads the log file when a command fails. */
+#ifndef CELLA_OCI_LOG_H
+#define CELLA_OCI_LOG_H
+
+#include <stdbool.h>
+
+struct err;
+
+/* path NULL: stderr only. Returns -1 when the file cannot be opened. */
+int log_open(const char *path, bool json, bool debug, struct err *e);
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The one error of a failed command: stderr and the log file. */
+void log_error(const struct err *e);
+
+#endif

@@ -1,0 +1,46 @@
+/* The runtime ↔ container message channel. */
+#include "oci/sync.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "base/err.h"
+
+int sync_send(int fd, int type, int value, struct err *e)
+{
+    struct sync_msg m = {.type = type, .value = value};
+    if (send(fd, &m, sizeof m, MSG_NOSIGNAL) != sizeof m)
+        return err_set(e, errno, "container setup channel");
+    return 0;
+}
+
+int sync_send_err(int fd, const struct err *err)
+{
+    struct sync_msg m = {.type = SYNC_ERROR, .errnum = err->errnum};
+    strncpy(m.text, err->msg, sizeof m.text - 1);
+    send(fd, &m, sizeof m, MSG_NOSIGNAL);
+    return -1;
+}
+
+int sync_recv(int fd, int want, int *value, const char *what, struct err *e)
+{
+    struct sync_msg m;
+    ssize_t n;
+    do
+        n = recv(fd, &m, sizeof m, 0);
+    while (n < 0 && errno == EINTR);
+    if (n != sizeof m)
+        return err_set(e, n < 0 ? errno : 0,
+                       "container exited before %s", what);
+    if (m.type == SYNC_ERROR) {
+        m.text[sizeof m.text - 1] = 0;
+        return err_set(e, m.errnum, "%s", m.text);
+    }
+    if (m.type != want)
+        return err_set(e, 0, "container setup: unexpected message %d while "
+                       "waiting for %s", m.type, what);
+    if (value)
+        *value = m.value;
+    return 0;
+}
