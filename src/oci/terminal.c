@@ -117,9 +117,11 @@ static int take_slave(int slave, const char *name, struct err *e)
     if (ioctl(slave, TIOCSCTTY, 0) < 0)
         return err_set(e, errno, "terminal: making %s the controlling "
                        "terminal", name);
-    for (int fd = 0; fd < 3; fd++)
-        if (dup2(slave, fd) < 0)
+    for (int fd = 0; fd < 3; fd++) {
+        int r = fd == slave ? fcntl(fd, F_SETFD, 0) : dup2(slave, fd);
+        if (r < 0)
             return err_set(e, errno, "terminal: dup2 onto fd %d", fd);
+    }
     return 0;
 }
 
