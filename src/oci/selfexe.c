@@ -1,0 +1,88 @@
+/* Running from a sealed memfd copy of our own binary: the check that we
+ * already do, and the copy, seal and fexecve when we do not. */
+#include "oci/selfexe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/err.h"
+
+/* Debian 12's headers predate it (Linux 6.3): an executable memfd, asked
+ * for so that kernels defaulting to non-executable ones do not refuse. */
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+extern char **environ;
+
+static int memfd_for_exec(void)
+{
+    int fd = memfd_create("cella", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+    if (fd < 0 && errno == EINVAL)
+        fd = memfd_create("cella", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    return fd;
+}
+
+/* Copy all of src (size bytes) into dst. */
+static int copy_all(int dst, int src, off_t size)
+{
+    off_t off = 0;
+    while (off < size) {
+        ssize_t n = sendfile(dst, src, &off, (size_t)(size - off));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0) {
+            errno = EIO;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int selfexe_ensure(char **argv, struct err *e)
+{
+    int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (exe < 0)
+        return err_set(e, errno, "open /proc/self/exe");
+    int seals = fcntl(exe, F_GET_SEALS);
+    if (seals >= 0 && (seals & F_SEAL_WRITE)) {
+        close(exe);
+        return 0;
+    }
+    struct stat st;
+    if (fstat(exe, &st) < 0) {
+        int en = errno;
+        close(exe);
+        return err_set(e, en, "stat /proc/self/exe");
+    }
+    int mfd = memfd_for_exec();
+    if (mfd < 0) {
+        int en = errno;
+        close(exe);
+        return err_set(e, en, "memfd_create for a sealed copy of cella");
+    }
+    int rc = copy_all(mfd, exe, st.st_size);
+    int en = errno;
+    close(exe);
+    if (rc < 0) {
+        close(mfd);
+        return err_set(e, en, "copying /proc/self/exe into a memfd");
+    }
+    if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0) {
+        en = errno;
+        close(mfd);
+        return err_set(e, en, "sealing the memfd copy of cella");
+    }
+    fexecve(mfd, argv, environ);
+    en = errno;
+    close(mfd);
+    return err_set(e, en, "re-executing cella from its sealed copy");
+}
