@@ -44,6 +44,8 @@ static void usage(FILE *f)
           "  --log FILE            log file\n"
           "  --log-format text|json\n"
           "  --systemd-cgroup      cgroupsPath is slice:prefix:name\n"
+          "  --cgroup-manager cgroupfs|systemd|disabled\n"
+          "                        disabled: no cgroup, no limits\n"
           "  --debug               log progress too\n"
           "  --version\n\ncommands:\n", f);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
@@ -54,7 +56,8 @@ int oci_main(int argc, char **argv, char **whole_argv)
 {
     struct err e = {0};
     struct oci_ctx c = {.root = "/run/cella"};
-    const char *log_path = NULL, *log_format = "text", *log_level = NULL;
+    const char *log_path = NULL, *log_format = "text", *log_level = NULL,
+               *manager = NULL;
     bool version = false, help = false;
     const struct opt global[] = {
         {"root", 0, OPT_STR, &c.root},
@@ -62,6 +65,7 @@ int oci_main(int argc, char **argv, char **whole_argv)
         {"log-format", 0, OPT_STR, &log_format},
         {"log-level", 0, OPT_STR, &log_level},
         {"systemd-cgroup", 0, OPT_FLAG, &c.systemd_cgroup},
+        {"cgroup-manager", 0, OPT_STR, &manager},
         {"debug", 0, OPT_FLAG, &c.debug},
         {"version", 'v', OPT_FLAG, &version},
         {"help", 'h', OPT_FLAG, &help},
@@ -83,6 +87,15 @@ int oci_main(int argc, char **argv, char **whole_argv)
     if (strcmp(log_format, "text") && strcmp(log_format, "json")) {
         fprintf(stderr, "cella: --log-format: '%s' is not text or json\n",
                 log_format);
+        return 1;
+    }
+    if (manager && !strcmp(manager, "systemd"))
+        c.systemd_cgroup = true;
+    else if (manager && !strcmp(manager, "disabled"))
+        c.no_cgroup = true;
+    else if (manager && strcmp(manager, "cgroupfs")) {
+        fprintf(stderr, "cella: --cgroup-manager: '%s' is not cgroupfs, "
+                "systemd or disabled\n", manager);
         return 1;
     }
     if (log_level && !strcmp(log_level, "debug"))

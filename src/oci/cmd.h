@@ -10,6 +10,7 @@ struct err;
 struct oci_ctx {
     const char *root;        /* --root, default /run/cella */
     bool systemd_cgroup;
+    bool no_cgroup;          /* --cgroup-manager disabled */
     bool debug;
 };
 

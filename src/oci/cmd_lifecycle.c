@@ -129,10 +129,21 @@ int cmd_state(struct oci_ctx *c, int argc, char **argv, struct err *e)
     return 0;
 }
 
+/* The container's cgroup; an error for a container made without one. */
+static int open_cgroup(const struct oci_state *st, const char *what,
+                       struct cgroup **cg, struct err *e)
+{
+    if (!st->cgroup[0])
+        return err_set(e, 0, "container %s has no cgroup (made with "
+                       "--cgroup-manager disabled): %s needs one", st->id,
+                       what);
+    return cg_open(st->cgroup, cg, e);
+}
+
 static int signal_all(const struct oci_state *st, int sig, struct err *e)
 {
     struct cgroup *cg;
-    if (cg_open(st->cgroup, &cg, e) < 0)
+    if (open_cgroup(st, "kill --all", &cg, e) < 0)
         return -1;
     pid_t *pids;
     size_t n;
@@ -274,7 +285,7 @@ int cmd_ps(struct oci_ctx *c, int argc, char **argv, struct err *e)
     struct cgroup *cg;
     pid_t *pids = NULL;
     size_t n = 0;
-    int r = cg_open(st.cgroup, &cg, e);
+    int r = open_cgroup(&st, "ps", &cg, e);
     if (r == 0) {
         r = cg_pids(cg, &pids, &n, e);
         cg_close(cg);
@@ -318,7 +329,7 @@ static int freeze(struct oci_ctx *c, const char *cmd, int argc, char **argv,
                 state_status_name(s), frozen ? "running" : "paused");
         goto out;
     }
-    if (cg_open(st.cgroup, &cg, e) < 0 || cg_freeze(cg, frozen, e) < 0)
+    if (open_cgroup(&st, cmd, &cg, e) < 0 || cg_freeze(cg, frozen, e) < 0)
         goto out;
     st.paused = frozen;
     r = state_save(&st, e);

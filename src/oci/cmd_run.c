@@ -42,6 +42,7 @@ static int parse(const char *cmd, struct oci_ctx *c, int argc, char **argv,
         return -1;
     a->o.root = c->root;
     a->o.systemd_cgroup = c->systemd_cgroup;
+    a->o.no_cgroup = c->no_cgroup;
     a->o.preserve_fds = (int)a->preserve_fds;
     return 0;
 }

@@ -129,6 +129,9 @@ int cmd_update(struct oci_ctx *c, int argc, char **argv, struct err *e)
         goto out;
     if (state_status(&st) == ST_STOPPED)
         err_set(e, 0, "container %s is stopped", id);
+    else if (!st.cgroup[0])
+        err_set(e, 0, "container %s has no cgroup (made with "
+                "--cgroup-manager disabled)", id);
     else if (cg_open(st.cgroup, &cg, e) == 0 && cg_update(cg, r, e) == 0)
         ret = 0;
     if (cg)

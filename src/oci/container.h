@@ -16,7 +16,7 @@ struct create_opts {
     const char *pid_file;        /* NULL: none */
     const char *console_socket;  /* NULL: none */
     int preserve_fds;
-    bool no_pivot, no_new_keyring, systemd_cgroup;
+    bool no_pivot, no_new_keyring, systemd_cgroup, no_cgroup;
     /* run -t without a console socket: the runtime keeps the pty master
      * (returned in *tty_master) and proxies it. */
     bool proxy_tty;

@@ -21,6 +21,7 @@
 #include "base/err.h"
 #include "oci/cgroup.h"
 #include "oci/hooks.h"
+#include "oci/log.h"
 #include "oci/rootfs.h"
 #include "oci/sync.h"
 #include "oci/terminal.h"
@@ -220,10 +221,14 @@ int container_create(const struct create_opts *o, struct oci_state *st,
         err_set(e, errno, "exec fifo %s", fifo);
         goto fail;
     }
-    if (cg_create(s.cgroups_path, o->id, o->systemd_cgroup, s.resources, &cg,
-                  e) < 0)
-        goto fail;
-    snprintf(st->cgroup, sizeof st->cgroup, "%s", cg_path(cg));
+    if (o->no_cgroup && s.resources)
+        log_warn("--cgroup-manager disabled: linux.resources ignored");
+    if (!o->no_cgroup) {
+        if (cg_create(s.cgroups_path, o->id, o->systemd_cgroup, s.resources,
+                      &cg, e) < 0)
+            goto fail;
+        snprintf(st->cgroup, sizeof st->cgroup, "%s", cg_path(cg));
+    }
     if (console_fds(&s, o, &child_con, &our_con, e) < 0)
         goto fail;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0) {
@@ -262,7 +267,8 @@ int container_create(const struct create_opts *o, struct oci_state *st,
         goto fail;
     close(sync[0]);
     close(fifo_fd);
-    cg_close(cg);
+    if (cg)
+        cg_close(cg);
     spec_free(&s);
     return 0;
 fail:

@@ -89,9 +89,10 @@ static int setup(const struct init_args *a, struct err *e)
         write_sysctls(s, e) < 0)
         return -1;
     if (s->process.terminal &&
-        terminal_setup(a->console_fd, s->process.console_rows,
-                       s->process.console_cols, e) < 0)
-        return -1;
+        (terminal_setup(a->console_fd, s->process.console_rows,
+                        s->process.console_cols, e) < 0 ||
+         fchown(0, s->process.uid, s->process.gid) < 0))
+        return e->msg[0] ? -1 : err_set(e, errno, "chown the terminal");
     if (a->console_fd >= 0)
         close(a->console_fd);
     return 0;
