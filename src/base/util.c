@@ -68,25 +68,38 @@ int read_file(const char *path, uint8_t **data, size_t *len, struct err *e)
         close(fd);
         return err_set(e, 0, "'%s' is not a regular file", path);
     }
-    uint8_t *buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-    if (!buf) {
-        close(fd);
-        return err_set(e, ENOMEM, "cannot read '%s'", path);
-    }
-    size_t got = 0;
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+    /* Read to the end: files in /proc and /sys say they are empty. */
+    size_t cap = (size_t)st.st_size + 1, got = 0;
+    uint8_t *buf = malloc(cap < 4096 ? 4096 : cap);
+    cap = cap < 4096 ? 4096 : cap;
+    for (;;) {
+        if (!buf) {
+            close(fd);
+            return err_set(e, ENOMEM, "cannot read '%s'", path);
+        }
+        if (got + 1 == cap) {
+            uint8_t *bigger = realloc(buf, cap * 2);
+            if (!bigger)
+                free(buf);
+            buf = bigger;
+            cap *= 2;
+            continue;
+        }
+        ssize_t n = read(fd, buf + got, cap - 1 - got);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0) {
-            int en = n < 0 ? errno : 0;
+        if (n < 0) {
+            int en = errno;
             free(buf);
             close(fd);
             return err_set(e, en, "cannot read '%s'", path);
         }
+        if (n == 0)
+            break;
         got += (size_t)n;
     }
     close(fd);
+    buf[got] = 0;
     *data = buf;
     *len = got;
     return 0;

@@ -15,7 +15,8 @@ int parse_size(const char *s, uint64_t *out, struct err *e);
 int parse_int(const char *s, long min, long max, long *out, const char *what,
               struct err *e);
 
-/* Read a whole file into a malloc'd buffer. */
+/* Read a whole file (to its end, /proc files too) into a malloc'd buffer,
+ * NUL-terminated past *len. */
 int read_file(const char *path, uint8_t **data, size_t *len, struct err *e);
 
 /* Monotonic time in nanoseconds. */

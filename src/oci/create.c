@@ -21,7 +21,6 @@
 #include "base/err.h"
 #include "oci/cgroup.h"
 #include "oci/hooks.h"
-#include "oci/log.h"
 #include "oci/rootfs.h"
 #include "oci/sync.h"
 #include "oci/terminal.h"
@@ -221,8 +220,6 @@ int container_create(const struct create_opts *o, struct oci_state *st,
         err_set(e, errno, "exec fifo %s", fifo);
         goto fail;
     }
-    if (o->no_cgroup && s.resources)
-        log_warn("--cgroup-manager disabled: linux.resources ignored");
     if (!o->no_cgroup) {
         if (cg_create(s.cgroups_path, o->id, o->systemd_cgroup, s.resources,
                       &cg, e) < 0)
