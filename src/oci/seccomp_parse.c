@@ -287,6 +287,11 @@ static int build(json_object *sj, struct oci_seccomp *s, struct err *e)
     if (read_action(sj, WHERE, "defaultAction", "defaultErrnoRet", &def_act,
                     e) < 0)
         return -1;
+    /* Every syscall would wait for the listener, even the ones that hand
+     * it the notify fd. */
+    if (def_act == SCMP_ACT_NOTIFY)
+        return err_set(e, 0, "config.json: " WHERE ".defaultAction: "
+                       "SCMP_ACT_NOTIFY cannot be the default action");
     s->ctx = seccomp_init(def_act);
     if (!s->ctx)
         return err_set(e, 0, "config.json: " WHERE ".defaultAction: not "
