@@ -59,7 +59,7 @@ static inline const char *status_field(const char *text, const char *name,
                                        char *buf, size_t len)
 {
     size_t nlen = strlen(name);
-    for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+    for (const char *l = text; *l;) {
         if (strncmp(l, name, nlen) == 0 && l[nlen] == ':') {
             const char *v = l + nlen + 1;
             while (*v == '\t' || *v == ' ')
@@ -73,6 +73,10 @@ static inline const char *status_field(const char *text, const char *name,
                 buf[--n] = 0;
             return buf;
         }
+        const char *nl = strchr(l, '\n');
+        if (!nl)
+            break;
+        l = nl + 1;
     }
     return NULL;
 }
@@ -83,6 +87,24 @@ static inline uint64_t status_caps(const char *text, const char *name)
     char buf[64];
     assert_non_null(status_field(text, name, buf, sizeof buf));
     return strtoull(buf, NULL, 16);
+}
+
+/* Skip the test, saying why, unless this process has every capability in
+ * mask (a container running the tests may lack some). */
+static inline void require_caps(uint64_t mask)
+{
+    char text[8192];
+    FILE *f = fopen("/proc/self/status", "r");
+    assert_non_null(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    uint64_t missing = mask & ~status_caps(text, "CapEff");
+    if (missing) {
+        printf("skipped: needs capabilities %#" PRIx64 " this process "
+               "lacks\n", missing);
+        skip();
+    }
 }
 
 static inline json_object *parse_json(const char *text)
