@@ -49,6 +49,12 @@ static void test_parse_good(void **state)
         "\"syscalls\":["
         "{\"names\":[\"read\",\"no_such_syscall_anywhere\"],"
         "\"action\":\"SCMP_ACT_ALLOW\"},"
+        /* Other architectures' syscalls, as in Docker's profile. */
+        "{\"names\":[\"arm_fadvise64_64\",\"socketcall\",\"_llseek\","
+        "\"ugetrlimit\",\"sync_file_range2\",\"breakpoint\","
+        "\"cacheflush\",\"set_tls\",\"s390_pci_mmio_read\","
+        "\"arch_prctl\",\"modify_ldt\",\"riscv_flush_icache\"],"
+        "\"action\":\"SCMP_ACT_ALLOW\"},"
         "{\"names\":[\"write\"],\"action\":\"SCMP_ACT_ERRNO\","
         "\"errnoRet\":1},"
         "{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_LOG\"},"
@@ -71,6 +77,10 @@ static void test_parse_good(void **state)
         "{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_NOTIFY\"}],"
         "\"listenerPath\":\"/run/listener.sock\","
         "\"listenerMetadata\":\"meta\"}");
+    expect_parse_ok(
+        "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["
+        "{\"names\":[\"socketcall\",\"_llseek\",\"ugetrlimit\","
+        "\"set_tls\",\"arm_fadvise64_64\"],\"action\":\"SCMP_ACT_ALLOW\"}]}");
 }
 
 static const struct {
