@@ -51,6 +51,9 @@ int process_parse(json_object *process, const char *where,
                   struct oci_process *p, struct err *e);
 void process_free(struct oci_process *p);
 
+/* "RLIMIT_NOFILE" for RLIMIT_NOFILE; "?" for a resource it does not know. */
+const char *process_rlimit_name(int resource);
+
 /* The last steps in the container, in this order: oom_score_adj, rlimits,
  * user (groups, gid, uid, keeping the capabilities the spec asks for),
  * umask, cwd, capabilities, no_new_privileges, seccomp (sc may be NULL),

@@ -17,9 +17,16 @@ int seccomp_parse(json_object *seccomp, struct oci_seccomp **out,
                   struct err *e);
 
 /* Load the filter into the calling thread (the last step before execve).
- * With SCMP_ACT_NOTIFY rules, send the listener fd to listenerPath. */
-int seccomp_load(struct oci_seccomp *s, struct err *e);
+ * With SCMP_ACT_NOTIFY rules, send the listener fd to listenerPath.
+ * (Not seccomp_load: libseccomp has that name.) */
+int seccomp_apply(struct oci_seccomp *s, struct err *e);
 
+/* Connect to listenerPath now, while the path still names the host's
+ * socket (before rootfs_enter); a no-op without SCMP_ACT_NOTIFY rules.
+ * Without this call seccomp_apply connects from wherever it runs. */
+int seccomp_listener_connect(struct oci_seccomp *s, struct err *e);
+
+/* NULL is fine. */
 void seccomp_free(struct oci_seccomp *s);
 
 #endif

@@ -1,0 +1,149 @@
+/* The container process's last steps before execve: OOM score, resource
+ * limits, user and groups, umask, working directory, capabilities,
+ * no_new_privs, seccomp, and the PATH search for args[0]. */
+#include "oci/process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "oci/seccomp.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:" \
+                     "/sbin:/bin"
+
+static int write_oom_score_adj(int adj, struct err *e)
+{
+    char buf[16];
+    int len = snprintf(buf, sizeof buf, "%d", adj);
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return err_set(e, errno, "open /proc/self/oom_score_adj");
+    ssize_t n = write(fd, buf, len);
+    int saved = errno;
+    close(fd);
+    if (n != len)
+        return err_set(e, n < 0 ? saved : EIO, "set oom_score_adj to %d",
+                       adj);
+    return 0;
+}
+
+static int set_rlimits(const struct oci_process *p, struct err *e)
+{
+    for (size_t i = 0; i < p->nrlimits; i++) {
+        const struct oci_rlimit *r = &p->rlimits[i];
+        struct rlimit lim = {.rlim_cur = r->soft, .rlim_max = r->hard};
+        if (setrlimit(r->resource, &lim) < 0)
+            return err_set(e, errno, "set %s",
+                           process_rlimit_name(r->resource));
+    }
+    return 0;
+}
+
+/* setgroups is refused in a user namespace whose /proc/self/setgroups says
+ * "deny" (a rootless container): with no groups asked for, keep what the
+ * process has. */
+static bool setgroups_denied(void)
+{
+    char buf[16] = "";
+    int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    return n > 0 && strncmp(buf, "deny", 4) == 0;
+}
+
+/* Groups, gid and uid. PR_SET_KEEPCAPS keeps the permitted set through
+ * the uid change so that caps_apply can hand out what the spec lists. */
+static int change_user(const struct oci_process *p, struct err *e)
+{
+    if (setgroups(p->n_additional_gids, p->additional_gids) < 0 &&
+        !(errno == EPERM && p->n_additional_gids == 0 && setgroups_denied()))
+        return err_set(e, errno, "set the supplementary groups");
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+        return err_set(e, errno, "keep capabilities across the uid change");
+    if (setresgid(p->gid, p->gid, p->gid) < 0)
+        return err_set(e, errno, "set gid %u", (unsigned)p->gid);
+    if (setresuid(p->uid, p->uid, p->uid) < 0)
+        return err_set(e, errno, "set uid %u", (unsigned)p->uid);
+    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+        return err_set(e, errno, "reset keep-capabilities");
+    return 0;
+}
+
+static const char *search_path(const struct oci_process *p)
+{
+    for (size_t i = 0; i < p->nenv; i++)
+        if (strncmp(p->env[i], "PATH=", 5) == 0)
+            return p->env[i] + 5;
+    return DEFAULT_PATH;
+}
+
+/* execve args[0] itself when it names a path, else each PATH entry in turn
+ * (an empty entry is the working directory). Returns only on failure. */
+static int exec_program(const struct oci_process *p, struct err *e)
+{
+    const char *prog = p->args[0];
+    char *const *argv = (char *const *)p->args;
+    char *const *envp = (char *const *)p->env;
+    if (strchr(prog, '/')) {
+        execve(prog, argv, envp);
+        return err_set(e, errno, "exec %s", prog);
+    }
+    bool denied = false;
+    size_t plen = strlen(prog);
+    for (const char *dir = search_path(p);; dir++) {
+        const char *end = strchrnul(dir, ':');
+        size_t dlen = end - dir;
+        char full[PATH_MAX];
+        if (dlen == 0)
+            full[0] = '.', dlen = 1;
+        else if (dlen < sizeof full)
+            memcpy(full, dir, dlen);
+        if (dlen + 1 + plen < sizeof full) {
+            full[dlen] = '/';
+            memcpy(full + dlen + 1, prog, plen + 1);
+            execve(full, argv, envp);
+            if (errno == EACCES)
+                denied = true;
+            else if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP &&
+                     errno != ENAMETOOLONG)
+                return err_set(e, errno, "exec %s", full);
+        }
+        if (!*end)
+            break;
+        dir = end;
+    }
+    if (denied)
+        return err_set(e, EACCES, "exec %s", prog);
+    return err_set(e, 0, "exec %s: executable file not found in $PATH", prog);
+}
+
+int process_exec(const struct oci_process *p, struct oci_seccomp *sc,
+                 struct err *e)
+{
+    if (p->has_oom_score_adj && write_oom_score_adj(p->oom_score_adj, e) < 0)
+        return -1;
+    if (set_rlimits(p, e) < 0 || change_user(p, e) < 0)
+        return -1;
+    if (p->has_umask)
+        umask(p->umask);
+    if (chdir(p->cwd) < 0)
+        return err_set(e, errno, "chdir to %s", p->cwd);
+    if (caps_apply(&p->caps, e) < 0)
+        return -1;
+    if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return err_set(e, errno, "set no_new_privs");
+    if (sc && seccomp_apply(sc, e) < 0)
+        return -1;
+    return exec_program(p, e);
+}

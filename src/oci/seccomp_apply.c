@@ -1,0 +1,130 @@
+/* Loading the parsed seccomp filter into the calling thread, handing the
+ * SCMP_ACT_NOTIFY listener fd to listenerPath, and freeing the filter. */
+#include "oci/seccomp.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "oci/seccomp_filter.h"
+
+/* The kernel loads a filter only for a thread with no_new_privs set or
+ * with CAP_SYS_ADMIN in its effective set. process_exec drops the
+ * capabilities before the filter goes in, so a spec without
+ * noNewPrivileges whose capabilities leave out CAP_SYS_ADMIN could never
+ * load its filter: set no_new_privs for it, as users of other OCI
+ * runtimes expect the filter to be in force either way. With
+ * CAP_SYS_ADMIN kept, no_new_privs stays as the spec says. */
+static int allow_filter_load(struct err *e)
+{
+    int nnp = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+    if (nnp < 0)
+        return err_set(e, errno, "read no_new_privs");
+    if (nnp == 1)
+        return 0;
+    cap_t cur = cap_get_proc();
+    if (!cur)
+        return err_set(e, errno, "read the process's capabilities");
+    cap_flag_value_t admin = CAP_CLEAR;
+    int rc = cap_get_flag(cur, CAP_SYS_ADMIN, CAP_EFFECTIVE, &admin);
+    cap_free(cur);
+    if (rc < 0)
+        return err_set(e, errno, "read the process's capabilities");
+    if (admin == CAP_SET)
+        return 0;
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return err_set(e, errno, "set no_new_privs for the seccomp filter");
+    return 0;
+}
+
+int seccomp_listener_connect(struct oci_seccomp *s, struct err *e)
+{
+    if (!s->notify || s->listener_fd >= 0)
+        return 0;
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(s->listener_path) >= sizeof addr.sun_path)
+        return err_set(e, ENAMETOOLONG, "seccomp listener %s",
+                       s->listener_path);
+    strcpy(addr.sun_path, s->listener_path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return err_set(e, errno, "seccomp listener socket");
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+        int saved = errno;
+        close(fd);
+        return err_set(e, saved, "connect to seccomp listener %s",
+                       s->listener_path);
+    }
+    s->listener_fd = fd;
+    return 0;
+}
+
+/* The notify fd goes over the socket as SCM_RIGHTS with listenerMetadata
+ * as the bytes (a single NUL when there is none: a stream socket carries
+ * ancillary data only along with at least one byte). */
+static int send_notify_fd(struct oci_seccomp *s, struct err *e)
+{
+    int nfd = seccomp_notify_fd(s->ctx);
+    if (nfd < 0)
+        return err_set(e, -nfd, "seccomp notify fd");
+    const char *meta = s->listener_metadata;
+    struct iovec iov = {
+        .iov_base = (void *)(meta && *meta ? meta : ""),
+        .iov_len = meta && *meta ? strlen(meta) : 1,
+    };
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1,
+        .msg_control = control.buf, .msg_controllen = sizeof control.buf,
+    };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &nfd, sizeof nfd);
+    ssize_t n;
+    do
+        n = sendmsg(s->listener_fd, &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    int saved = errno;
+    close(nfd);
+    close(s->listener_fd);
+    s->listener_fd = -1;
+    if (n < 0)
+        return err_set(e, saved, "send the seccomp notify fd to %s",
+                       s->listener_path);
+    return 0;
+}
+
+int seccomp_apply(struct oci_seccomp *s, struct err *e)
+{
+    if (seccomp_listener_connect(s, e) < 0 || allow_filter_load(e) < 0)
+        return -1;
+    int rc = seccomp_load(s->ctx);
+    if (rc < 0)
+        return err_set(e, -rc, "load the seccomp filter");
+    return s->notify ? send_notify_fd(s, e) : 0;
+}
+
+void seccomp_free(struct oci_seccomp *s)
+{
+    if (!s)
+        return;
+    if (s->ctx)
+        seccomp_release(s->ctx);
+    if (s->listener_fd >= 0)
+        close(s->listener_fd);
+    free(s->listener_path);
+    free(s->listener_metadata);
+    free(s);
+}
