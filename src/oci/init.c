@@ -18,6 +18,7 @@
 #include "oci/hooks.h"
 #include "oci/process.h"
 #include "oci/rootfs.h"
+#include "oci/seccomp.h"
 #include "oci/sync.h"
 #include "oci/terminal.h"
 
@@ -84,6 +85,10 @@ static int setup(const struct init_args *a, struct err *e)
         return -1;
     a->st->pid = pid;
     if (run_hooks(a, HOOK_CREATE_CONTAINER, e) < 0)
+        return -1;
+    /* The seccomp listener socket is a host path: reach it before the
+     * root changes. */
+    if (s->seccomp && seccomp_listener_connect(s->seccomp, e) < 0)
         return -1;
     if (rootfs_enter(s->rootfs, a->opts->no_pivot, e) < 0 ||
         write_sysctls(s, e) < 0)
