@@ -115,8 +115,10 @@ static int parse_mounts(json_object *spec, const char *bundle,
                         struct oci_rootfs *r, struct err *e)
 {
     json_object *a = NULL;
-    if (jget_arr(spec, "", "mounts", false, &a, e) < 0 || !a)
-        return a ? -1 : 0;
+    if (jget_arr(spec, "", "mounts", false, &a, e) < 0)
+        return -1;
+    if (!a)
+        return 0;
     size_t n = json_object_array_length(a);
     r->mounts = calloc(n ? n : 1, sizeof *r->mounts);
     if (!r->mounts)
@@ -178,8 +180,10 @@ static int parse_devices(json_object *lin, struct oci_rootfs *r,
                          struct err *e)
 {
     json_object *a = NULL;
-    if (jget_arr(lin, "linux", "devices", false, &a, e) < 0 || !a)
-        return a ? -1 : 0;
+    if (jget_arr(lin, "linux", "devices", false, &a, e) < 0)
+        return -1;
+    if (!a)
+        return 0;
     size_t n = json_object_array_length(a);
     r->devices = calloc(n ? n : 1, sizeof *r->devices);
     if (!r->devices)
