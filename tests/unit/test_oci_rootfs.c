@@ -549,6 +549,51 @@ static void test_no_pivot(void **state)
     run(spec, NS_MOUNT, true, true, check_chroot);
 }
 
+static void check_shared(FILE *out)
+{
+    check_chroot(out);
+    char *mi = read_all("/proc/self/mountinfo");
+    bool shared = false;
+    /* The root's line: "ID PARENT MAJ:MIN ROOT / OPTIONS shared:N ...". */
+    for (char *line = mi, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        char mountpoint[PATH_MAX] = "";
+        sscanf(line, "%*s %*s %*s %*s %4095s", mountpoint);
+        if (!strcmp(mountpoint, "/"))
+            shared = strstr(line, " shared:") != NULL;
+    }
+    if (!shared)
+        FAIL(out, "/ is not shared\n");
+    free(mi);
+}
+
+/* rootfsPropagation rshared: pivot_root still works (it refuses shared
+ * mounts) and the new root ends up shared. */
+static void test_shared_propagation(void **state)
+{
+    (void)state;
+    SKIP_UNLESS_RUNNABLE();
+    make_dir("bundle");
+    make_dir("bundle/rootfs");
+    make_dir("bundle/rootfs/bin");
+    copy_busybox("bundle/rootfs/bin/busybox");
+    make_dir("hostvol");
+    make_file("hostvol/hello", "hello");
+    make_file("marker", "host only");
+    path_in(marker, sizeof marker, "marker");
+    char spec[2048];
+    snprintf(spec, sizeof spec,
+        "{\"root\":{\"path\":\"rootfs\",\"readonly\":true},\"mounts\":["
+        "{\"destination\":\"/proc\",\"type\":\"proc\"},"
+        "{\"destination\":\"/dev\",\"type\":\"tmpfs\"},"
+        "{\"destination\":\"/mnt/vol\",\"type\":\"bind\",\"source\":"
+        " \"%s/hostvol\",\"options\":[\"rbind\",\"ro\"]}],"
+        "\"linux\":{\"rootfsPropagation\":\"rshared\"}}", base);
+    run(spec, NS_MOUNT, true, false, check_shared);
+}
+
 static void check_nothing(FILE *out)
 {
     (void)out;
@@ -635,6 +680,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_full_setup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_pivot, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shared_propagation, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_dev_symlink_stays_inside, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_user_namespace, setup, teardown),
