@@ -84,8 +84,12 @@ static int make_first_missing(int rootfd, char *path, enum path_make make)
         char name[NAME_MAX + 1], target[PATH_MAX];
         snprintf(name, sizeof name, "%s", path + start);
         path[i] = saved;
-        if (errno != ENOENT)
-            break;
+        if (errno != ENOENT) {
+            int errnum = errno;
+            close(parent);
+            errno = errnum;
+            return -1;
+        }
         ssize_t n = readlinkat(parent, name, target, sizeof target - 1);
         int rc;
         if (n >= 0) {
@@ -103,11 +107,10 @@ static int make_first_missing(int rootfd, char *path, enum path_make make)
         errno = errnum;
         return rc;
     }
-    if (parent >= 0) {
+    /* Everything exists now (made by someone else meanwhile): try again. */
+    if (parent >= 0)
         close(parent);
-        errno = ENOENT;
-    }
-    return -1;
+    return parent >= 0 ? 0 : -1;
 }
 
 int path_open_in(int rootfd, const char *path, enum path_make make)
