@@ -14,6 +14,11 @@ struct err;
 struct cg_resources;       /* linux.resources, parsed and checked */
 struct cgroup;             /* one container's cgroup, on every hierarchy */
 
+/* How the host mounts cgroups: v1 controllers only, cgroup2 only, or v1
+ * controllers beside a cgroup2 mount (hybrid). */
+enum cg_mode { CG_MODE_V1, CG_MODE_V2, CG_MODE_HYBRID };
+int cg_host_mode(enum cg_mode *out, struct err *e);
+
 /* Parse linux.resources (memory, cpu, pids, blockIO, devices, hugepage
  * limits, unified): types and ranges checked, nothing touched. where names
  * the object in messages ("linux.resources", or "resources" for update's
