@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "base/util.h"
 #include "oci/cgroup_internal.h"
 
 static int oom(struct err *e)
@@ -99,17 +98,9 @@ static int record(struct cgroup *cg, struct err *e)
 static int resolve(struct cgroup *cg, const char *path, struct err *e)
 {
     char *own_text = NULL;
-    if (path[0] != '/') {
-        uint8_t *data;
-        size_t len;
-        if (read_file("/proc/self/cgroup", &data, &len, e) < 0)
-            return -1;
-        if (!(own_text = realloc(data, len + 1))) {
-            free(data);
-            return oom(e);
-        }
-        own_text[len] = 0;
-    }
+    if (path[0] != '/' && cg_slurp("/proc/self/cgroup", &own_text, NULL, e)
+        < 0)
+        return -1;
     int rc = 0;
     for (size_t i = 0; i < cg->n && rc == 0; i++) {
         struct cg_hier *h = &cg->h[i];

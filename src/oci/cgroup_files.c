@@ -94,3 +94,42 @@ bool cg_exists(const char *dir, const char *file)
     free(path);
     return ok;
 }
+
+int cg_slurp(const char *path, char **out, size_t *len, struct err *e)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return err_set(e, errno, "cgroup: %s: open", path);
+    size_t cap = 4096, got = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (buf && got + 1 == cap) {
+            char *bigger = realloc(buf, cap *= 2);
+            if (!bigger)
+                free(buf);
+            buf = bigger;
+        }
+        if (!buf) {
+            close(fd);
+            return err_set(e, ENOMEM, "out of memory");
+        }
+        ssize_t r = read(fd, buf + got, cap - 1 - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int saved = errno;
+            free(buf);
+            close(fd);
+            return err_set(e, saved, "cgroup: %s: read", path);
+        }
+        if (!r)
+            break;
+        got += r;
+    }
+    close(fd);
+    buf[got] = 0;
+    *out = buf;
+    if (len)
+        *len = got;
+    return 0;
+}

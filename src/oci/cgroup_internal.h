@@ -123,6 +123,8 @@ int cg_writef(const char *dir, const char *file, struct err *e,
 int cg_read(const char *dir, const char *file, char *buf, size_t len,
             struct err *e);
 bool cg_exists(const char *dir, const char *file);
+/* A whole proc or cgroupfs file (their sizes read 0), NUL-terminated. */
+int cg_slurp(const char *path, char **out, size_t *len, struct err *e);
 /* Join a and b with one '/': malloc'd, NULL when out of memory. */
 char *cg_join(const char *a, const char *b);
 

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "base/err.h"
-#include "base/util.h"
 #include "oci/cgroup_internal.h"
 
 static int oom(struct err *e)
@@ -137,22 +136,6 @@ int cg_hiers_parse(const char *mountinfo, struct cg_hier **out, size_t *n,
     return 0;
 }
 
-static int read_text(const char *path, char **out, struct err *e)
-{
-    uint8_t *data;
-    size_t len;
-    if (read_file(path, &data, &len, e) < 0)
-        return -1;
-    char *s = realloc(data, len + 1);
-    if (!s) {
-        free(data);
-        return oom(e);
-    }
-    s[len] = 0;
-    *out = s;
-    return 0;
-}
-
 /* v2's controllers, as a comma list like v1's. */
 static int read_v2_ctrls(struct cg_hier *h, struct err *e)
 {
@@ -171,7 +154,7 @@ static int read_v2_ctrls(struct cg_hier *h, struct err *e)
 int cg_hiers_scan(struct cg_hier **out, size_t *n, struct err *e)
 {
     char *text = NULL;
-    if (read_text("/proc/self/mountinfo", &text, e) < 0)
+    if (cg_slurp("/proc/self/mountinfo", &text, NULL, e) < 0)
         return -1;
     int rc = cg_hiers_parse(text, out, n, e);
     free(text);

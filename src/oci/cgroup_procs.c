@@ -45,15 +45,18 @@ static int collect(const char *dir, struct pidv *p, struct err *e)
     char *file = cg_join(dir, "cgroup.procs");
     if (!file)
         return err_set(e, ENOMEM, "out of memory");
-    uint8_t *data;
+    char *data;
     size_t len;
     struct err rerr;
-    int rc = read_file(file, &data, &len, &rerr);
+    int rc = cg_slurp(file, &data, &len, &rerr);
     free(file);
-    if (rc < 0)
-        return rerr.errnum == ENOENT ? 0 : err_set(e, rerr.errnum, "cgroup: "
-                                                   "%s/cgroup.procs: read",
-                                                   dir);
+    if (rc < 0) {
+        if (rerr.errnum == ENOENT)
+            return 0;
+        if (e)
+            *e = rerr;
+        return -1;
+    }
     for (size_t i = 0; i < len && rc == 0;) {
         long pid = 0;
         while (i < len && data[i] >= '0' && data[i] <= '9')
