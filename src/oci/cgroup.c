@@ -1,5 +1,5 @@
-/* A container's cgroup: its path on every mounted hierarchy (v1 controllers,
- * name=systemd, cgroup2), making the directories, applying linux.resources
+/* A container's cgroup on every mounted hierarchy (v1 controllers,
+ * name=systemd, cgroup2): making the directories, applying linux.resources
  * through whichever hierarchy holds each controller, entering, freezing. */
 #include <errno.h>
 #include <stdio.h>
@@ -33,92 +33,6 @@ static struct cg_hier *find_v2(const struct cgroup *cg)
     return NULL;
 }
 
-/* No "." or ".." parts, and not the hierarchy's root itself. */
-static int check_path(const char *path, struct err *e)
-{
-    const char *p = path;
-    bool any = false;
-    while (*p) {
-        size_t len = strcspn(p, "/");
-        if ((len == 1 && p[0] == '.') || (len == 2 && !strncmp(p, "..", 2)))
-            return err_set(e, 0, "cgroup: \"%s\": \".\" and \"..\" are not "
-                           "allowed", path);
-        any = any || len;
-        p += len;
-        if (*p)
-            p++;
-    }
-    return any ? 0 : err_set(e, 0, "cgroup: \"%s\" is the root cgroup",
-                             path);
-}
-
-/* h->path is set: h->dir is where it lies under the mount. */
-static int set_dir(struct cg_hier *h, struct err *e)
-{
-    size_t rl = strlen(h->root);
-    const char *rel = h->path;
-    if (strcmp(h->root, "/")) {
-        if (strncmp(h->path, h->root, rl)
-            || (h->path[rl] && h->path[rl] != '/'))
-            return err_set(e, 0, "cgroup: %s is outside what %s shows",
-                           h->path, h->mount);
-        rel = h->path + rl;
-    }
-    if (!rel[strspn(rel, "/")])
-        return err_set(e, 0, "cgroup: %s is the root of %s", h->path,
-                       h->mount);
-    if (!(h->dir = cg_join(h->mount, rel)))
-        return oom(e);
-    return 0;
-}
-
-/* "mount=path;mount=path": the record when the hierarchies differ. */
-static int record(struct cgroup *cg, struct err *e)
-{
-    bool same = true;
-    size_t len = 1;
-    for (size_t i = 0; i < cg->n; i++) {
-        same = same && !strcmp(cg->h[i].path, cg->h[0].path);
-        len += strlen(cg->h[i].mount) + strlen(cg->h[i].path) + 2;
-    }
-    if (same) {
-        cg->recorded = strdup(cg->h[0].path);
-        return cg->recorded ? 0 : oom(e);
-    }
-    if (!(cg->recorded = calloc(1, len)))
-        return oom(e);
-    for (size_t i = 0; i < cg->n; i++)
-        sprintf(cg->recorded + strlen(cg->recorded), "%s%s=%s", i ? ";" : "",
-                cg->h[i].mount, cg->h[i].path);
-    return 0;
-}
-
-/* The path on each hierarchy: absolute paths are the same everywhere,
- * relative ones lie under this process's own cgroup of each. */
-static int resolve(struct cgroup *cg, const char *path, struct err *e)
-{
-    char *own_text = NULL;
-    if (path[0] != '/' && cg_slurp("/proc/self/cgroup", &own_text, NULL, e)
-        < 0)
-        return -1;
-    int rc = 0;
-    for (size_t i = 0; i < cg->n && rc == 0; i++) {
-        struct cg_hier *h = &cg->h[i];
-        char *own = NULL;
-        if (!own_text)
-            h->path = strdup(path);
-        else if ((rc = cg_own_path(own_text, h, &own, e)) == 0)
-            h->path = cg_join(own, path);
-        free(own);
-        if (rc == 0 && !h->path)
-            rc = oom(e);
-        if (rc == 0)
-            rc = set_dir(h, e);
-    }
-    free(own_text);
-    return rc < 0 ? -1 : record(cg, e);
-}
-
 static int new_cgroup(struct cgroup **out, struct err *e)
 {
     struct cgroup *cg = calloc(1, sizeof *cg);
@@ -130,33 +44,6 @@ static int new_cgroup(struct cgroup **out, struct err *e)
     }
     cg->mode = cg_hiers_mode(cg->h, cg->n);
     *out = cg;
-    return 0;
-}
-
-/* The container's path, from the spec's cgroupsPath. */
-static int spec_path(const char *cgroups_path, const char *id, bool systemd,
-                     char **out, struct err *e)
-{
-    char buf[512];
-    if (systemd) {
-        if (!cgroups_path) {
-            snprintf(buf, sizeof buf, ":cella:%s", id);
-            cgroups_path = buf;
-        }
-        if (cg_systemd_path(cgroups_path, out, e) < 0)
-            return -1;
-    } else {
-        if (!cgroups_path) {
-            snprintf(buf, sizeof buf, "/cella/%s", id);
-            cgroups_path = buf;
-        }
-        if (!(*out = strdup(cgroups_path)))
-            return oom(e);
-    }
-    if (check_path(*out, e) < 0) {
-        free(*out);
-        return -1;
-    }
     return 0;
 }
 
@@ -263,29 +150,29 @@ static int apply_devices(struct cgroup *cg, const struct cg_resources *r,
     return rc;
 }
 
+/* Each controller by its v1 name and its v2 one. */
+static const struct {
+    const char *v1, *v2;
+} controllers[] = {
+    {"memory", "memory"}, {"cpu", "cpu"},   {"cpuset", "cpuset"},
+    {"pids", "pids"},     {"blkio", "io"}, {"hugetlb", "hugetlb"},
+};
+
 static int apply(struct cgroup *cg, const struct cg_resources *r,
                  struct err *e)
 {
-    static const char *const ctrls[] = {"memory", "cpu",  "cpuset", "pids",
-                                        "blkio",  "io",   "hugetlb"};
-    for (size_t i = 0; i < sizeof ctrls / sizeof ctrls[0]; i++) {
-        if (!cg_resources_want(r, ctrls[i]))
+    for (size_t i = 0; i < sizeof controllers / sizeof controllers[0]; i++) {
+        const char *name = controllers[i].v1;
+        if (!cg_resources_sets(r, name))
             continue;
-        struct cg_hier *h = cg_find(cg, ctrls[i]);
-        bool is_io = !strcmp(ctrls[i], "io"), is_blkio = !strcmp(ctrls[i],
-                                                                 "blkio");
-        if ((is_io && cg_find(cg, "blkio")) || (is_blkio && !h))
-            continue;
-        if (!h && is_io && !r->n_unified)
-            return err_set(e, 0, "cgroup: no blkio or io controller is "
-                           "mounted");
-        if (!h && r->n_unified)
-            continue;
+        struct cg_hier *h = cg_find(cg, name);
+        if (!h && (h = cg_find(cg, controllers[i].v2)))
+            name = controllers[i].v2;
         if (!h)
             return err_set(e, 0, "cgroup: no %s controller is mounted",
-                           ctrls[i]);
-        if ((h->version == 1 ? cg_v1_apply : cg_v2_apply)(ctrls[i], h->dir, r,
-                                                          e) < 0)
+                           name);
+        if ((h->version == 1 ? cg_v1_apply : cg_v2_apply)(name, h->dir, r, e)
+            < 0)
             return -1;
     }
     if (r->n_unified) {
@@ -320,11 +207,11 @@ int cg_create(const char *cgroups_path, const char *id, bool systemd,
     char *path;
     struct cgroup *cg = NULL;
     *out = NULL;
-    if (spec_path(cgroups_path, id, systemd, &path, e) < 0)
+    if (cg_spec_path(cgroups_path, id, systemd, &path, e) < 0)
         return -1;
     int rc = new_cgroup(&cg, e);
     if (rc == 0)
-        rc = resolve(cg, path, e);
+        rc = cg_resolve(cg, path, e);
     free(path);
     if (rc < 0) {
         cg_close(cg);
@@ -360,7 +247,7 @@ int cg_open(const char *path, struct cgroup **out, struct err *e)
     int rc = 0;
     bool compound = strchr(path, '=') != NULL;
     if (!compound)
-        rc = path[0] == '/' && check_path(path, e) == 0 ? resolve(cg, path, e)
+        rc = path[0] == '/' && cg_check_path(path, e) == 0 ? cg_resolve(cg, path, e)
              : err_set(e, 0, "cgroup: \"%s\" is not an absolute path", path);
     for (size_t i = 0; compound && i < cg->n && rc == 0; i++) {
         struct cg_hier *h = &cg->h[i];
@@ -375,7 +262,7 @@ int cg_open(const char *path, struct cgroup **out, struct err *e)
         }
         rc = !h->path ? err_set(e, 0, "cgroup: \"%s\" has no path for %s",
                                 path, h->mount)
-             : check_path(h->path, e) < 0 ? -1 : set_dir(h, e);
+             : cg_check_path(h->path, e) < 0 ? -1 : cg_set_dir(h, e);
     }
     if (rc == 0 && compound && !(cg->recorded = strdup(path)))
         rc = oom(e);

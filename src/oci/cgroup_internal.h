@@ -111,6 +111,17 @@ struct cg_hier *cg_find(const struct cgroup *cg, const char *ctrl);
 /* This process's own cgroup on h, from /proc/self/cgroup text. */
 int cg_own_path(const char *proc_cgroup, const struct cg_hier *h, char **out,
                 struct err *e);
+/* The path cg_create uses: cgroups_path, systemd's form turned into a
+ * path, or the default for id. */
+int cg_spec_path(const char *cgroups_path, const char *id, bool systemd,
+                 char **out, struct err *e);
+/* No "." or ".." parts, not the root. */
+int cg_check_path(const char *path, struct err *e);
+/* Every h->path from path (relative: under this process's own cgroups),
+ * then cg->recorded. */
+int cg_resolve(struct cgroup *cg, const char *path, struct err *e);
+/* h->dir from h->path. */
+int cg_set_dir(struct cg_hier *h, struct err *e);
 /* "slice:prefix:name" as a path: "/a.slice/a-b.slice/prefix-name.scope". */
 int cg_systemd_path(const char *spec, char **out, struct err *e);
 
@@ -128,7 +139,20 @@ int cg_slurp(const char *path, char **out, size_t *len, struct err *e);
 /* Join a and b with one '/': malloc'd, NULL when out of memory. */
 char *cg_join(const char *a, const char *b);
 
-/* Does r touch controller ctrl ("memory", "cpu", "io", "blkio", ...)? */
+/* "config.json: where.key: what". */
+int cg_field_err(struct err *e, const char *where, const char *key,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Members of linux.resources (where) into r. */
+int cg_parse_blkio(json_object *blkio, const char *where,
+                   struct cg_resources *r, struct err *e);
+int cg_parse_hugepages(json_object *limits, const char *where,
+                       struct cg_resources *r, struct err *e);
+int cg_parse_devices(json_object *devices, const char *where,
+                     struct cg_resources *r, struct err *e);
+
+/* Does r set a member of controller ctrl ("memory", "cpu", "io" or
+ * "blkio", ...)? Want: that, or a unified file of ctrl. */
+bool cg_resources_sets(const struct cg_resources *r, const char *ctrl);
 bool cg_resources_want(const struct cg_resources *r, const char *ctrl);
 /* The rules the container gets: deny all, the spec's default devices, then
  * r's rules (r may be NULL). Malloc'd. */
