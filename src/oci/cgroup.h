@@ -29,13 +29,17 @@ void cg_resources_free(struct cg_resources *r);
 
 /* Create the container's cgroup: cgroups_path from the spec (NULL: a
  * default under "cella/<id>"); with systemd, "slice:prefix:name" form.
- * Applies r (may be NULL). Fails when it exists and holds processes. */
+ * Applies r (may be NULL). Fails when it exists and holds processes. The
+ * device rules always go on: deny all, the spec's default devices, then
+ * r's linux.resources.devices in order. */
 int cg_create(const char *cgroups_path, const char *id, bool systemd,
               const struct cg_resources *r, struct cgroup **out,
               struct err *e);
 /* Reopen from the path recorded in the container's state. */
 int cg_open(const char *path, struct cgroup **out, struct err *e);
-/* The path to record ("/cella/ID" style, the same on every hierarchy). */
+/* The path to record ("/cella/ID" style, the same on every hierarchy).
+ * A relative cgroupsPath can land on different paths per hierarchy; the
+ * record is then "MOUNT=PATH;MOUNT=PATH...", which cg_open reads too. */
 const char *cg_path(const struct cgroup *cg);
 
 int cg_enter(struct cgroup *cg, pid_t pid, struct err *e);
