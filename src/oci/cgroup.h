@@ -14,6 +14,11 @@ struct err;
 struct cg_resources;       /* linux.resources, parsed and checked */
 struct cgroup;             /* one container's cgroup, on every hierarchy */
 
+/* How the host mounts cgroups: v1 controllers only, cgroup2 only, or v1
+ * controllers beside a cgroup2 mount (hybrid). */
+enum cg_mode { CG_MODE_V1, CG_MODE_V2, CG_MODE_HYBRID };
+int cg_host_mode(enum cg_mode *out, struct err *e);
+
 /* Parse linux.resources (memory, cpu, pids, blockIO, devices, hugepage
  * limits, unified): types and ranges checked, nothing touched. where names
  * the object in messages ("linux.resources", or "resources" for update's
@@ -24,13 +29,17 @@ void cg_resources_free(struct cg_resources *r);
 
 /* Create the container's cgroup: cgroups_path from the spec (NULL: a
  * default under "cella/<id>"); with systemd, "slice:prefix:name" form.
- * Applies r (may be NULL). Fails when it exists and holds processes. */
+ * Applies r (may be NULL). Fails when it exists and holds processes. The
+ * device rules always go on: deny all, the spec's default devices, then
+ * r's linux.resources.devices in order. */
 int cg_create(const char *cgroups_path, const char *id, bool systemd,
               const struct cg_resources *r, struct cgroup **out,
               struct err *e);
 /* Reopen from the path recorded in the container's state. */
 int cg_open(const char *path, struct cgroup **out, struct err *e);
-/* The path to record ("/cella/ID" style, the same on every hierarchy). */
+/* The path to record ("/cella/ID" style, the same on every hierarchy).
+ * A relative cgroupsPath can land on different paths per hierarchy; the
+ * record is then "MOUNT=PATH;MOUNT=PATH...", which cg_open reads too. */
 const char *cg_path(const struct cgroup *cg);
 
 int cg_enter(struct cgroup *cg, pid_t pid, struct err *e);
