@@ -231,10 +231,12 @@ int cg_device_rules(const struct cg_resources *r, struct cg_dev_rule **out,
     struct cg_dev_rule *v = calloc(1 + N_DEFAULT + user, sizeof *v);
     if (!v)
         return oom(e);
+    /* Deny all, the spec's rules, then the defaults: the spec's usual
+     * leading "deny everything" must not take away /dev/null. */
     v[0] = (struct cg_dev_rule){false, 'a', CG_ANY, CG_ANY, CG_ACC_ALL};
-    memcpy(v + 1, default_devices, sizeof default_devices);
     if (user)
-        memcpy(v + 1 + N_DEFAULT, r->devices, user * sizeof *v);
+        memcpy(v + 1, r->devices, user * sizeof *v);
+    memcpy(v + 1 + user, default_devices, sizeof default_devices);
     *out = v;
     *n = 1 + N_DEFAULT + user;
     return 0;

@@ -328,8 +328,9 @@ static void test_oom_kill(void **state)
     assert_int_equal(WTERMSIG(status), SIGKILL);
 }
 
-/* Bit 0: /dev/null opens read-write; bit 1: /dev/zero is refused with
- * EPERM; bit 2: /dev/zero opens read-only; bit 3: /dev/full is refused. */
+/* Bit 0: /dev/null (always allowed) opens read-write; bit 1: /dev/kmsg
+ * (1:11) is refused for writing with EPERM; bit 2: /dev/kmsg opens
+ * read-only; bit 3: /dev/loop-control (10:237) is refused. */
 static int try_devices(void)
 {
     int res = 0, fd;
@@ -337,15 +338,15 @@ static int try_devices(void)
         res |= 1;
         close(fd);
     }
-    if ((fd = open("/dev/zero", O_WRONLY)) < 0 && errno == EPERM)
+    if ((fd = open("/dev/kmsg", O_WRONLY)) < 0 && errno == EPERM)
         res |= 2;
     else if (fd >= 0)
         close(fd);
-    if ((fd = open("/dev/zero", O_RDONLY)) >= 0) {
+    if ((fd = open("/dev/kmsg", O_RDONLY)) >= 0) {
         res |= 4;
         close(fd);
     }
-    if ((fd = open("/dev/full", O_RDONLY)) < 0 && errno == EPERM)
+    if ((fd = open("/dev/loop-control", O_RDONLY)) < 0 && errno == EPERM)
         res |= 8;
     else if (fd >= 0)
         close(fd);
@@ -367,7 +368,9 @@ static void test_v1_devices(void **state)
     int rc = cg_create(t.path, "dev", false, r, &t.cg, &e);
     cg_resources_free(r);
     check(rc, &e);
-    expect("devices", "devices.list", "c 1:3 rwm");
+    expect("devices", "devices.list",
+           "c 1:3 rwm\nc 1:5 rwm\nc 1:7 rwm\nc 1:8 rwm\nc 1:9 rwm\n"
+           "c 5:0 rwm\nc 5:1 rwm\nc 5:2 rwm\nc 136:* rwm");
     int go;
     t.child = spawn(try_devices, &go);
     check(cg_enter(t.cg, t.child, &e), &e);
@@ -494,7 +497,7 @@ static void test_v2_devices(void **state)
         "{\"devices\": [{\"allow\": false, \"access\": \"rwm\"},"
         " {\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 3,"
         "  \"access\": \"rwm\"},"
-        " {\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 5,"
+        " {\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 11,"
         "  \"access\": \"r\"}]}");
     struct cg_dev_rule *rules;
     size_t n;

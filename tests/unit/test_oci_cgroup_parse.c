@@ -189,8 +189,9 @@ static void test_device_rules(void **state)
         "{\"devices\": [{\"allow\": false, \"type\": \"c\", \"major\": 1,"
         " \"minor\": 5}]}");
     assert_int_equal(cg_device_rules(r, &v, &n, NULL), 0);
-    assert_false(v[n - 1].allow);
-    assert_int_equal(v[n - 1].minor, 5);
+    assert_false(v[1].allow);
+    assert_int_equal(v[1].minor, 5);
+    assert_true(v[n - 1].allow);
     free(v);
     cg_resources_free(r);
 }
