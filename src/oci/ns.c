@@ -242,7 +242,11 @@ int ns_write_time_offsets(const struct oci_ns *ns, struct err *e)
 
 int ns_join_pid(pid_t pid, struct err *e)
 {
-    /* The user namespace first: the others are owned by it. */
+    /* Every descriptor first: once in the container's mount namespace,
+     * /proc is the container's and the host pid means nothing there. */
+    int fds[NS_KINDS];
+    for (int k = 0; k < NS_KINDS; k++)
+        fds[k] = -1;
     for (int k = 0; k < NS_KINDS; k++) {
         char theirs[64], ours[64];
         snprintf(theirs, sizeof theirs, "/proc/%d/ns/%s", (int)pid,
@@ -250,14 +254,33 @@ int ns_join_pid(pid_t pid, struct err *e)
         snprintf(ours, sizeof ours, "/proc/self/ns/%s", kinds[k].proc_name);
         struct stat a, b;
         if (stat(theirs, &a) < 0) {
-            if (errno == ENOENT)
+            if (errno == ENOENT)    /* a kind this kernel lacks */
                 continue;
-            return err_set(e, errno, "%s", theirs);
+            err_set(e, errno, "%s", theirs);
+            goto fail;
         }
         if (stat(ours, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
             continue;
-        if (join(theirs, kinds[k].flag, kinds[k].spec_name, e) < 0)
-            return -1;
+        if ((fds[k] = open(theirs, O_RDONLY | O_CLOEXEC)) < 0) {
+            err_set(e, errno, "%s", theirs);
+            goto fail;
+        }
     }
+    /* The user namespace first: the others are owned by it. */
+    for (int k = 0; k < NS_KINDS; k++) {
+        if (fds[k] >= 0 && setns(fds[k], kinds[k].flag) < 0) {
+            err_set(e, errno, "join the container's %s namespace",
+                    kinds[k].spec_name);
+            goto fail;
+        }
+    }
+    for (int k = 0; k < NS_KINDS; k++)
+        if (fds[k] >= 0)
+            close(fds[k]);
     return 0;
+fail:
+    for (int k = 0; k < NS_KINDS; k++)
+        if (fds[k] >= 0)
+            close(fds[k]);
+    return -1;
 }
