@@ -47,10 +47,14 @@ static int parse_set(json_object *caps, const char *where, const char *key,
             free(names);
             return -1;
         }
-        /* A name libcap or the kernel does not know comes from a newer
-         * spec: leave it out of the set. */
-        if (cap_from_name(names[i], &v) < 0 || v < 0 ||
-            (unsigned)v >= cap_count())
+        if (cap_from_name(names[i], &v) < 0 || v < 0) {
+            err_set(e, 0, "config.json: %s.%s[%zu]: unknown capability %s",
+                    where, key, i, names[i]);
+            free(names);
+            return -1;
+        }
+        /* Known to libcap but newer than this kernel: nothing to grant. */
+        if ((unsigned)v >= cap_count())
             continue;
         *set |= UINT64_C(1) << v;
     }

@@ -221,6 +221,9 @@ static const struct cg_dev_rule default_devices[] = {
     {true, 'c', 1, 9, CG_ACC_ALL},   {true, 'c', 5, 0, CG_ACC_ALL},
     {true, 'c', 5, 1, CG_ACC_ALL},   {true, 'c', 5, 2, CG_ACC_ALL},
     {true, 'c', 136, CG_ANY, CG_ACC_ALL},
+    /* mknod of any node is allowed: using one is what the rules guard. */
+    {true, 'c', CG_ANY, CG_ANY, CG_ACC_MKNOD},
+    {true, 'b', CG_ANY, CG_ANY, CG_ACC_MKNOD},
 };
 #define N_DEFAULT (sizeof default_devices / sizeof default_devices[0])
 

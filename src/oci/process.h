@@ -54,6 +54,10 @@ void process_free(struct oci_process *p);
 /* "RLIMIT_NOFILE" for RLIMIT_NOFILE; "?" for a resource it does not know. */
 const char *process_rlimit_name(int resource);
 
+/* Whether args[0] is found (in the process's PATH) and executable here,
+ * so that create fails on a missing program as runc's does. */
+int process_check_exec(const struct oci_process *p, struct err *e);
+
 /* The last steps in the container, in this order: oom_score_adj, rlimits,
  * user (groups, gid, uid, keeping the capabilities the spec asks for),
  * umask, cwd, capabilities, no_new_privileges, seccomp (sc may be NULL),

@@ -88,15 +88,17 @@ static const char *search_path(const struct oci_process *p)
     return DEFAULT_PATH;
 }
 
-/* execve args[0] itself when it names a path, else each PATH entry in turn
- * (an empty entry is the working directory). Returns only on failure. */
-static int exec_program(const struct oci_process *p, struct err *e)
+/* Try args[0] itself when it names a path, else each PATH entry in turn
+ * (an empty entry is the working directory), until try() succeeds (0).
+ * try() leaves errno set when it fails. */
+static int walk_path(const struct oci_process *p,
+                     int (*try)(const char *full, const struct oci_process *p),
+                     struct err *e)
 {
     const char *prog = p->args[0];
-    char *const *argv = (char *const *)p->args;
-    char *const *envp = (char *const *)p->env;
     if (strchr(prog, '/')) {
-        execve(prog, argv, envp);
+        if (try(prog, p) == 0)
+            return 0;
         return err_set(e, errno, "exec %s", prog);
     }
     bool denied = false;
@@ -112,7 +114,8 @@ static int exec_program(const struct oci_process *p, struct err *e)
         if (dlen + 1 + plen < sizeof full) {
             full[dlen] = '/';
             memcpy(full + dlen + 1, prog, plen + 1);
-            execve(full, argv, envp);
+            if (try(full, p) == 0)
+                return 0;
             if (errno == EACCES)
                 denied = true;
             else if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP &&
@@ -126,6 +129,30 @@ static int exec_program(const struct oci_process *p, struct err *e)
     if (denied)
         return err_set(e, EACCES, "exec %s", prog);
     return err_set(e, 0, "exec %s: executable file not found in $PATH", prog);
+}
+
+static int try_exec(const char *full, const struct oci_process *p)
+{
+    execve(full, (char *const *)p->args, (char *const *)p->env);
+    return -1;
+}
+
+static int try_access(const char *full, const struct oci_process *p)
+{
+    (void)p;
+    struct stat sb;
+    if (stat(full, &sb) < 0)
+        return -1;
+    if (!S_ISREG(sb.st_mode)) {
+        errno = EACCES;
+        return -1;
+    }
+    return access(full, X_OK);
+}
+
+int process_check_exec(const struct oci_process *p, struct err *e)
+{
+    return walk_path(p, try_access, e);
 }
 
 int process_exec(const struct oci_process *p, struct oci_seccomp *sc,
@@ -145,5 +172,5 @@ int process_exec(const struct oci_process *p, struct oci_seccomp *sc,
         return err_set(e, errno, "set no_new_privs");
     if (sc && seccomp_apply(sc, e) < 0)
         return -1;
-    return exec_program(p, e);
+    return walk_path(p, try_exec, e);
 }

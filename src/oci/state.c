@@ -29,8 +29,9 @@ int state_check_id(const char *id, struct err *e)
         return err_set(e, 0, "container ID '%s' starts with a dot", id);
     for (const char *p = id; *p; p++)
         if (!isalnum((unsigned char)*p) && !strchr("_.+-", *p))
-            return err_set(e, 0, "container ID '%s' has a character other "
-                           "than letters, digits and _.+-", id);
+            return err_set(e, 0, "container ID has a character other than "
+                           "letters, digits and _.+- (0x%02x)",
+                           (unsigned char)*p);
     return 0;
 }
 
