@@ -278,7 +278,10 @@ class Oci:
         # host root) can still reach its rootfs.
         self.tmp = Path(tempfile.mkdtemp(prefix="cella-oci-"))
         os.chmod(self.tmp, 0o755)
-        self.root = self.tmp / "root"
+        # --root sits alone in its parent, so an ID like ../x that escapes
+        # it shows there.
+        self.root = self.tmp / "state" / "root"
+        self.root.parent.mkdir()
         self.ids = []
         self.bundles = []
 
@@ -376,17 +379,14 @@ class Oci:
 
     def assert_no_state(self, cid=None, cgroups_path=None):
         """Nothing of the container is left: no entry in --root (nothing at
-        all when cid is None), nothing beside --root and the bundles in the
-        test's directory, no cgroup."""
+        all when cid is None), nothing beside --root, no cgroup."""
         dirs = self.container_dirs()
         if cid is None:
             assert dirs == [], f"the runtime left {dirs} in {self.root}"
         else:
             assert cid not in dirs, f"the runtime left {cid} in {self.root}"
-        extra = [n for n in os.listdir(self.tmp)
-                 if n != "root" and not n.startswith("bundle-") and not n.endswith((".out", ".err"))
-                 and not n.startswith("tmp")]
-        assert extra == [], f"something was made beside --root: {extra} in {self.tmp}"
+        extra = [n for n in os.listdir(self.root.parent) if n != "root"]
+        assert extra == [], f"something was made beside --root: {extra} in {self.root.parent}"
         if cgroups_path:
             left = cgroup_dirs(cgroups_path)
             assert left == [], f"cgroups left behind: {left}"
