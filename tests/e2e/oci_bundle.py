@@ -10,6 +10,7 @@ its cgroup on any controller."""
 import copy
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -44,6 +45,16 @@ def runtime_prefix():
         pytest.fail(f"{path} is missing: build cella with `make` (or point $OCI_RUNTIME at a "
                     "runc-compatible runtime)", pytrace=False)
     return [str(path.resolve())] if rt else [str(path.resolve()), "oci"]
+
+
+def runc_older_than(prefix, major, minor):
+    """True when the runtime is runc older than major.minor (for features
+    the spec has and old runc lacks; cella never counts as old)."""
+    if Path(prefix[0]).name != "runc":
+        return False
+    p = subprocess.run([*prefix, "--version"], capture_output=True, text=True, timeout=10)
+    m = re.search(r"runc version (\d+)\.(\d+)", p.stdout)
+    return bool(m) and (int(m.group(1)), int(m.group(2))) < (major, minor)
 
 
 def find_cthelper(tmp_dir):
@@ -308,11 +319,15 @@ class Oci:
         return [*self.prefix, "--root", str(self.root), *map(str, args)]
 
     def __call__(self, *args, timeout=CALL_TIMEOUT, input=None, pass_fds=(), env=None,
-                 stdout=None, stderr=None):
+                 stdout=None, stderr=None, shell=None):
         """Runs the runtime with args; returns a Result. stdout/stderr may
         be files (needed by commands that leave a process holding them:
-        create, run -d, exec -d), whose contents then go in the Result."""
+        create, run -d, exec -d), whose contents then go in the Result.
+        shell, a /bin/sh snippet, runs first and then execs the runtime
+        (to open fds at given numbers, or set $$-dependent variables)."""
         argv = self.argv(*args)
+        if shell:
+            argv = ["/bin/sh", "-c", f'{shell}; exec "$@"', "sh", *argv]
         out = stdout if stdout is not None else tempfile.TemporaryFile(dir=self.tmp)
         err = stderr if stderr is not None else tempfile.TemporaryFile(dir=self.tmp)
         try:
@@ -417,6 +432,20 @@ def _read_back(f):
 def container_output(f):
     """What a created container wrote to its stdout/stderr file so far."""
     return _read_back(f)
+
+
+def wait_output(f, needle, timeout=10):
+    """Waits until a created container's output file holds needle; returns
+    the output."""
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = container_output(f)
+        if needle in text:
+            return text
+        time.sleep(0.02)
+    pytest.fail(f"{needle!r} never came from the container; it wrote:\n{tail(text)}",
+                pytrace=False)
 
 
 def pid_alive(pid):
