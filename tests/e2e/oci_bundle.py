@@ -154,6 +154,13 @@ def parse_kv(text):
     return out
 
 
+def assert_mentions(r, *keywords):
+    """The failed command's stderr names one of keywords (any case)."""
+    err = r.stderr.lower()
+    assert any(k.lower() in err for k in keywords), \
+        f"stderr mentions none of {keywords}:\n{r.explain()}"
+
+
 def cap_mask(names):
     return sum(1 << CAP_NUMBERS[n] for n in names)
 
