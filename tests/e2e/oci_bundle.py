@@ -47,10 +47,14 @@ def runtime_prefix():
     return [str(path.resolve())] if rt else [str(path.resolve()), "oci"]
 
 
+def is_runc(prefix):
+    return Path(prefix[0]).name == "runc"
+
+
 def runc_older_than(prefix, major, minor):
     """True when the runtime is runc older than major.minor (for features
     the spec has and old runc lacks; cella never counts as old)."""
-    if Path(prefix[0]).name != "runc":
+    if not is_runc(prefix):
         return False
     p = subprocess.run([*prefix, "--version"], capture_output=True, text=True, timeout=10)
     m = re.search(r"runc version (\d+)\.(\d+)", p.stdout)
@@ -412,6 +416,10 @@ class Oci:
         if cgroups_path:
             left = cgroup_dirs(cgroups_path)
             assert left == [], f"cgroups left behind: {left}"
+
+    def cgroup_leftovers(self):
+        """Cgroups of this test's bundles that exist now."""
+        return [d for b in self.bundles for d in cgroup_dirs(b.cgroups_path)]
 
     def cleanup(self):
         """Force-deletes every container in --root, kills and removes what
