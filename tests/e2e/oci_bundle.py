@@ -7,7 +7,6 @@ or else `$CELLA oci` (default build/cella). Every call passes
 `--root <tmpdir>`, so nothing touches /run. Each container gets its own
 cgroupsPath (/cellatest-<id>) so a test can find, and the teardown remove,
 its cgroup on any controller."""
-import copy
 import json
 import os
 import re
