@@ -196,20 +196,21 @@ def cgroup_dirs(cgroups_path):
 
 
 def remove_cgroup(cgroups_path):
-    """Removes what a test's container left (its processes killed first);
-    returns the directories it found."""
+    """Removes what a test's container left, deepest first, thawing and
+    killing what still runs in it; returns the directories it found."""
     found = cgroup_dirs(cgroups_path)
-    for d in found:
-        procs = d / "cgroup.procs"
-        try:
-            for pid in procs.read_text().split():
-                os.kill(int(pid), signal.SIGKILL)
-        except (OSError, ValueError):
-            pass
-        for sub in sorted(d.rglob("*"), key=lambda p: -len(p.parts)):
-            if sub.is_dir():
-                _rmdir_retry(sub)
-        _rmdir_retry(d)
+    for top in found:
+        for d in sorted([top, *(p for p in top.rglob("*") if p.is_dir())],
+                        key=lambda p: -len(p.parts)):
+            for thaw, value in (("freezer.state", "THAWED"), ("cgroup.freeze", "0")):
+                if (d / thaw).is_file():
+                    (d / thaw).write_text(value)
+            try:
+                for pid in (d / "cgroup.procs").read_text().split():
+                    os.kill(int(pid), signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+            _rmdir_retry(d)
     return found
 
 
@@ -248,10 +249,6 @@ class Bundle:
 
     def args(self, *args):
         self.process["args"] = [str(a) for a in args]
-        return self
-
-    def add_env(self, *pairs):
-        self.process["env"] += list(pairs)
         return self
 
     def add_namespace(self, ns_type, path=None):

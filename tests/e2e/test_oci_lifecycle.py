@@ -288,6 +288,7 @@ def test_spec_writes_a_runnable_config(oci):
     assert {"pid", "mount"} <= {n["type"] for n in config["linux"]["namespaces"]}
     config["process"].update(terminal=False, args=["cthelper", "pid"])
     config["root"]["readonly"] = False
+    config["linux"]["cgroupsPath"] = b.cgroups_path
     (b.path / "config.json").write_text(json.dumps(config))
     r = oci("run", "--bundle", b.path, b.id)
     assert r.returncode == 0 and "pid=1" in r.lines(), r.explain()
