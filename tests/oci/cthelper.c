@@ -244,7 +244,10 @@ static void cmd_tty(void)
 static void cmd_hostname(void)
 {
     struct utsname u;
-    uname(&u);
+    if (uname(&u) < 0) {
+        printf("hostname=error: %s\n", strerror(errno));
+        return;
+    }
     printf("hostname=%s\ndomainname=%s\n", u.nodename, u.domainname);
 }
 
