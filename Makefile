@@ -69,6 +69,11 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 $(FUZZ_BINS): $(FUZZ_BUILD)/%: fuzz/%.c $(FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
 
+# The static program the OCI end-to-end tests run inside containers.
+$(BUILD)/cthelper: tests/oci/cthelper.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Werror -o $@ $<
+
 build/isa/%.elf: tests/isa/%.S $(wildcard tests/isa/*.h) tests/isa/link.ld
 	@mkdir -p $(dir $@)
 	$(RV_CC) -march=rv64gc_zba_zbb_zbs -mabi=lp64d -nostdlib -nostartfiles \
@@ -78,7 +83,7 @@ san:
 	$(MAKE) BUILD=build-san SAN=1 all
 
 # Everything one build needs for its tests.
-test-one: $(BUILD)/cella $(BUILD)/cella-oci $(UNIT_BINS) $(ISA_ELFS)
+test-one: $(BUILD)/cella $(BUILD)/cella-oci $(BUILD)/cthelper $(UNIT_BINS) $(ISA_ELFS)
 	tests/run.sh $(BUILD)
 
 test:

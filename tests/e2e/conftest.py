@@ -290,3 +290,27 @@ def build_elf(tmp_path, name, asm):
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, f"{RV_CC} failed on {src}:\n{p.stderr}"
     return elf
+
+
+# --- OCI runtime (tests/e2e/test_oci_*.py; helpers in oci_bundle.py) --------
+
+@pytest.fixture(scope="session")
+def oci_template(tmp_path_factory):
+    """The rootfs every OCI test bundle starts as a copy of."""
+    import oci_bundle
+    if os.geteuid() != 0:
+        pytest.skip("the OCI runtime tests need root")
+    tmp = tmp_path_factory.mktemp("oci-template")
+    return oci_bundle.make_rootfs_template(tmp / "rootfs", oci_bundle.find_cthelper(tmp))
+
+
+@pytest.fixture
+def oci(oci_template):
+    """The runtime under test ($OCI_RUNTIME, else `$CELLA oci`) with a
+    private --root; every container and cgroup it made is removed after the
+    test, and a cgroup the runtime left behind fails the test."""
+    import oci_bundle
+    o = oci_bundle.Oci(oci_bundle.runtime_prefix(), oci_template)
+    yield o
+    problems = o.cleanup()
+    assert not problems, "; ".join(problems)
