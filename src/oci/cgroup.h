@@ -52,4 +52,13 @@ int cg_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct err *e);
 int cg_destroy(struct cgroup *cg, struct err *e);
 void cg_close(struct cgroup *cg);
 
+/* Usage figures for `events`; 0 where the host has no such file (and for
+ * "max" limits). */
+struct cg_stats {
+    unsigned long long memory_usage, memory_limit;
+    unsigned long long pids_current, pids_limit;
+    unsigned long long cpu_usage_ns;
+};
+int cg_stats(struct cgroup *cg, struct cg_stats *s, struct err *e);
+
 #endif

@@ -30,6 +30,7 @@ static const struct {
     {"pause", cmd_pause, false, "freeze a container's processes"},
     {"resume", cmd_resume, false, "thaw a paused container"},
     {"update", cmd_update, false, "change a container's resource limits"},
+    {"events", cmd_events, false, "print a container's resource usage"},
     {"exec", cmd_exec, true, "run a process in a container"},
     {"spec", cmd_spec, false, "write a default config.json"},
     {"features", cmd_features, false, "print what this runtime supports"},

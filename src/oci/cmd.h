@@ -25,6 +25,7 @@ int cmd_ps(struct oci_ctx *c, int argc, char **argv, struct err *e);
 int cmd_pause(struct oci_ctx *c, int argc, char **argv, struct err *e);
 int cmd_resume(struct oci_ctx *c, int argc, char **argv, struct err *e);
 int cmd_update(struct oci_ctx *c, int argc, char **argv, struct err *e);
+int cmd_events(struct oci_ctx *c, int argc, char **argv, struct err *e);
 int cmd_exec(struct oci_ctx *c, int argc, char **argv, struct err *e);
 int cmd_spec(struct oci_ctx *c, int argc, char **argv, struct err *e);
 int cmd_features(struct oci_ctx *c, int argc, char **argv, struct err *e);

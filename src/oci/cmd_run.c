@@ -3,6 +3,7 @@
  * proxied) and deletes it afterwards. */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -19,6 +20,17 @@ struct create_args {
     long preserve_fds;
     bool detach, keep;
 };
+
+/* Socket activation: the fds systemd-style LISTEN_FDS names for us go to
+ * the container too, which is told LISTEN_FDS=n and LISTEN_PID=1. */
+static void listen_fds(struct create_opts *o)
+{
+    const char *n = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+    long v = n ? strtol(n, NULL, 10) : 0;
+    if (v <= 0 || v > 1024 || (pid && strtol(pid, NULL, 10) != getpid()))
+        return;
+    o->listen_fds = (int)v;
+}
 
 static int parse(const char *cmd, struct oci_ctx *c, int argc, char **argv,
                  struct create_args *a, struct err *e)
@@ -44,6 +56,7 @@ static int parse(const char *cmd, struct oci_ctx *c, int argc, char **argv,
     a->o.systemd_cgroup = c->systemd_cgroup;
     a->o.no_cgroup = c->no_cgroup;
     a->o.preserve_fds = (int)a->preserve_fds;
+    listen_fds(&a->o);
     return 0;
 }
 

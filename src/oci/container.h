@@ -16,6 +16,7 @@ struct create_opts {
     const char *pid_file;        /* NULL: none */
     const char *console_socket;  /* NULL: none */
     int preserve_fds;
+    int listen_fds;              /* LISTEN_FDS passed on (after preserved) */
     bool no_pivot, no_new_keyring, systemd_cgroup, no_cgroup;
     /* run -t without a console socket: the runtime keeps the pty master
      * (returned in *tty_master) and proxies it. */

@@ -6,9 +6,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -66,6 +68,24 @@ static int run_hooks(const struct init_args *a, enum hook_kind k,
     return r;
 }
 
+/* mkdir -p of the process's cwd, as runc does for a missing one. */
+static int make_cwd(const char *cwd, struct err *e)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s", cwd);
+    for (char *p = path + 1;; p++) {
+        if (*p == '/' || !*p) {
+            char c = *p;
+            *p = 0;
+            if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                return err_set(e, errno, "process.cwd %s", path);
+            *p = c;
+            if (!c)
+                return 0;
+        }
+    }
+}
+
 /* Everything up to "ready for start". */
 static int setup(const struct init_args *a, struct err *e)
 {
@@ -91,7 +111,8 @@ static int setup(const struct init_args *a, struct err *e)
     if (s->seccomp && seccomp_listener_connect(s->seccomp, e) < 0)
         return -1;
     if (rootfs_enter(s->rootfs, a->opts->no_pivot, e) < 0 ||
-        write_sysctls(s, e) < 0)
+        write_sysctls(s, e) < 0 || make_cwd(s->process.cwd, e) < 0 ||
+        process_check_exec(&s->process, e) < 0)
         return -1;
     if (s->process.terminal &&
         (terminal_setup(a->console_fd, s->process.console_rows,
@@ -107,6 +128,26 @@ static int setup(const struct init_args *a, struct err *e)
 static void close_extra_fds(int preserve)
 {
     syscall(SYS_close_range, 3 + preserve, ~0u, 4 /* CLOSE_RANGE_CLOEXEC */);
+}
+
+/* p's environment without LISTEN_*, then LISTEN_FDS=n, LISTEN_PID=1. */
+static int with_listen_env(struct oci_process *p, int n)
+{
+    const char **env = calloc(p->nenv + 3, sizeof *env);
+    static char fds[32];
+    if (!env)
+        return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < p->nenv; i++)
+        if (strncmp(p->env[i], "LISTEN_FDS=", 11) &&
+            strncmp(p->env[i], "LISTEN_PID=", 11))
+            env[k++] = p->env[i];
+    snprintf(fds, sizeof fds, "LISTEN_FDS=%d", n);
+    env[k++] = fds;
+    env[k++] = "LISTEN_PID=1";
+    p->env = env;
+    p->nenv = k;
+    return 0;
 }
 
 void container_init(const struct init_args *a)
@@ -131,8 +172,14 @@ void container_init(const struct init_args *a)
         err_print(&e);
         _exit(127);
     }
-    close_extra_fds(a->opts->preserve_fds);
-    process_exec(&a->spec->process, a->spec->seccomp, &e);
+    close_extra_fds(a->opts->preserve_fds + a->opts->listen_fds);
+    struct oci_process p = a->spec->process;
+    if (a->opts->listen_fds && with_listen_env(&p, a->opts->listen_fds) < 0) {
+        err_set(&e, ENOMEM, "out of memory");
+        err_print(&e);
+        _exit(127);
+    }
+    process_exec(&p, a->spec->seccomp, &e);
     err_print(&e);
     _exit(127);
 }
