@@ -129,8 +129,17 @@ int ct_default_rootfs(const char *dir, char *out, size_t size, struct err *e)
     struct stat sb;
     if (stat(out, &sb) == 0 && S_ISDIR(sb.st_mode))
         return 0;
-    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-        return err_set(e, errno, "%s", dir);
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", dir);
+    for (char *p = strchr(parent + 1, '/');; p = strchr(p + 1, '/')) {
+        if (p)
+            *p = 0;
+        if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+            return err_set(e, errno, "%s", parent);
+        if (!p)
+            break;
+        *p = '/';
+    }
     /* Made beside and renamed into place, so a half-made one is never
      * used and two first runs do not collide. */
     char tmp[PATH_MAX];
