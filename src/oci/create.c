@@ -154,7 +154,10 @@ static int converse(const struct oci_spec *s, struct oci_state *st,
             sync_send(fd, SYNC_MAPS_DONE, 0, e) < 0)
             return -1;
     }
-    if (sync_recv(fd, SYNC_PID, &pid, "it forked its init", e) < 0)
+    /* The init waits for this GO, so its messages never overtake the
+     * pid that stage 1 sends on the same socket. */
+    if (sync_recv(fd, SYNC_PID, &pid, "it forked its init", e) < 0 ||
+        sync_send(fd, SYNC_GO, 0, e) < 0)
         return -1;
     st->pid = pid;
     st->start_time = proc_start_time(pid);

@@ -91,6 +91,8 @@ static int setup(const struct init_args *a, struct err *e)
 {
     const struct oci_spec *s = a->spec;
     bool in_userns = s->ns.present[NS_USER];
+    if (sync_recv(a->sync_fd, SYNC_GO, NULL, "its pid was known", e) < 0)
+        return -1;
     /* A session keyring of its own, so keys never leak between
      * containers; kernels without keyrings just lack the feature. */
     if (!a->opts->no_new_keyring &&

@@ -9,7 +9,8 @@
 struct err;
 
 enum sync_type {
-    SYNC_GO = 1,        /* runtime → stage 1: in the cgroup, go on */
+    SYNC_GO = 1,        /* runtime → stage 1: in the cgroup, go on;
+                         * runtime → init: your pid is known, go on */
     SYNC_MAPS,          /* stage 1 → runtime: write my uid/gid maps */
     SYNC_MAPS_DONE,     /* runtime → stage 1 */
     SYNC_PID,           /* stage 1 → runtime: the init's pid (value) */
