@@ -260,13 +260,7 @@ static int run_exec(const struct oci_state *st, const struct exec_args *a,
     }
     if (a->detach)
         return 0;
-    if (master >= 0) {
-        struct err te = {0};
-        if (terminal_proxy(master, &te) < 0)
-            err_print(&te);
-        close(master);
-    }
-    return wait_reaping(pid);
+    return wait_reaping(pid, master);
 }
 
 int cmd_exec(struct oci_ctx *c, int argc, char **argv, struct err *e)

@@ -92,8 +92,14 @@ static void forward_signals(pid_t pid)
         sigaction(sigs[i], &sa, NULL);
 }
 
-int wait_reaping(pid_t pid)
+int wait_reaping(pid_t pid, int master)
 {
+    if (master >= 0) {
+        struct err te = {0};
+        if (terminal_proxy(master, &te) < 0)
+            err_print(&te);
+        close(master);
+    }
     for (;;) {
         int status;
         pid_t r = waitpid(-1, &status, __WALL);
@@ -130,13 +136,7 @@ int cmd_run(struct oci_ctx *c, int argc, char **argv, struct err *e)
         state_free(&st);
         return 0;
     }
-    if (master >= 0) {
-        struct err te = {0};
-        if (terminal_proxy(master, &te) < 0)
-            err_print(&te);
-        close(master);
-    }
-    int status = wait_reaping(st.pid);
+    int status = wait_reaping(st.pid, master);
     forward_pid = 0;
     if (!a.keep && container_delete(&st, true, e) < 0)
         status = -1;

@@ -48,10 +48,10 @@ int container_start(struct oci_state *st, struct err *e);
  * cgroup, its poststop hooks, its state directory. */
 int container_delete(struct oci_state *st, bool force, struct err *e);
 
-/* Wait for pid (as the subreaper of everything in the container),
- * reaping whatever else ends meanwhile; its exit status in the shell's
- * form (128 + signal). */
-int wait_reaping(pid_t pid);
+/* Proxy the terminal master (when >= 0) until it hangs up, then wait for
+ * pid (as the subreaper of everything in the container), reaping whatever
+ * else ends meanwhile; its exit status in the shell's form (128 + signal). */
+int wait_reaping(pid_t pid, int master);
 
 /* Write a pid file atomically. */
 int write_pid_file(const char *path, pid_t pid, struct err *e);

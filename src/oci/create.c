@@ -15,12 +15,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/err.h"
 #include "oci/cgroup.h"
 #include "oci/hooks.h"
+#include "oci/log.h"
 #include "oci/rootfs.h"
 #include "oci/sync.h"
 #include "oci/terminal.h"
@@ -42,22 +42,12 @@ int write_pid_file(const char *path, pid_t pid, struct err *e)
     return 0;
 }
 
-static void now_rfc3339(char *out, size_t size)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, size - n, ".%09ldZ", ts.tv_nsec);
-}
-
 static void fill_state(struct oci_state *st, const struct oci_spec *s,
                        const struct create_opts *o)
 {
     snprintf(st->bundle, sizeof st->bundle, "%s", s->bundle);
     snprintf(st->rootfs, sizeof st->rootfs, "%s", rootfs_path(s->rootfs));
-    now_rfc3339(st->created, sizeof st->created);
+    log_timestamp(st->created, sizeof st->created);
     struct passwd *pw = getpwuid(getuid());
     snprintf(st->owner, sizeof st->owner, "%s", pw ? pw->pw_name : "");
     st->systemd_cgroup = o->systemd_cgroup;

@@ -28,7 +28,7 @@ int log_open(const char *path, bool json, bool debug, struct err *e)
     return 0;
 }
 
-static void stamp(char *out, size_t size)
+void log_timestamp(char *out, size_t size)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -43,7 +43,7 @@ static void emit(const char *level, const char *msg)
     if (log_fd < 0)
         return;
     char t[48], line[1400];
-    stamp(t, sizeof t);
+    log_timestamp(t, sizeof t);
     if (log_json) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "level", json_object_new_string(level));

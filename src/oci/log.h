@@ -5,6 +5,7 @@
 #define CELLA_OCI_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct err;
 
@@ -12,6 +13,9 @@ struct err;
 int log_open(const char *path, bool json, bool debug, struct err *e);
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Now in RFC 3339 with nanoseconds, UTC ("2026-11-22T12:00:00.000000001Z"). */
+void log_timestamp(char *out, size_t size);
+
 /* The one error of a failed command: stderr and the log file. */
 void log_error(const struct err *e);
 
