@@ -1,7 +1,6 @@
 /* runc-style option parsing. */
 #include "oci/opts.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
