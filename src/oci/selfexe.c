@@ -2,8 +2,11 @@
  * already do, and the copy, seal and fexecve when we do not. */
 #include "oci/selfexe.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -47,6 +50,29 @@ static int copy_all(int dst, int src, off_t size)
     return 0;
 }
 
+/* How much of the ELF file the loader uses: up to the end of its last
+ * loaded segment. Debug sections and the section table lie past it and
+ * need not be copied (most of a -g build). The whole size when the
+ * headers do not read as a 64-bit ELF. */
+static off_t loaded_size(int fd, off_t size)
+{
+    Elf64_Ehdr eh;
+    if (pread(fd, &eh, sizeof eh, 0) != sizeof eh ||
+        memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 ||
+        eh.e_phnum > 64)
+        return size;
+    Elf64_Phdr ph[64];
+    size_t len = eh.e_phnum * sizeof ph[0];
+    if (pread(fd, ph, len, (off_t)eh.e_phoff) != (ssize_t)len)
+        return size;
+    uint64_t end = eh.e_phoff + len;
+    for (int i = 0; i < eh.e_phnum; i++)
+        if (ph[i].p_offset + ph[i].p_filesz > end)
+            end = ph[i].p_offset + ph[i].p_filesz;
+    return end < (uint64_t)size ? (off_t)end : size;
+}
+
 int selfexe_ensure(char **argv, struct err *e)
 {
     int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
@@ -69,7 +95,7 @@ int selfexe_ensure(char **argv, struct err *e)
         close(exe);
         return err_set(e, en, "memfd_create for a sealed copy of cella");
     }
-    int rc = copy_all(mfd, exe, st.st_size);
+    int rc = copy_all(mfd, exe, loaded_size(exe, st.st_size));
     int en = errno;
     close(exe);
     if (rc < 0) {
