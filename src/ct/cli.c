@@ -50,7 +50,8 @@ static int check(const struct run_opts *r, struct ct_opts *o, struct err *e)
     if (r->rootfs && r->image)
         return err_set(e, 0, "ct run: --rootfs and --image are exclusive");
     if (r->memory && parse_size(r->memory, &o->memory, e) < 0)
-        return -1;
+        return err_set(e, 0, "--memory '%s': expected a size (e.g. 64m)",
+                       r->memory);
     if (r->cpus) {
         char *end;
         o->cpus = strtod(r->cpus, &end);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,8 +17,9 @@
 
 #define BUSYBOX "/bin/busybox"
 
-/* Run argv with stdout into out_fd (-1: inherited); 0 on exit status 0. */
-static int run(char *const argv[], int out_fd, struct err *e)
+/* Run argv with stdout into out_fd and stderr into err_fd (-1:
+ * inherited); 0 on exit status 0. */
+static int run(char *const argv[], int out_fd, int err_fd, struct err *e)
 {
     pid_t pid = fork();
     if (pid < 0)
@@ -25,6 +27,8 @@ static int run(char *const argv[], int out_fd, struct err *e)
     if (pid == 0) {
         if (out_fd >= 0)
             dup2(out_fd, 1);
+        if (err_fd >= 0)
+            dup2(err_fd, 2);
         execv(argv[0], argv);
         _exit(127);
     }
@@ -82,7 +86,7 @@ static int link_applets(const char *root, struct err *e)
     if (fd < 0)
         return err_set(e, errno, "%s", list);
     char *const argv[] = {BUSYBOX, "--list", NULL};
-    int r = run(argv, fd, e);
+    int r = run(argv, fd, -1, e);
     close(fd);
     FILE *f = r == 0 ? fopen(list, "re") : NULL;
     char name[256], link[PATH_MAX + 300];
@@ -165,11 +169,24 @@ int ct_unpack_image(const char *tarball, const char *dest, struct err *e)
         return err_set(e, errno, "image %s", tarball);
     if (mkdir(dest, 0755) < 0)
         return err_set(e, errno, "%s", dest);
+    /* tar's complaints are kept, and the first one goes in our one-line
+     * error. */
+    int errs = memfd_create("tar-errors", MFD_CLOEXEC);
+    if (errs < 0)
+        return err_set(e, errno, "memfd_create");
     char *const argv[] = {"/bin/tar", "-x", "--no-same-owner", "-C",
                           (char *)dest, "-f", (char *)tarball, NULL};
-    if (run(argv, -1, e) < 0)
-        return err_set(e, 0, "image %s: tar could not unpack it", tarball);
-    return 0;
+    int r = run(argv, -1, errs, e);
+    if (r < 0) {
+        char why[256];
+        ssize_t n = pread(errs, why, sizeof why - 1, 0);
+        why[n > 0 ? n : 0] = 0;
+        why[strcspn(why, "\n")] = 0;
+        err_set(e, 0, "image %s: tar could not unpack it%s%s%s", tarball,
+                *why ? " (" : "", why, *why ? ")" : "");
+    }
+    close(errs);
+    return r;
 }
 
 static int remove_one(const char *path, const struct stat *sb, int flag,
