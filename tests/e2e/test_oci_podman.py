@@ -157,13 +157,18 @@ class Podman:
         return self.ok("logs", name).stdout.split()
 
 
-def runtime_wrapper(tmp):
-    """A script named cella-oci that runs the build's cella-oci (next to
-    $CELLA) with this module's state root."""
+def built_runtime():
+    """The build's cella-oci, next to $CELLA."""
     cella = Path(os.environ.get("CELLA") or REPO / "build" / "cella").resolve()
     real = cella.parent / "cella-oci"
     if not os.access(real, os.X_OK):
         pytest.fail(f"{real} is missing: build it with `make`", pytrace=False)
+    return real
+
+
+def runtime_wrapper(tmp, real):
+    """A script named cella-oci that runs real with this module's state
+    root."""
     (tmp / "bin").mkdir()
     wrapper = tmp / "bin" / "cella-oci"
     wrapper.write_text(f'#!/bin/sh\nexec {real.absolute()} --root {tmp / "state"} "$@"\n')
@@ -173,11 +178,12 @@ def runtime_wrapper(tmp):
 
 @pytest.fixture(scope="module")
 def podman_module():
+    real = built_runtime()
     cgroups_before = podman_cgroup_dirs()
     made_dirs = [d for d in PODMAN_HOST_DIRS if not d.exists()]
     tmp = Path(tempfile.mkdtemp(prefix="cella-podman-"))
     os.chmod(tmp, 0o755)
-    pm = Podman(tmp, runtime_wrapper(tmp))
+    pm = Podman(tmp, runtime_wrapper(tmp, real))
     try:
         (tmp / "containers.conf").write_text(CONTAINERS_CONF)
         (tmp / "state").mkdir()
