@@ -112,8 +112,13 @@ static int setup(const struct init_args *a, struct err *e)
      * root changes. */
     if (s->seccomp && seccomp_listener_connect(s->seccomp, e) < 0)
         return -1;
-    if (rootfs_enter(s->rootfs, a->opts->no_pivot, e) < 0 ||
-        write_sysctls(s, e) < 0 || make_cwd(s->process.cwd, e) < 0 ||
+    /* Sysctls before the root changes: rootfs_enter makes the container's
+     * /proc/sys read-only (linux.readonlyPaths). The /proc here is the
+     * host's, and a namespaced sysctl resolves through the writer's own
+     * namespaces, so the values land in the container's. */
+    if (write_sysctls(s, e) < 0 ||
+        rootfs_enter(s->rootfs, a->opts->no_pivot, e) < 0 ||
+        make_cwd(s->process.cwd, e) < 0 ||
         process_check_exec(&s->process, e) < 0)
         return -1;
     if (s->process.terminal &&
