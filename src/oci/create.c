@@ -98,24 +98,12 @@ static void stage1(const struct oci_spec *s, const struct create_opts *o,
     }
     if (ns_write_time_offsets(&s->ns, &e) < 0)
         goto fail;
-    /* The init shares sync_fd: it waits for this pipe to close (at our
-     * exit, after SYNC_PID) so that SYNC_PID always comes first. */
-    int pid_sent[2];
-    if (pipe2(pid_sent, O_CLOEXEC) < 0) {
-        err_set(&e, errno, "pipe");
-        goto fail;
-    }
     pid_t pid = fork();
     if (pid < 0) {
         err_set(&e, errno, "fork the container's init");
         goto fail;
     }
     if (pid == 0) {
-        char c;
-        close(pid_sent[1]);
-        while (read(pid_sent[0], &c, 1) < 0 && errno == EINTR)
-            ;
-        close(pid_sent[0]);
         struct init_args a = {s, o, sync_fd, fifo_fd, console_fd, st};
         container_init(&a);
     }

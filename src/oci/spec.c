@@ -40,6 +40,34 @@ json_object *spec_parse_text(const char *text, const char *what,
     return o;
 }
 
+/* Only sysctls that belong to a namespace the container has of its own:
+ * any other would change the host. */
+static int check_sysctl(const char *key, const struct oci_spec *s,
+                        struct err *e)
+{
+    static const struct {
+        const char *prefix;
+        enum ns_kind ns;
+    } allowed[] = {
+        {"kernel.msg", NS_IPC},         {"kernel.sem", NS_IPC},
+        {"kernel.shm", NS_IPC},         {"fs.mqueue.", NS_IPC},
+        {"net.", NS_NET},               {"kernel.hostname", NS_UTS},
+        {"kernel.domainname", NS_UTS},
+    };
+    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++) {
+        if (strncmp(key, allowed[i].prefix, strlen(allowed[i].prefix)))
+            continue;
+        enum ns_kind k = allowed[i].ns;
+        if (s->ns.present[k])
+            return 0;
+        return err_set(e, 0, "config.json: linux.sysctl.%s: needs the "
+                       "container's own %s namespace", key,
+                       k == NS_NET ? "network" : k == NS_IPC ? "ipc" : "uts");
+    }
+    return err_set(e, 0, "config.json: linux.sysctl.%s: not a namespaced "
+                   "sysctl (it would change the host)", key);
+}
+
 static int parse_sysctl(json_object *linux_obj, struct oci_spec *s,
                         struct err *e)
 {
@@ -59,6 +87,8 @@ static int parse_sysctl(json_object *linux_obj, struct oci_spec *s,
         if (!*key || strstr(key, "..") || strchr(key, '/'))
             return err_set(e, 0, "config.json: linux.sysctl: bad key '%s'",
                            key);
+        if (check_sysctl(key, s, e) < 0)
+            return -1;
         s->sysctl[s->nsysctl++] =
             (struct oci_sysctl){key, json_object_get_string(val)};
     }
