@@ -1,5 +1,6 @@
 /* Reading and writing cgroupfs files, with errors that name the file and
- * the value ("cgroup: memory.max: write 1k: Device or resource busy"). */
+ * the value ("cgroup: memory.max: write 1k: Device or resource busy"),
+ * and the limits whose files are the same on v1 and v2 (cpuset, pids). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -132,4 +133,19 @@ int cg_slurp(const char *path, char **out, size_t *len, struct err *e)
     if (len)
         *len = got;
     return 0;
+}
+
+int cg_apply_cpuset_pids(const char *ctrl, const char *dir,
+                         const struct cg_resources *r, struct err *e)
+{
+    if (!strcmp(ctrl, "cpuset")) {
+        if (r->cpus && cg_write(dir, "cpuset.cpus", r->cpus, e) < 0)
+            return -1;
+        return r->mems ? cg_write(dir, "cpuset.mems", r->mems, e) : 0;
+    }
+    if (!r->has_pids_limit)
+        return 0;
+    if (r->pids_limit <= 0)
+        return cg_write(dir, "pids.max", "max", e);
+    return cg_writef(dir, "pids.max", e, "%lld", (long long)r->pids_limit);
 }

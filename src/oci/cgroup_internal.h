@@ -160,6 +160,9 @@ int cg_device_rules(const struct cg_resources *r, struct cg_dev_rule **out,
                     size_t *n, struct err *e);
 
 /* Per version: apply what r sets for one controller on the directory. */
+/* cpuset and pids: the same files on v1 and v2. */
+int cg_apply_cpuset_pids(const char *ctrl, const char *dir,
+                         const struct cg_resources *r, struct err *e);
 int cg_v1_apply(const char *ctrl, const char *dir,
                 const struct cg_resources *r, struct err *e);
 int cg_v1_devices(const char *dir, const struct cg_dev_rule *rules, size_t n,

@@ -159,19 +159,8 @@ int cg_v1_apply(const char *ctrl, const char *dir,
         return v1_memory(dir, r, e);
     if (!strcmp(ctrl, "cpu"))
         return v1_cpu(dir, r, e);
-    if (!strcmp(ctrl, "cpuset")) {
-        if (r->cpus && cg_write(dir, "cpuset.cpus", r->cpus, e) < 0)
-            return -1;
-        return r->mems ? cg_write(dir, "cpuset.mems", r->mems, e) : 0;
-    }
-    if (!strcmp(ctrl, "pids")) {
-        if (!r->has_pids_limit)
-            return 0;
-        if (r->pids_limit <= 0)
-            return cg_write(dir, "pids.max", "max", e);
-        return cg_writef(dir, "pids.max", e, "%lld",
-                         (long long)r->pids_limit);
-    }
+    if (!strcmp(ctrl, "cpuset") || !strcmp(ctrl, "pids"))
+        return cg_apply_cpuset_pids(ctrl, dir, r, e);
     if (!strcmp(ctrl, "blkio"))
         return v1_blkio(dir, r, e);
     if (!strcmp(ctrl, "hugetlb")) {

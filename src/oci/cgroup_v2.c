@@ -121,17 +121,8 @@ int cg_v2_apply(const char *ctrl, const char *dir,
         return v2_memory(dir, r, e);
     if (!strcmp(ctrl, "cpu"))
         return v2_cpu(dir, r, e);
-    if (!strcmp(ctrl, "cpuset")) {
-        if (r->cpus && cg_write(dir, "cpuset.cpus", r->cpus, e) < 0)
-            return -1;
-        return r->mems ? cg_write(dir, "cpuset.mems", r->mems, e) : 0;
-    }
-    if (!strcmp(ctrl, "pids")) {
-        if (!r->has_pids_limit)
-            return 0;
-        return write_max(dir, "pids.max",
-                         r->pids_limit <= 0 ? -1 : r->pids_limit, e);
-    }
+    if (!strcmp(ctrl, "cpuset") || !strcmp(ctrl, "pids"))
+        return cg_apply_cpuset_pids(ctrl, dir, r, e);
     if (!strcmp(ctrl, "io"))
         return v2_io(dir, r, e);
     if (!strcmp(ctrl, "hugetlb")) {
