@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/prctl.h>
 
 #include "base/err.h"
 #include "oci/json.h"
@@ -106,11 +107,10 @@ static int drop_bounding(uint64_t keep, struct err *e)
     for (unsigned i = 0; i < cap_count(); i++) {
         if (keep & (UINT64_C(1) << i))
             continue;
-        int in = cap_get_bound(i);
-        if (in < 0)
-            return err_set(e, errno, "read bounding capability %s",
-                           cap_label(i, buf, sizeof buf));
-        if (in && cap_drop_bound(i) < 0)
+        /* No read first: dropping one already gone is no error, except
+         * without CAP_SETPCAP, which only matters if it was there. */
+        if (cap_drop_bound(i) < 0 &&
+            (errno != EPERM || cap_get_bound(i) != 0))
             return err_set(e, errno, "drop %s from the bounding set",
                            cap_label(i, buf, sizeof buf));
     }
@@ -151,7 +151,8 @@ static int set_main_sets(const struct oci_caps *c, struct err *e)
 static int set_ambient(const struct oci_caps *c, struct err *e)
 {
     char buf[64];
-    if (cap_reset_ambient() < 0)
+    /* One call; libcap's cap_reset_ambient asks about each first. */
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
         return err_set(e, errno, "clear the ambient capabilities");
     uint64_t raise = c->ambient & c->permitted & c->inheritable;
     for (unsigned i = 0; i < cap_count(); i++)

@@ -69,6 +69,8 @@ static int saved_hooks(const struct oci_state *st, struct oci_hooks *h,
 static int run_saved_hooks(const struct oci_state *st, enum hook_kind k,
                            enum oci_status status, struct err *e)
 {
+    if (!(st->hooks & (1u << k)))
+        return 0;
     struct oci_hooks h;
     json_object *json;
     if (saved_hooks(st, &h, &json, e) < 0)
@@ -255,10 +257,12 @@ int cmd_list(struct oci_ctx *c, int argc, char **argv, struct err *e)
             int pid = s == ST_STOPPED ? 0 : st.pid;
             if (quiet)
                 puts(st.id);
-            else if (!strcmp(format, "table"))
+            else if (!strcmp(format, "table")) {
+                char owner[64];
+                state_owner(&st, owner, sizeof owner);
                 printf("%-20s %-8d %-10s %-40s %-32s %s\n", st.id, pid,
-                       state_status_name(s), st.bundle, st.created, st.owner);
-            else {
+                       state_status_name(s), st.bundle, st.created, owner);
+            } else {
                 char *text = state_json(&st, s);
                 json_object_array_add(arr, json_tokener_parse(text));
                 free(text);

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,9 +47,10 @@ static void fill_state(struct oci_state *st, const struct oci_spec *s,
     snprintf(st->bundle, sizeof st->bundle, "%s", s->bundle);
     snprintf(st->rootfs, sizeof st->rootfs, "%s", rootfs_path(s->rootfs));
     log_timestamp(st->created, sizeof st->created);
-    struct passwd *pw = getpwuid(getuid());
-    snprintf(st->owner, sizeof st->owner, "%s", pw ? pw->pw_name : "");
     st->systemd_cgroup = o->systemd_cgroup;
+    for (int k = 0; k < HOOK_KINDS; k++)
+        if (s->hooks.n[k])
+            st->hooks |= 1u << k;
     st->annotations = s->annotations ? json_object_get(s->annotations) : NULL;
 }
 
@@ -75,8 +75,7 @@ static void stage1(const struct oci_spec *s, const struct create_opts *o,
 {
     struct err e = {0};
     int flags = ns_new_flags(&s->ns);
-    if (sync_recv(sync_fd, SYNC_GO, NULL, "the cgroup", &e) < 0 ||
-        ns_join_paths(&s->ns, &e) < 0)
+    if (ns_join_paths(&s->ns, &e) < 0)
         goto fail;
     if (flags & CLONE_NEWUSER) {
         if (unshare(CLONE_NEWUSER) < 0) {
@@ -92,8 +91,17 @@ static void stage1(const struct oci_spec *s, const struct create_opts *o,
             goto fail;
         }
     }
-    if (unshare(flags & ~CLONE_NEWUSER) < 0) {
+    /* The new namespaces are made while the runtime makes the cgroup
+     * (a network namespace alone takes half a millisecond); the cgroup
+     * namespace comes after, rooted at the container's cgroup. */
+    if (unshare(flags & ~(CLONE_NEWUSER | CLONE_NEWCGROUP)) < 0) {
         err_set(&e, errno, "new namespaces");
+        goto fail;
+    }
+    if (sync_recv(sync_fd, SYNC_GO, NULL, "the cgroup", &e) < 0)
+        goto fail;
+    if ((flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+        err_set(&e, errno, "new cgroup namespace");
         goto fail;
     }
     if (ns_write_time_offsets(&s->ns, &e) < 0)
@@ -128,22 +136,38 @@ static int run_runtime_hooks(const struct oci_spec *s, struct oci_state *st,
     return r;
 }
 
-/* Answer the container until it is ready; fills st->pid. */
-static int converse(const struct oci_spec *s, struct oci_state *st,
-                    struct cgroup *cg, pid_t stage1_pid, int fd,
-                    struct err *e)
+/* The config copy and the cgroup, made while stage 1 makes the
+ * namespaces; stage 1 is in the cgroup when this returns. */
+static int make_cgroup(const struct oci_spec *s, const struct create_opts *o,
+                       struct oci_state *st, struct cgroup **cg,
+                       pid_t stage1_pid, struct err *e)
 {
-    if (cg && cg_enter(cg, stage1_pid, e) < 0)
+    if (save_config(st, s, e) < 0)
         return -1;
-    if (sync_send(fd, SYNC_GO, 0, e) < 0)
+    if (o->no_cgroup)
+        return 0;
+    if (cg_create(s->cgroups_path, o->id, o->systemd_cgroup, s->resources,
+                  cg, e) < 0)
         return -1;
-    int pid;
+    snprintf(st->cgroup, sizeof st->cgroup, "%s", cg_path(*cg));
+    return cg_enter(*cg, stage1_pid, e);
+}
+
+/* Answer the container until it is ready; fills st->pid. */
+static int converse(const struct oci_spec *s, const struct create_opts *o,
+                    struct oci_state *st, struct cgroup **cg,
+                    pid_t stage1_pid, int fd, struct err *e)
+{
     if (ns_new_flags(&s->ns) & CLONE_NEWUSER) {
         if (sync_recv(fd, SYNC_MAPS, NULL, "its id maps", e) < 0 ||
             ns_write_maps(&s->ns, stage1_pid, e) < 0 ||
             sync_send(fd, SYNC_MAPS_DONE, 0, e) < 0)
             return -1;
     }
+    if (make_cgroup(s, o, st, cg, stage1_pid, e) < 0 ||
+        sync_send(fd, SYNC_GO, 0, e) < 0)
+        return -1;
+    int pid;
     /* The init waits for this GO, so its messages never overtake the
      * pid that stage 1 sends on the same socket. */
     if (sync_recv(fd, SYNC_PID, &pid, "it forked its init", e) < 0 ||
@@ -202,8 +226,6 @@ int container_create(const struct create_opts *o, struct oci_state *st,
     fill_state(st, &s, o);
     char fifo[PATH_MAX + 16];
     state_file(st, "exec.fifo", fifo, sizeof fifo);
-    if (save_config(st, &s, e) < 0)
-        goto fail;
     if (mkfifo(fifo, 0600) < 0) {
         err_set(e, errno, "exec fifo %s", fifo);
         goto fail;
@@ -212,12 +234,6 @@ int container_create(const struct create_opts *o, struct oci_state *st,
     if (fifo_fd < 0) {
         err_set(e, errno, "exec fifo %s", fifo);
         goto fail;
-    }
-    if (!o->no_cgroup) {
-        if (cg_create(s.cgroups_path, o->id, o->systemd_cgroup, s.resources,
-                      &cg, e) < 0)
-            goto fail;
-        snprintf(st->cgroup, sizeof st->cgroup, "%s", cg_path(cg));
     }
     if (console_fds(&s, o, &child_con, &our_con, e) < 0)
         goto fail;
@@ -239,7 +255,7 @@ int container_create(const struct create_opts *o, struct oci_state *st,
     if (child_con >= 0)
         close(child_con);
     child_con = -1;
-    int r = converse(&s, st, cg, stage1_pid, sync[0], e);
+    int r = converse(&s, o, st, &cg, stage1_pid, sync[0], e);
     int status;
     waitpid(stage1_pid, &status, 0);
     stage1_pid = -1;

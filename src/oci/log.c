@@ -28,14 +28,40 @@ int log_open(const char *path, bool json, bool debug, struct err *e)
     return 0;
 }
 
+/* The civil date of a day counted from 1970-01-01, in the proleptic
+ * Gregorian calendar: 400-year eras of 146097 days, each year taken to
+ * start on 1 March so that the leap day ends it. */
+static void civil_date(long long days, int *y, int *m, int *d)
+{
+    days += 719468;  /* from 0000-03-01 */
+    long long era = (days >= 0 ? days : days - 146096) / 146097;
+    long long doe = days - era * 146097;                        /* 0..146096 */
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);    /* 0..365 */
+    long long mp = (5 * doy + 2) / 153;                         /* 0 = March */
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+void log_format_time(long long secs, long nsec, char *out, size_t size)
+{
+    long long days = secs / 86400, rem = secs % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        days--;
+    }
+    int y, m, d;
+    civil_date(days, &y, &m, &d);
+    snprintf(out, size, "%04d-%02d-%02dT%02lld:%02lld:%02lld.%09ldZ", y, m, d,
+             rem / 3600, rem / 60 % 60, rem % 60, nsec);
+}
+
 void log_timestamp(char *out, size_t size)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, size - n, ".%09ldZ", ts.tv_nsec);
+    log_format_time(ts.tv_sec, ts.tv_nsec, out, size);
 }
 
 static void emit(const char *level, const char *msg)

@@ -15,6 +15,9 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Now in RFC 3339 with nanoseconds, UTC ("2026-11-22T12:00:00.000000001Z"). */
 void log_timestamp(char *out, size_t size);
+/* The same for secs since the epoch: not gmtime_r or strftime, which make
+ * glibc read the time zone file on every container start. */
+void log_format_time(long long secs, long nsec, char *out, size_t size);
 
 /* The one error of a failed command: stderr and the log file. */
 void log_error(const struct err *e);

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,6 @@ int state_load(const char *root, const char *id, struct oci_state *st,
     int bad = copy_str(o, "bundle", st->bundle, sizeof st->bundle) |
               copy_str(o, "rootfs", st->rootfs, sizeof st->rootfs) |
               copy_str(o, "created", st->created, sizeof st->created) |
-              copy_str(o, "owner", st->owner, sizeof st->owner) |
               copy_str(o, "cgroup", st->cgroup, sizeof st->cgroup);
     if (json_object_object_get_ex(o, "pid", &v))
         st->pid = (pid_t)json_object_get_int(v);
@@ -100,6 +100,9 @@ int state_load(const char *root, const char *id, struct oci_state *st,
         st->systemd_cgroup = json_object_get_boolean(v);
     if (json_object_object_get_ex(o, "paused", &v))
         st->paused = json_object_get_boolean(v);
+    st->hooks = ~0u;
+    if (json_object_object_get_ex(o, "hooks", &v))
+        st->hooks = (unsigned)json_object_get_int(v);
     if (json_object_object_get_ex(o, "annotations", &v) &&
         json_object_is_type(v, json_type_object))
         st->annotations = json_object_get(v);
@@ -120,11 +123,11 @@ int state_save(const struct oci_state *st, struct err *e)
     json_object_object_add(o, "bundle", json_object_new_string(st->bundle));
     json_object_object_add(o, "rootfs", json_object_new_string(st->rootfs));
     json_object_object_add(o, "created", json_object_new_string(st->created));
-    json_object_object_add(o, "owner", json_object_new_string(st->owner));
     json_object_object_add(o, "cgroup", json_object_new_string(st->cgroup));
     json_object_object_add(o, "systemdCgroup",
                            json_object_new_boolean(st->systemd_cgroup));
     json_object_object_add(o, "paused", json_object_new_boolean(st->paused));
+    json_object_object_add(o, "hooks", json_object_new_int((int)st->hooks));
     if (st->annotations)
         json_object_object_add(o, "annotations",
                                json_object_get(st->annotations));
@@ -203,6 +206,13 @@ enum oci_status state_status(const struct oci_state *st)
     return access(fifo, F_OK) == 0 ? ST_CREATED : ST_RUNNING;
 }
 
+void state_owner(const struct oci_state *st, char *out, size_t size)
+{
+    struct stat sb;
+    struct passwd *pw = stat(st->dir, &sb) == 0 ? getpwuid(sb.st_uid) : NULL;
+    snprintf(out, size, "%s", pw ? pw->pw_name : "");
+}
+
 const char *state_status_name(enum oci_status s)
 {
     static const char *const names[] = {"creating", "created", "running",
@@ -225,7 +235,9 @@ char *state_json(const struct oci_state *st, enum oci_status s)
                                            : json_object_new_object());
     json_object_object_add(o, "rootfs", json_object_new_string(st->rootfs));
     json_object_object_add(o, "created", json_object_new_string(st->created));
-    json_object_object_add(o, "owner", json_object_new_string(st->owner));
+    char owner[64];
+    state_owner(st, owner, sizeof owner);
+    json_object_object_add(o, "owner", json_object_new_string(owner));
     char *text = strdup(json_object_to_json_string_ext(
         o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);

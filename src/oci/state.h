@@ -22,10 +22,12 @@ struct oci_state {
     char bundle[PATH_MAX];
     char rootfs[PATH_MAX];
     char created[48];               /* RFC 3339, UTC */
-    char owner[64];
     char cgroup[PATH_MAX];          /* cg_path(); "" when none */
     bool systemd_cgroup;
     bool paused;
+    unsigned hooks;                 /* 1 << hook_kind for each kind the
+                                     * config has: start and delete read
+                                     * the config only for those */
     json_object *annotations;       /* owned; NULL: none */
 };
 
@@ -56,6 +58,11 @@ const char *state_status_name(enum oci_status s);
 /* The spec's state object (ociVersion, id, status, pid, bundle,
  * annotations; rootfs, created, owner), as JSON text, malloc'd. */
 char *state_json(const struct oci_state *st, enum oci_status s);
+
+/* The name of the user who made the container (the owner of its
+ * directory), "" when unknown. Looked up here, not at create: the user
+ * database costs every start a few file reads. */
+void state_owner(const struct oci_state *st, char *out, size_t size);
 
 /* /proc/PID/stat start time, 0 when the process is gone. */
 unsigned long long proc_start_time(pid_t pid);

@@ -2,8 +2,7 @@
  * selfexe_ensure with this binary's argv plus a marker; main sees the
  * marker in the re-executed process and checks there that /proc/self/exe
  * is a memfd with the four seals that cannot be written, and that a second
- * selfexe_ensure returns at once. The cost of the re-exec is measured
- * against a plain exec of the same binary and printed. */
+ * selfexe_ensure returns at once. (Its cost is in bench/ct-start.) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,17 +14,14 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/err.h"
-#include "base/util.h"
 #include "oci/selfexe.h"
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 #define MARK_SEALED "--selfexe-check-sealed"
-#define MARK_EXIT "--selfexe-exit"
 
 static char *argv0;
 
@@ -75,43 +71,10 @@ static int run_ensure(const char *mark)
     return WEXITSTATUS(st);
 }
 
-static int run_plain(void)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        char *av[] = { argv0, MARK_EXIT, NULL };
-        execv("/proc/self/exe", av);
-        _exit(12);
-    }
-    int st;
-    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
-        return -1;
-    return WEXITSTATUS(st);
-}
-
 static void test_reexec_sealed(void **state)
 {
     (void)state;
     assert_int_equal(run_ensure(MARK_SEALED), 0);
-}
-
-static void test_reexec_cost(void **state)
-{
-    (void)state;
-    enum { RUNS = 20 };
-    struct stat st;
-    assert_int_equal(stat("/proc/self/exe", &st), 0);
-    uint64_t t0 = now_ns();
-    for (int i = 0; i < RUNS; i++)
-        assert_int_equal(run_plain(), 0);
-    uint64_t t1 = now_ns();
-    for (int i = 0; i < RUNS; i++)
-        assert_int_equal(run_ensure(MARK_EXIT), 0);
-    uint64_t t2 = now_ns();
-    print_message("binary %lld KiB: fork+exec %.2f ms, fork+selfexe_ensure "
-                  "%.2f ms\n", (long long)st.st_size / 1024,
-                  (double)(t1 - t0) / RUNS / 1e6,
-                  (double)(t2 - t1) / RUNS / 1e6);
 }
 
 int main(int argc, char **argv)
@@ -119,11 +82,8 @@ int main(int argc, char **argv)
     argv0 = argv[0];
     if (argc == 2 && strcmp(argv[1], MARK_SEALED) == 0)
         return check_sealed(argv);
-    if (argc == 2 && strcmp(argv[1], MARK_EXIT) == 0)
-        return 0;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reexec_sealed),
-        cmocka_unit_test(test_reexec_cost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -143,7 +143,9 @@ int block_zero(struct block *b, uint64_t off, uint64_t len, bool unmap)
         return 0;
     if (errno != EOPNOTSUPP)
         return -1;
-    static const uint8_t zeros[65536];
+    /* Not const: in .bss it takes no room in the binary, which every
+     * container start copies into a sealed memfd. Only ever read. */
+    static uint8_t zeros[65536];
     while (len) {
         size_t n = len < sizeof zeros ? (size_t)len : sizeof zeros;
         struct iovec v = { (void *)zeros, n };

@@ -8,7 +8,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
-#include <libslirp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include "base/err.h"
 #include "base/util.h"
+#include "vm/backend/slirp_lib.h"
 #include "vm/iothread.h"
 
 #define FRAME_MAX 65536
@@ -35,6 +35,7 @@ struct slirp_timer {
 
 struct net_slirp {
     struct net_backend nb;
+    const struct slirp_lib *lib;
     Slirp *slirp;
     net_rx_fn *rx;
     void *opaque;
@@ -158,7 +159,7 @@ static void prepare(void *opaque, struct io_poll *p, int *timeout_ms)
     struct net_slirp *ns = opaque;
     uint32_t t = *timeout_ms < 0 ? UINT32_MAX : (uint32_t)*timeout_ms;
     ns->poll = p;
-    slirp_pollfds_fill(ns->slirp, &t, add_poll, ns);
+    ns->lib->pollfds_fill(ns->slirp, &t, add_poll, ns);
     int64_t now = now_ms();
     for (struct slirp_timer *tm = ns->timers; tm; tm = tm->next) {
         if (tm->expire_ms < 0)
@@ -181,7 +182,7 @@ static void run_timers(struct net_slirp *ns)
         if (tm->expire_ms < 0 || tm->expire_ms > now)
             continue;
         tm->expire_ms = -1;
-        slirp_handle_timer(ns->slirp, tm->id, tm->cb_opaque);
+        ns->lib->handle_timer(ns->slirp, tm->id, tm->cb_opaque);
     }
 }
 
@@ -189,7 +190,7 @@ static void dispatch(void *opaque, struct io_poll *p)
 {
     struct net_slirp *ns = opaque;
     ns->poll = p;
-    slirp_pollfds_poll(ns->slirp, 0, get_revents, ns);
+    ns->lib->pollfds_poll(ns->slirp, 0, get_revents, ns);
     run_timers(ns);
 }
 
@@ -204,14 +205,14 @@ static void user_send(struct net_backend *nb, const struct iovec *iov,
         memcpy(ns->frame + len, iov[i].iov_base, iov[i].iov_len);
         len += iov[i].iov_len;
     }
-    slirp_input(ns->slirp, ns->frame, (int)len);
+    ns->lib->input(ns->slirp, ns->frame, (int)len);
 }
 
 static void user_free(struct net_backend *nb)
 {
     struct net_slirp *ns = (struct net_slirp *)nb;
     if (ns->slirp)
-        slirp_cleanup(ns->slirp);
+        ns->lib->cleanup(ns->slirp);
     free(ns);
 }
 
@@ -224,7 +225,7 @@ static int add_hostfwd(struct net_slirp *ns, const struct hostfwd *f,
                        struct err *e)
 {
     errno = 0;
-    if (slirp_add_hostfwd(ns->slirp, f->udp, f->haddr, f->hport, f->gaddr,
+    if (ns->lib->add_hostfwd(ns->slirp, f->udp, f->haddr, f->hport, f->gaddr,
                           f->gport) == 0)
         return 0;
     int why = errno;
@@ -247,6 +248,9 @@ struct net_backend *net_slirp_new(const struct net_opts *o,
     ns->nb.mtu = USER_MTU;
     ns->rx = rx;
     ns->opaque = opaque;
+    ns->lib = slirp_lib_load(e);
+    if (!ns->lib)
+        goto fail;
     SlirpConfig cfg = {
         .version = SLIRP_CONFIG_VERSION,
         .in_enabled = true,
@@ -263,7 +267,7 @@ struct net_backend *net_slirp_new(const struct net_opts *o,
     inet_pton(AF_INET6, "fec0::", &cfg.vprefix_addr6);
     inet_pton(AF_INET6, "fec0::2", &cfg.vhost6);
     inet_pton(AF_INET6, "fec0::3", &cfg.vnameserver6);
-    ns->slirp = slirp_new(&cfg, &callbacks, ns);
+    ns->slirp = ns->lib->new_(&cfg, &callbacks, ns);
     if (!ns->slirp) {
         err_set(e, 0, "--net user: cannot start the network stack");
         goto fail;
