@@ -9,6 +9,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -155,12 +158,26 @@ int process_check_exec(const struct oci_process *p, struct err *e)
     return walk_path(p, try_access, e);
 }
 
+/* Without no_new_privs the kernel takes a filter only from a thread with
+ * CAP_SYS_ADMIN effective. When the process keeps none, the filter goes
+ * in first, while the runtime still has it: the filter then also sees the
+ * few calls that change the user and capabilities before execve (as with
+ * runc). Otherwise it goes in last, just before execve. */
+static bool filter_first(const struct oci_process *p,
+                         const struct oci_seccomp *sc)
+{
+    return sc && !p->no_new_privileges &&
+           !(p->caps.effective & (UINT64_C(1) << CAP_SYS_ADMIN));
+}
+
 int process_exec(const struct oci_process *p, struct oci_seccomp *sc,
                  struct err *e)
 {
+    bool first = filter_first(p, sc);
     if (p->has_oom_score_adj && write_oom_score_adj(p->oom_score_adj, e) < 0)
         return -1;
-    if (set_rlimits(p, e) < 0 || change_user(p, e) < 0)
+    if (set_rlimits(p, e) < 0 || (first && seccomp_apply(sc, e) < 0) ||
+        change_user(p, e) < 0)
         return -1;
     if (p->has_umask)
         umask(p->umask);
@@ -170,7 +187,7 @@ int process_exec(const struct oci_process *p, struct oci_seccomp *sc,
         return -1;
     if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return err_set(e, errno, "set no_new_privs");
-    if (sc && seccomp_apply(sc, e) < 0)
+    if (sc && !first && seccomp_apply(sc, e) < 0)
         return -1;
     return walk_path(p, try_exec, e);
 }

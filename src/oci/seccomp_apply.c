@@ -15,12 +15,11 @@
 #include "oci/seccomp_filter.h"
 
 /* The kernel loads a filter only for a thread with no_new_privs set or
- * with CAP_SYS_ADMIN in its effective set. process_exec drops the
- * capabilities before the filter goes in, so a spec without
- * noNewPrivileges whose capabilities leave out CAP_SYS_ADMIN could never
- * load its filter: set no_new_privs for it, as users of other OCI
- * runtimes expect the filter to be in force either way. With
- * CAP_SYS_ADMIN kept, no_new_privs stays as the spec says. */
+ * with CAP_SYS_ADMIN in its effective set. process_exec loads it while the
+ * runtime still holds CAP_SYS_ADMIN whenever the spec leaves
+ * no_new_privs off; a thread that has neither (a runtime started without
+ * CAP_SYS_ADMIN) gets no_new_privs here, as users of OCI runtimes expect
+ * the filter to be in force either way. */
 static int allow_filter_load(struct err *e)
 {
     int nnp = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);

@@ -131,6 +131,20 @@ def test_seccomp_errno_without_errnoret_is_eperm(oci):
     assert kv["hostname"] == "error: Operation not permitted", f"uname was not blocked:\n{r.explain()}"
 
 
+def test_seccomp_without_nnp_or_sys_admin(oci):
+    """Neither noNewPrivileges nor CAP_SYS_ADMIN: the filter goes in while
+    the runtime still holds CAP_SYS_ADMIN, so no_new_privs stays off."""
+    b = oci.bundle("cthelper", "seccomp", "nnp", "hostname")
+    b.process["noNewPrivileges"] = False
+    b.process["capabilities"] = {k: ["CAP_KILL"] for k in ("bounding", "effective", "permitted")}
+    b.linux["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW",
+                          "syscalls": [{"names": ["uname"], "action": "SCMP_ACT_ERRNO"}]}
+    kv, r = run_kv(oci, b)
+    assert kv["Seccomp"] == "2", r.explain()
+    assert kv["nnp"] == "0", f"no_new_privs was forced on:\n{r.explain()}"
+    assert kv["hostname"] == "error: Operation not permitted", r.explain()
+
+
 def test_rlimits(oci):
     b = oci.bundle("cthelper", "limits")
     b.process["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": 100, "hard": 200},
