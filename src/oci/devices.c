@@ -1,6 +1,6 @@
 /* /dev inside the rootfs: the default devices (null, zero, full, random,
- * urandom, tty) and symlinks (fd, stdin, stdout, stderr, core, ptmx) when
- * the container has its own /dev, then linux.devices. Nodes are made with
+ * urandom, tty) and symlinks (fd, stdin, stdout, stderr, core, ptmx) the
+ * runtime supplies, then linux.devices. Nodes are made with
  * mknod, or, in a user namespace where mknod is refused, as an empty file
  * with the host's node bound onto it. Every path goes through
  * path_open_in, so a symlinked /dev cannot lead out of the rootfs. */
@@ -125,17 +125,15 @@ static int create_links(int rootfd, bool have_pts, struct err *e)
     return rc;
 }
 
-int devices_create(int rootfd, const struct oci_rootfs *r, bool dev_is_ours,
-                   bool have_pts, bool in_userns, struct err *e)
+int devices_create(int rootfd, const struct oci_rootfs *r, bool have_pts,
+                   bool in_userns, struct err *e)
 {
-    if (dev_is_ours) {
-        for (size_t i = 0; i < sizeof default_devices /
-                                   sizeof default_devices[0]; i++)
-            if (create_device(rootfd, &default_devices[i], in_userns, e) < 0)
-                return -1;
-        if (create_links(rootfd, have_pts, e) < 0)
+    for (size_t i = 0; i < sizeof default_devices / sizeof default_devices[0];
+         i++)
+        if (create_device(rootfd, &default_devices[i], in_userns, e) < 0)
             return -1;
-    }
+    if (create_links(rootfd, have_pts, e) < 0)
+        return -1;
     for (size_t i = 0; i < r->n_devices; i++)
         if (create_device(rootfd, &r->devices[i], in_userns, e) < 0)
             return -1;

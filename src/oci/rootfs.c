@@ -118,7 +118,7 @@ int rootfs_prepare(const struct oci_rootfs *r, bool in_userns, struct err *e)
                     !strcmp(pts->type, "devpts");
     /* A /dev bound from elsewhere is not the container's to fill. */
     if (rc == 0 && !(dev && dev->bind))
-        rc = devices_create(rootfd, r, dev != NULL, have_pts, in_userns, e);
+        rc = devices_create(rootfd, r, have_pts, in_userns, e);
     close(rootfd);
     return rc;
 }

@@ -85,9 +85,10 @@ unsigned long mount_flags_of(int fd);
 int mount_cgroup(int rootfd, const struct oci_mount *m, int target,
                  bool *bound, struct err *e);
 
-/* /dev: the default devices and symlinks when dev_is_ours (the spec mounts
- * something other than a bind on /dev), then linux.devices. */
-int devices_create(int rootfd, const struct oci_rootfs *r, bool dev_is_ours,
-                   bool have_pts, bool in_userns, struct err *e);
+/* /dev: the default devices and symlinks the spec says the runtime
+ * supplies, then linux.devices. Without a /dev mount they are made in the
+ * rootfs's own /dev, as other runtimes do. */
+int devices_create(int rootfd, const struct oci_rootfs *r, bool have_pts,
+                   bool in_userns, struct err *e);
 
 #endif

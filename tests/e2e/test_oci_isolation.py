@@ -150,6 +150,22 @@ def test_default_devices(oci):
     assert "null-ok" in r.stdout and "4" in r.lines(), r.explain()
 
 
+def test_default_devices_without_dev_mount(oci):
+    """No /dev mount in the spec: the devices the runtime must supply are
+    made in the rootfs's own /dev."""
+    b = oci.bundle("sh", "-c", "ls /dev; echo x > /dev/null && echo null-ok; "
+                   "head -c 4 /dev/zero | wc -c")
+    b.config["mounts"] = [m for m in b.config["mounts"]
+                          if not m["destination"].startswith("/dev")]
+    r = oci.run(b)
+    assert r.returncode == 0, r.explain()
+    names = set(r.stdout.split())
+    for dev in ("null", "zero", "full", "random", "urandom", "tty", "fd", "stdin"):
+        assert dev in names, f"/dev/{dev} missing:\n{r.stdout}"
+    assert "null-ok" in r.stdout and "4" in r.lines(), r.explain()
+    assert (b.rootfs / "dev" / "null").is_char_device()
+
+
 def test_no_fds_leak(oci):
     b = oci.bundle("cthelper", "fds")
     r = oci.run(b)
