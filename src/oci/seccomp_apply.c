@@ -11,6 +11,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "base/err.h"
 #include "oci/seccomp_filter.h"
 
@@ -42,10 +44,16 @@ static int allow_filter_load(struct err *e)
     return 0;
 }
 
-int seccomp_listener_connect(struct oci_seccomp *s, struct err *e)
+int seccomp_listener_connect(struct oci_seccomp *s, pid_t pid,
+                             const char *state, struct err *e)
 {
     if (!s->notify || s->listener_fd >= 0)
         return 0;
+    s->state_pid = pid;
+    free(s->state);
+    s->state = state ? strdup(state) : NULL;
+    if (state && !s->state)
+        return err_set(e, ENOMEM, "seccomp listener state");
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     if (strlen(s->listener_path) >= sizeof addr.sun_path)
         return err_set(e, ENAMETOOLONG, "seccomp listener %s",
@@ -64,19 +72,55 @@ int seccomp_listener_connect(struct oci_seccomp *s, struct err *e)
     return 0;
 }
 
-/* The notify fd goes over the socket as SCM_RIGHTS with listenerMetadata
- * as the bytes (a single NUL when there is none: a stream socket carries
- * ancillary data only along with at least one byte). */
+/* The runtime spec's container process state: ociVersion, fds (the
+ * names of the descriptors sent along), pid, metadata and state. */
+static char *process_state(const struct oci_seccomp *s)
+{
+    json_object *o = json_object_new_object();
+    json_object *fds = json_object_new_array();
+    json_object_array_add(fds, json_object_new_string("seccompFd"));
+    json_object_object_add(o, "ociVersion", json_object_new_string("1.0.2"));
+    json_object_object_add(o, "fds", fds);
+    json_object_object_add(o, "pid", json_object_new_int(s->state_pid));
+    json_object_object_add(o, "metadata", json_object_new_string(
+        s->listener_metadata ? s->listener_metadata : ""));
+    json_object *state = s->state ? json_tokener_parse(s->state) : NULL;
+    json_object_object_add(o, "state", state ? state : json_object_new_object());
+    char *text = strdup(json_object_to_json_string_ext(
+        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+    return text;
+}
+
+/* The bytes after what the first sendmsg took: a stream socket may take
+ * a long message in several writes. */
+static int send_rest(int fd, const char *p, size_t len)
+{
+    while (len) {
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* The notify fd goes over the socket as SCM_RIGHTS with the container
+ * process state as the bytes, one message on the connection. */
 static int send_notify_fd(struct oci_seccomp *s, struct err *e)
 {
     int nfd = seccomp_notify_fd(s->ctx);
     if (nfd < 0)
         return err_set(e, -nfd, "seccomp notify fd");
-    const char *meta = s->listener_metadata;
-    struct iovec iov = {
-        .iov_base = (void *)(meta && *meta ? meta : ""),
-        .iov_len = meta && *meta ? strlen(meta) : 1,
-    };
+    char *text = process_state(s);
+    if (!text) {
+        close(nfd);
+        return err_set(e, ENOMEM, "seccomp listener state");
+    }
+    struct iovec iov = {.iov_base = text, .iov_len = strlen(text)};
     union {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
@@ -95,7 +139,11 @@ static int send_notify_fd(struct oci_seccomp *s, struct err *e)
     do
         n = sendmsg(s->listener_fd, &msg, MSG_NOSIGNAL);
     while (n < 0 && errno == EINTR);
+    if (n > 0 &&
+        send_rest(s->listener_fd, text + n, iov.iov_len - (size_t)n) < 0)
+        n = -1;
     int saved = errno;
+    free(text);
     close(nfd);
     close(s->listener_fd);
     s->listener_fd = -1;
@@ -107,7 +155,8 @@ static int send_notify_fd(struct oci_seccomp *s, struct err *e)
 
 int seccomp_apply(struct oci_seccomp *s, struct err *e)
 {
-    if (seccomp_listener_connect(s, e) < 0 || allow_filter_load(e) < 0)
+    if (seccomp_listener_connect(s, s->state_pid, s->state, e) < 0 ||
+        allow_filter_load(e) < 0)
         return -1;
     int rc = seccomp_load(s->ctx);
     if (rc < 0)
@@ -125,5 +174,6 @@ void seccomp_free(struct oci_seccomp *s)
         close(s->listener_fd);
     free(s->listener_path);
     free(s->listener_metadata);
+    free(s->state);
     free(s);
 }

@@ -4,6 +4,7 @@
 #define CELLA_OCI_SECCOMP_FILTER_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include <seccomp.h>
 
@@ -13,6 +14,8 @@ struct oci_seccomp {
     char *listener_path;         /* NULL when absent */
     char *listener_metadata;     /* NULL when absent */
     int listener_fd;             /* connected socket, or -1 */
+    pid_t state_pid;             /* the container's, as the runtime sees it */
+    char *state;                 /* its state object (JSON); NULL: not set */
 };
 
 #endif

@@ -2,7 +2,10 @@
 readonlyPaths, capabilities, noNewPrivileges, seccomp, rlimits, and the
 devices cgroup's default deny."""
 import errno
+import json
 import os
+import socket
+import threading
 
 import pytest
 
@@ -143,6 +146,52 @@ def test_seccomp_without_nnp_or_sys_admin(oci):
     assert kv["Seccomp"] == "2", r.explain()
     assert kv["nnp"] == "0", f"no_new_privs was forced on:\n{r.explain()}"
     assert kv["hostname"] == "error: Operation not permitted", r.explain()
+
+
+def test_seccomp_notify_listener_gets_process_state(oci, tmp_path):
+    """SCMP_ACT_NOTIFY: the listener at listenerPath gets the notify fd and
+    the container process state; when it closes the fd without answering,
+    the trapped call fails with ENOSYS."""
+    path = str(tmp_path / "listener.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(1)
+    srv.settimeout(10)
+    got = {}
+
+    def listen():
+        try:
+            conn, _ = srv.accept()
+        except OSError as e:
+            got["error"] = str(e)
+            return
+        with conn:
+            data, fds, _, _ = socket.recv_fds(conn, 65536, 1)
+            while chunk := conn.recv(65536):
+                data += chunk
+            got["state"] = json.loads(data)
+            got["fds"] = len(fds)
+            for fd in fds:
+                os.close(fd)
+
+    t = threading.Thread(target=listen)
+    t.start()
+    b = oci.bundle("sh", "-c", "mkdir /tmp/d; echo done")
+    b.linux["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": path,
+                          "listenerMetadata": "meta",
+                          "syscalls": [{"names": ["mkdir", "mkdirat"],
+                                        "action": "SCMP_ACT_NOTIFY"}]}
+    r = oci.run(b)
+    t.join(15)
+    srv.close()
+    assert "error" not in got and "state" in got, f"listener: {got}\n{r.explain()}"
+    st = got["state"]
+    assert got["fds"] == 1 and st["fds"] == ["seccompFd"], st
+    assert st["metadata"] == "meta" and st["ociVersion"], st
+    assert st["state"]["id"] == b.id and st["state"]["bundle"] == str(b.path), st
+    assert st["pid"] > 0 and st["pid"] == st["state"]["pid"], st
+    assert "Function not implemented" in r.stderr and "done" in r.stdout, r.explain()
+    assert not (b.rootfs / "tmp" / "d").exists()
 
 
 def test_rlimits(oci):

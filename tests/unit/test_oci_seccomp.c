@@ -1,7 +1,8 @@
 /* Unit tests of linux.seccomp: parse errors naming the field, filters with
  * errno and argument rules loaded in a forked child, kill actions, the
  * no_new_privs choice, and an SCMP_ACT_NOTIFY listener that gets the
- * notify fd and answers the child's syscall. */
+ * notify fd with the container process state and answers the child's
+ * syscall. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -388,7 +389,7 @@ static void test_notify(void **state)
     struct pollfd pfd = {.fd = ls, .events = POLLIN};
     if (poll(&pfd, 1, 5000) == 1)
         conn = accept(ls, NULL, NULL);
-    char data[64] = "";
+    char data[1024] = "";
     union {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
@@ -398,10 +399,16 @@ static void test_notify(void **state)
         .msg_iov = &iov, .msg_iovlen = 1,
         .msg_control = control.buf, .msg_controllen = sizeof control.buf,
     };
-    if (conn >= 0 && recvmsg(conn, &msg, 0) > 0) {
+    ssize_t got = conn >= 0 ? recvmsg(conn, &msg, 0) : -1;
+    if (got > 0) {
         struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
         if (cm && cm->cmsg_type == SCM_RIGHTS)
             memcpy(&nfd, CMSG_DATA(cm), sizeof nfd);
+        /* The rest of the state, up to the end of the connection. */
+        ssize_t n;
+        while ((size_t)got < sizeof data - 1 &&
+               (n = recv(conn, data + got, sizeof data - 1 - got, 0)) > 0)
+            got += n;
     }
     struct seccomp_notif *req = NULL;
     struct seccomp_notif_resp *resp = NULL;
@@ -428,7 +435,22 @@ static void test_notify(void **state)
     unlink(path);
     rmdir(dir);
     assert_true(ok);
-    assert_string_equal(data, "hello");
+    /* The container process state: without a container (no
+     * seccomp_listener_connect), pid 0 and an empty state. */
+    json_object *ps = json_tokener_parse(data), *v;
+    assert_non_null(ps);
+    assert_true(json_object_object_get_ex(ps, "metadata", &v));
+    assert_string_equal(json_object_get_string(v), "hello");
+    assert_true(json_object_object_get_ex(ps, "ociVersion", &v));
+    assert_true(json_object_object_get_ex(ps, "fds", &v));
+    assert_int_equal(json_object_array_length(v), 1);
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(v, 0)),
+                        "seccompFd");
+    assert_true(json_object_object_get_ex(ps, "pid", &v));
+    assert_int_equal(json_object_get_int(v), 0);
+    assert_true(json_object_object_get_ex(ps, "state", &v));
+    assert_true(json_object_is_type(v, json_type_object));
+    json_object_put(ps);
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 0);
 }
