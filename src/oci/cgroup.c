@@ -94,8 +94,8 @@ static int enable_v2(struct cgroup *cg, struct cg_hier *h,
     return rc;
 }
 
-/* mkdir -p below the mount; a new v1 cpuset level gets its parent's cpus
- * and mems. */
+/* mkdir -p below the mount, counting the levels made; a new v1 cpuset
+ * level gets its parent's cpus and mems. */
 static int make_dirs(struct cg_hier *h, struct err *e)
 {
     const char *rel = h->dir + strlen(h->mount);
@@ -121,7 +121,7 @@ static int make_dirs(struct cg_hier *h, struct err *e)
                  : err_set(e, errno, "cgroup: mkdir %s", dir);
         if (rc == 0 && cpuset)
             rc = cg_v1_cpuset_inherit(parent, dir, e);
-        h->created = made;
+        h->made = made ? h->made + 1 : 0;
         free(parent);
         parent = dir;
         if (rc < 0) {
@@ -158,31 +158,57 @@ static const struct {
     {"pids", "pids"},     {"blkio", "io"}, {"hugetlb", "hugetlb"},
 };
 
+/* The hierarchy of controllers[i], by its v1 name first; *name is the
+ * name it has there. */
+static struct cg_hier *ctrl_hier(const struct cgroup *cg, size_t i,
+                                 const char **name)
+{
+    struct cg_hier *h = cg_find(cg, controllers[i].v1);
+    *name = controllers[i].v1;
+    if (!h && (h = cg_find(cg, controllers[i].v2)))
+        *name = controllers[i].v2;
+    return h;
+}
+
+/* Every controller r sets is there, as runc and crun require: a limit
+ * that cannot be applied fails the container before anything is made. */
+static int check_available(const struct cgroup *cg,
+                           const struct cg_resources *r, struct err *e)
+{
+    for (size_t i = 0; r && i < sizeof controllers / sizeof controllers[0];
+         i++) {
+        const char *name;
+        if (!cg_resources_sets(r, controllers[i].v1) || ctrl_hier(cg, i, &name))
+            continue;
+        struct cg_hier *v2 = find_v2(cg);
+        if (cg->mode == CG_MODE_V2 && v2)
+            return err_set(e, 0, "cgroup: the %s controller is not "
+                           "available (%s/cgroup.controllers does not list "
+                           "it)", controllers[i].v2, v2->mount);
+        return err_set(e, 0, "cgroup: no %s controller is mounted",
+                       controllers[i].v1);
+    }
+    if (r && r->n_unified && !find_v2(cg))
+        return err_set(e, 0, "cgroup: linux.resources.unified needs cgroup "
+                       "v2, and this host has v1 only");
+    return 0;
+}
+
+/* What r sets, on hierarchies check_available found. */
 static int apply(struct cgroup *cg, const struct cg_resources *r,
                  struct err *e)
 {
     for (size_t i = 0; i < sizeof controllers / sizeof controllers[0]; i++) {
-        const char *name = controllers[i].v1;
-        if (!cg_resources_sets(r, name))
+        const char *name;
+        struct cg_hier *h = ctrl_hier(cg, i, &name);
+        if (!cg_resources_sets(r, controllers[i].v1))
             continue;
-        struct cg_hier *h = cg_find(cg, name);
-        if (!h && (h = cg_find(cg, controllers[i].v2)))
-            name = controllers[i].v2;
-        if (!h)
-            return err_set(e, 0, "cgroup: no %s controller is mounted",
-                           name);
         if ((h->version == 1 ? cg_v1_apply : cg_v2_apply)(name, h->dir, r, e)
             < 0)
             return -1;
     }
-    if (r->n_unified) {
-        struct cg_hier *h = find_v2(cg);
-        if (!h)
-            return err_set(e, 0, "cgroup: linux.resources.unified needs "
-                           "cgroup v2, and this host has v1 only");
-        if (cg_v2_unified(h->dir, r, e) < 0)
-            return -1;
-    }
+    if (r->n_unified && cg_v2_unified(find_v2(cg)->dir, r, e) < 0)
+        return -1;
     return r->has_devices ? apply_devices(cg, r, e) : 0;
 }
 
@@ -193,11 +219,23 @@ static bool holds_processes(const struct cg_hier *h)
         && buf[0];
 }
 
+void cg_remove_made(const struct cg_hier *h, size_t from)
+{
+    char *dir = strdup(h->dir);
+    for (size_t level = 0; dir && level < h->made; level++) {
+        for (size_t l = strlen(dir); l > 1 && dir[l - 1] == '/';)
+            dir[--l] = 0;
+        if (level >= from && rmdir(dir) < 0)
+            break;
+        *strrchr(dir, '/') = 0;
+    }
+    free(dir);
+}
+
 static void undo_create(struct cgroup *cg)
 {
     for (size_t i = 0; i < cg->n; i++)
-        if (cg->h[i].created)
-            rmdir(cg->h[i].dir);
+        cg_remove_made(&cg->h[i], 0);
 }
 
 int cg_create(const char *cgroups_path, const char *id, bool systemd,
@@ -217,6 +255,7 @@ int cg_create(const char *cgroups_path, const char *id, bool systemd,
         cg_close(cg);
         return -1;
     }
+    rc = check_available(cg, r, e);
     for (size_t i = 0; i < cg->n && rc == 0; i++) {
         rc = make_dirs(&cg->h[i], e);
         if (rc == 0 && holds_processes(&cg->h[i]))
@@ -289,6 +328,8 @@ int cg_enter(struct cgroup *cg, pid_t pid, struct err *e)
 
 int cg_update(struct cgroup *cg, const struct cg_resources *r, struct err *e)
 {
+    if (check_available(cg, r, e) < 0)
+        return -1;
     for (size_t i = 0; i < cg->n; i++)
         if (cg->h[i].version == 2 && enable_v2(cg, &cg->h[i], r, e) < 0)
             return -1;

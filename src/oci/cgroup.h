@@ -48,7 +48,8 @@ int cg_freeze(struct cgroup *cg, bool frozen, struct err *e);
 /* Every pid in the cgroup, malloc'd. */
 int cg_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct err *e);
 /* Kill what is left (SIGKILL, thawing first), wait until empty, remove the
- * directories on every hierarchy. */
+ * directories on every hierarchy; on a cgroup from cg_create, also the
+ * parent directories it made (those still empty). */
 int cg_destroy(struct cgroup *cg, struct err *e);
 void cg_close(struct cgroup *cg);
 

@@ -88,7 +88,7 @@ struct cg_hier {
     char *ctrls;    /* comma list: "cpu,cpuacct", "name=systemd", v2's */
     char *path;     /* the container's cgroup inside the hierarchy */
     char *dir;      /* mount + path: the directory itself */
-    bool created;   /* cg_create made the leaf directory */
+    size_t made;    /* levels cg_create made: the leaf, its parent... */
 };
 
 struct cgroup {
@@ -120,6 +120,9 @@ int cg_check_path(const char *path, struct err *e);
 /* Every h->path from path (relative: under this process's own cgroups),
  * then cg->recorded. */
 int cg_resolve(struct cgroup *cg, const char *path, struct err *e);
+/* rmdir the levels cg_create made of h->dir, from level from (0: the leaf)
+ * up, stopping at one that is not empty. */
+void cg_remove_made(const struct cg_hier *h, size_t from);
 /* h->dir from h->path. */
 int cg_set_dir(struct cg_hier *h, struct err *e);
 /* "slice:prefix:name" as a path: "/a.slice/a-b.slice/prefix-name.scope". */

@@ -1,6 +1,6 @@
-/* Where the cgroup hierarchies are: v1 and v2 mounts from mountinfo, the
- * host's mode, this process's own cgroup on each, and systemd's
- * "slice:prefix:name" names turned into paths. */
+/* Where the cgroup hierarchies are: v1 and v2 mounts from mountinfo (those
+ * a path reaches: not covered by a later mount), the host's mode, and this
+ * process's own cgroup on each. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,24 +67,112 @@ static char *v1_ctrls(const char *superopts)
     return out;
 }
 
-/* One mountinfo line: "id parent maj:min root mountpoint opts [tags] - fstype
- * source superopts". Adds it to v when it is a cgroup mount. */
-static int parse_line(char *line, struct cg_hier **v, size_t *n,
-                      struct err *e)
+/* A mount's place in the tree, for telling which mounts are covered. */
+struct place {
+    long id, parent; /* -1: not a mount line */
+    char *point;
+};
+
+/* Split one mountinfo line "id parent maj:min root mountpoint opts [tags]
+ * - fstype source superopts" in place: f[0..5] and the three after "-".
+ * False when it is not such a line. */
+static bool split_line(char *line, char *f[6], char **fstype, char **source,
+                       char **superopts)
 {
-    char *f[6], *save = NULL, *t;
+    char *save = NULL, *t;
     int i = 0;
     for (t = strtok_r(line, " ", &save); t && i < 6;
          t = strtok_r(NULL, " ", &save))
         f[i++] = t;
     if (i < 6)
-        return 0;
+        return false;
     while (t && strcmp(t, "-"))
         t = strtok_r(NULL, " ", &save);
-    char *fstype = strtok_r(NULL, " ", &save);
-    char *source = strtok_r(NULL, " ", &save);
-    char *superopts = strtok_r(NULL, " ", &save);
-    if (!fstype || !source || !superopts)
+    *fstype = strtok_r(NULL, " ", &save);
+    *source = strtok_r(NULL, " ", &save);
+    *superopts = strtok_r(NULL, " ", &save);
+    return *fstype && *source && *superopts;
+}
+
+/* Is a an ancestor of path b, or b itself? */
+static bool path_covers(const char *a, const char *b)
+{
+    size_t l = strlen(a);
+    if (!strcmp(a, "/"))
+        return true;
+    return !strncmp(a, b, l) && (!b[l] || b[l] == '/');
+}
+
+/* Mount k cannot be reached by path when it, or a mount it sits on, has
+ * a sibling (same parent) mounted on its mount point or above it: a
+ * cgroup2 mount on /sys/fs/cgroup hides the v1 mounts below it. Of two
+ * siblings on the same point, the later one is on top. */
+static bool covered(const struct place *m, size_t n, size_t k)
+{
+    for (int depth = 0; depth < 64 && m[k].id >= 0; depth++) {
+        for (size_t j = 0; j < n; j++)
+            if (j != k && m[j].id >= 0 && m[j].parent == m[k].parent
+                && path_covers(m[j].point, m[k].point)
+                && (strcmp(m[j].point, m[k].point) || j > k))
+                return true;
+        size_t up = n;
+        for (size_t j = 0; j < n && up == n; j++)
+            if (m[j].id == m[k].parent && j != k)
+                up = j;
+        if (up == n)
+            return false;
+        k = up;
+    }
+    return false;
+}
+
+/* Every line's id, parent and mount point, in order. */
+static int places(const char *mountinfo, struct place **out, size_t *n,
+                  struct err *e)
+{
+    char *text = strdup(mountinfo), *save = NULL;
+    *out = NULL;
+    *n = 0;
+    if (!text)
+        return oom(e);
+    for (char *line = strtok_r(text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        struct place *nv = realloc(*out, (*n + 1) * sizeof **out);
+        if (!nv) {
+            free(text);
+            return oom(e);
+        }
+        *out = nv;
+        struct place *p = &nv[(*n)++];
+        char *f[6], *fstype, *source, *superopts;
+        *p = (struct place){-1, -1, NULL};
+        if (!split_line(line, f, &fstype, &source, &superopts))
+            continue;
+        unescape(f[4]);
+        p->id = strtol(f[0], NULL, 10);
+        p->parent = strtol(f[1], NULL, 10);
+        if (!(p->point = strdup(f[4]))) {
+            free(text);
+            return oom(e);
+        }
+    }
+    free(text);
+    return 0;
+}
+
+static void free_places(struct place *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(m[i].point);
+    free(m);
+}
+
+/* Adds line k of the m to v when it is a cgroup mount a path reaches. */
+static int parse_line(char *line, const struct place *m, size_t nm, size_t k,
+                      struct cg_hier **v, size_t *n, struct err *e)
+{
+    char *f[6], *fstype, *source, *superopts;
+    if (!split_line(line, f, &fstype, &source, &superopts))
         return 0;
     int version = !strcmp(fstype, "cgroup") ? 1
                   : !strcmp(fstype, "cgroup2") ? 2 : 0;
@@ -92,6 +180,8 @@ static int parse_line(char *line, struct cg_hier **v, size_t *n,
         return 0;
     /* A read-only mount (a container's view) is no place to make cgroups. */
     if (!strncmp(f[5], "ro,", 3) || !strcmp(f[5], "ro"))
+        return 0;
+    if (covered(m, nm, k))
         return 0;
     for (size_t k = 0; k < *n; k++)
         if (!strcmp((*v)[k].dev, f[2]))
@@ -117,23 +207,27 @@ static int parse_line(char *line, struct cg_hier **v, size_t *n,
 int cg_hiers_parse(const char *mountinfo, struct cg_hier **out, size_t *n,
                    struct err *e)
 {
-    char *text = strdup(mountinfo), *save = NULL;
+    struct place *m;
+    size_t nm, i = 0;
     *out = NULL;
     *n = 0;
-    if (!text)
-        return oom(e);
-    for (char *line = strtok_r(text, "\n", &save); line;
-         line = strtok_r(NULL, "\n", &save)) {
-        if (parse_line(line, out, n, e) < 0) {
-            free(text);
-            cg_hiers_free(*out, *n);
-            *out = NULL;
-            *n = 0;
-            return -1;
-        }
+    if (places(mountinfo, &m, &nm, e) < 0) {
+        free_places(m, nm);
+        return -1;
     }
+    char *text = strdup(mountinfo), *save = NULL;
+    int rc = text ? 0 : oom(e);
+    for (char *line = text ? strtok_r(text, "\n", &save) : NULL;
+         line && rc == 0; line = strtok_r(NULL, "\n", &save), i++)
+        rc = parse_line(line, m, nm, i, out, n, e);
     free(text);
-    return 0;
+    free_places(m, nm);
+    if (rc < 0) {
+        cg_hiers_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
 }
 
 /* v2's controllers, as a comma list like v1's. */
@@ -265,58 +359,4 @@ int cg_own_path(const char *proc_cgroup, const struct cg_hier *h, char **out,
     }
     return err_set(e, 0, "cgroup: /proc/self/cgroup has no line for %s",
                    h->mount);
-}
-
-/* A slice name: "a-b.slice", no empty parts between dashes. */
-static bool valid_slice(const char *s, size_t len)
-{
-    if (len <= 6 || strncmp(s + len - 6, ".slice", 6))
-        return false;
-    len -= 6;
-    if (memchr(s, '/', len) || s[0] == '-' || s[len - 1] == '-')
-        return false;
-    for (size_t i = 0; i + 1 < len; i++)
-        if (s[i] == '-' && s[i + 1] == '-')
-            return false;
-    return true;
-}
-
-/* Nothing here talks to systemd over D-Bus: the scope is a directory we
- * make ourselves where systemd would have put it. */
-int cg_systemd_path(const char *spec, char **out, struct err *e)
-{
-    const char *c1 = strchr(spec, ':');
-    const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-    if (!c2 || strchr(c2 + 1, ':') || !c2[1] || strchr(c2 + 1, '/')
-        || memchr(c1 + 1, '/', c2 - c1 - 1))
-        return err_set(e, 0, "cgroup: \"%s\" is not slice:prefix:name",
-                       spec);
-    size_t slen = c1 - spec;
-    const char *slice = slen ? spec : "system.slice";
-    if (!slen)
-        slen = strlen(slice);
-    bool root = slen == 7 && !strncmp(slice, "-.slice", 7);
-    if (!root && !valid_slice(slice, slen))
-        return err_set(e, 0, "cgroup: \"%.*s\" is not a slice name",
-                       (int)slen, slice);
-    size_t cap = 2 * slen * (slen + 8) + strlen(spec) + 16;
-    char *p = calloc(1, cap);
-    if (!p)
-        return oom(e);
-    /* "a-b-c.slice" lives in a.slice/a-b.slice/a-b-c.slice. */
-    size_t base = slen - 6;
-    for (size_t i = 0; !root && i <= base; i++) {
-        if (i < base && slice[i] != '-')
-            continue;
-        size_t o = strlen(p);
-        snprintf(p + o, cap - o, "/%.*s.slice", (int)i, slice);
-    }
-    size_t o = strlen(p);
-    if (c2 > c1 + 1)
-        snprintf(p + o, cap - o, "/%.*s-%s.scope", (int)(c2 - c1 - 1),
-                 c1 + 1, c2 + 1);
-    else
-        snprintf(p + o, cap - o, "/%s.scope", c2 + 1);
-    *out = p;
-    return 0;
 }

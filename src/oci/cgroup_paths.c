@@ -100,6 +100,60 @@ int cg_resolve(struct cgroup *cg, const char *path, struct err *e)
     return rc < 0 ? -1 : record(cg, e);
 }
 
+/* A slice name: "a-b.slice", no empty parts between dashes. */
+static bool valid_slice(const char *s, size_t len)
+{
+    if (len <= 6 || strncmp(s + len - 6, ".slice", 6))
+        return false;
+    len -= 6;
+    if (memchr(s, '/', len) || s[0] == '-' || s[len - 1] == '-')
+        return false;
+    for (size_t i = 0; i + 1 < len; i++)
+        if (s[i] == '-' && s[i + 1] == '-')
+            return false;
+    return true;
+}
+
+/* Nothing here talks to systemd over D-Bus: the scope is a directory we
+ * make ourselves where systemd would have put it. */
+int cg_systemd_path(const char *spec, char **out, struct err *e)
+{
+    const char *c1 = strchr(spec, ':');
+    const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c2 || strchr(c2 + 1, ':') || !c2[1] || strchr(c2 + 1, '/')
+        || memchr(c1 + 1, '/', c2 - c1 - 1))
+        return err_set(e, 0, "cgroup: \"%s\" is not slice:prefix:name",
+                       spec);
+    size_t slen = c1 - spec;
+    const char *slice = slen ? spec : "system.slice";
+    if (!slen)
+        slen = strlen(slice);
+    bool root = slen == 7 && !strncmp(slice, "-.slice", 7);
+    if (!root && !valid_slice(slice, slen))
+        return err_set(e, 0, "cgroup: \"%.*s\" is not a slice name",
+                       (int)slen, slice);
+    size_t cap = 2 * slen * (slen + 8) + strlen(spec) + 16;
+    char *p = calloc(1, cap);
+    if (!p)
+        return oom(e);
+    /* "a-b-c.slice" lives in a.slice/a-b.slice/a-b-c.slice. */
+    size_t base = slen - 6;
+    for (size_t i = 0; !root && i <= base; i++) {
+        if (i < base && slice[i] != '-')
+            continue;
+        size_t o = strlen(p);
+        snprintf(p + o, cap - o, "/%.*s.slice", (int)i, slice);
+    }
+    size_t o = strlen(p);
+    if (c2 > c1 + 1)
+        snprintf(p + o, cap - o, "/%.*s-%s.scope", (int)(c2 - c1 - 1),
+                 c1 + 1, c2 + 1);
+    else
+        snprintf(p + o, cap - o, "/%s.scope", c2 + 1);
+    *out = p;
+    return 0;
+}
+
 /* The container's path, from the spec's cgroupsPath. */
 int cg_spec_path(const char *cgroups_path, const char *id, bool systemd,
                      char **out, struct err *e)

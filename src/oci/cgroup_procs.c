@@ -1,6 +1,7 @@
 /* The processes in a container's cgroup: listing them (children cgroups
  * included), and cg_destroy, which kills them and removes the directories
- * on every hierarchy. */
+ * on every hierarchy (and the parents cg_create made, when it is the
+ * cgroup cg_create returned: a create that fails leaves nothing). */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -166,8 +167,10 @@ int cg_destroy(struct cgroup *cg, struct err *e)
         return -1;
     if (kill_all(cg, deadline, e) < 0)
         return -1;
-    for (size_t i = 0; i < cg->n; i++)
+    for (size_t i = 0; i < cg->n; i++) {
         if (remove_tree(cg->h[i].dir, deadline, e) < 0)
             return -1;
+        cg_remove_made(&cg->h[i], 1);
+    }
     return 0;
 }

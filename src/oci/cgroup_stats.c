@@ -1,5 +1,6 @@
 /* What `events` reports of a container's cgroup: memory, pids and CPU
- * usage, from whichever hierarchy holds each controller. */
+ * usage, from whichever hierarchy holds each controller (CPU usage on v2
+ * from cpu.stat, which every cgroup has, cpu controller or not). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,22 +9,38 @@
 #include "oci/cgroup.h"
 #include "oci/cgroup_internal.h"
 
-/* The first number in dir/file (v1 name or v2 name), 0 when absent;
- * "max" reads as 0 too. For v2 cpu.stat, the usage_usec line. */
+/* The first number in h's file, 0 when absent; "max" reads as 0 too. For
+ * v2 cpu.stat, the usage_usec line in nanoseconds. */
+static unsigned long long read_number(const struct cg_hier *h,
+                                      const char *file)
+{
+    char buf[512];
+    if (!h || cg_read(h->dir, file, buf, sizeof buf, NULL) < 0)
+        return 0;
+    if (!strcmp(file, "cpu.stat")) {
+        const char *p = strstr(buf, "usage_usec ");
+        return p ? strtoull(p + 11, NULL, 10) * 1000 : 0;
+    }
+    return strtoull(buf, NULL, 10);
+}
+
+/* dir/file of controller ctrl's hierarchy, by its v1 or its v2 name. */
 static unsigned long long number(const struct cgroup *cg, const char *ctrl,
                                  const char *v1, const char *v2)
 {
-    struct cg_hier *h = cg_find(cg, ctrl);
-    char buf[512];
-    if (!h || cg_read(h->dir, h->version == 1 ? v1 : v2, buf, sizeof buf,
-                      NULL) < 0)
-        return 0;
-    const char *p = buf;
-    if (h->version == 2 && !strcmp(v2, "cpu.stat")) {
-        p = strstr(buf, "usage_usec ");
-        return p ? strtoull(p + 11, NULL, 10) * 1000 : 0;
-    }
-    return strtoull(p, NULL, 10);
+    const struct cg_hier *h = cg_find(cg, ctrl);
+    return h ? read_number(h, h->version == 1 ? v1 : v2) : 0;
+}
+
+static const struct cg_hier *cpu_usage_hier(const struct cgroup *cg)
+{
+    const struct cg_hier *h = cg_find(cg, "cpuacct");
+    if (h && h->version == 1)
+        return h;
+    for (size_t i = 0; i < cg->n; i++)
+        if (cg->h[i].version == 2)
+            return &cg->h[i];
+    return NULL;
 }
 
 int cg_stats(struct cgroup *cg, struct cg_stats *s, struct err *e)
@@ -36,8 +53,10 @@ int cg_stats(struct cgroup *cg, struct cg_stats *s, struct err *e)
                              "memory.max");
     s->pids_current = number(cg, "pids", "pids.current", "pids.current");
     s->pids_limit = number(cg, "pids", "pids.max", "pids.max");
-    s->cpu_usage_ns = number(cg, "cpuacct", "cpuacct.usage", "cpu.stat");
-    if (!s->cpu_usage_ns)
-        s->cpu_usage_ns = number(cg, "cpu", "cpuacct.usage", "cpu.stat");
+    const struct cg_hier *cpu = cpu_usage_hier(cg);
+    if (cpu)
+        s->cpu_usage_ns = read_number(cpu, cpu->version == 1
+                                               ? "cpuacct.usage"
+                                               : "cpu.stat");
     return 0;
 }

@@ -257,6 +257,10 @@ int container_create(const struct create_opts *o, struct oci_state *st,
     child_con = -1;
     int r = converse(&s, o, st, &cg, stage1_pid, sync[0], e);
     int status;
+    /* A failure before the go (the cgroup, the id maps) leaves stage 1
+     * waiting for it. */
+    if (r < 0)
+        kill(stage1_pid, SIGKILL);
     waitpid(stage1_pid, &status, 0);
     stage1_pid = -1;
     if (r < 0)

@@ -249,6 +249,45 @@ static void test_mountinfo_modes(void **state)
     cg_hiers_free(h, n);
 }
 
+/* A hybrid host's mounts with cgroup2 mounted over /sys/fs/cgroup (the
+ * pure-v2 view the e2e tests make): the v1 mounts and the first cgroup2
+ * mount are out of reach under it; the cgroup2 on top is the one. */
+static const char v2_over_hybrid[] =
+    "46 43 0:22 / /sys rw - sysfs sysfs rw\n"
+    "47 46 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw,mode=755\n"
+    "48 47 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n"
+    "51 47 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+    "56 47 0:37 / /sys/fs/cgroup/systemd rw - cgroup cgroup "
+    "rw,name=systemd\n"
+    "57 47 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"
+    "60 46 0:40 / /sys/kernel/tracing rw - tracefs tracefs rw\n"
+    "63 47 0:38 / /sys/fs/cgroup rw - cgroup2 none rw\n"
+    "64 63 0:50 / /sys/fs/cgroup/x rw - cgroup cgroup rw,pids\n";
+
+static void test_mountinfo_covered(void **state)
+{
+    (void)state;
+    struct cg_hier *h;
+    size_t n;
+    assert_int_equal(cg_hiers_parse(v2_over_hybrid, &h, &n, NULL), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(h[0].version, 2);
+    assert_string_equal(h[0].mount, "/sys/fs/cgroup");
+    /* A mount made on the cgroup2 one is in reach. */
+    assert_string_equal(h[1].mount, "/sys/fs/cgroup/x");
+    cg_hiers_free(h, n);
+    /* Without the last two lines it is the hybrid host again. */
+    char *hybrid = strndup(v2_over_hybrid,
+                           strstr(v2_over_hybrid, "63 47") - v2_over_hybrid);
+    assert_non_null(hybrid);
+    assert_int_equal(cg_hiers_parse(hybrid, &h, &n, NULL), 0);
+    assert_int_equal(n, 4);
+    assert_string_equal(h[3].mount, "/sys/fs/cgroup/unified");
+    assert_int_equal(cg_hiers_mode(h, n), CG_MODE_HYBRID);
+    cg_hiers_free(h, n);
+    free(hybrid);
+}
+
 static void test_own_path(void **state)
 {
     (void)state;
@@ -319,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_device_rules),
         cmocka_unit_test(test_mountinfo_hybrid),
         cmocka_unit_test(test_mountinfo_modes),
+        cmocka_unit_test(test_mountinfo_covered),
         cmocka_unit_test(test_own_path),
         cmocka_unit_test(test_systemd_paths),
     };
