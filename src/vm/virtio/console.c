@@ -1,9 +1,9 @@
 /* virtio-console (virtio 1.2, 5.3) with a single port: no multiport, no
  * console size, no emergency write. The transmit queue's readable buffers
- * go from guest RAM straight to the console output (the machine's, or any
- * sink virtio_console_new_on is given). Input the
- * terminal offers waits in a bounded ring (back pressure when it is full)
- * and is copied into the receive queue's buffers on the I/O thread. */
+ * go from guest RAM straight to the console output (the machine's, or the
+ * sink virtio_console_new_on was given). Input the terminal offers waits
+ * in a bounded ring (back pressure when it is full) and is copied into the
+ * receive queue's buffers on the I/O thread. */
 #include "vm/virtio/console.h"
 
 #include <errno.h>
