@@ -4,6 +4,7 @@
  * a small guest RAM the input fills; the queue is notified and the device
  * run in this thread, then a short script of register accesses, notifies
  * and guest RAM stores is played. The layout is in fuzz/README.md. */
+#include <errno.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
 #include <stdint.h>
@@ -13,10 +14,13 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "vm/backend/net_impl.h"
 #include "vm/bus.h"
 #include "vm/virtio/mmio.h"
 #include "vm/virtio/9p.h"
 #include "vm/virtio/blk.h"
+#include "vm/virtio/console.h"
+#include "vm/virtio/net.h"
 #include "vm/virtio/rng.h"
 
 #define RAM_BASE 0x80000000ull
@@ -26,8 +30,11 @@
 
 /* The devices under test: each built on the fake bus alone (no machine,
  * no interrupt line). A device that needs a back end gets a constructor
- * here that makes a small private one. */
+ * here that makes a small private one. A device with input from the host
+ * side (frames, typed text) has an input function that offers len bytes
+ * of it before a script's notify. */
 typedef struct virtio_dev *device_new_fn(const struct bus *b, struct err *e);
+typedef void device_input_fn(struct virtio_dev *d, size_t len);
 
 static void check(int ok, const char *what);
 
@@ -57,10 +64,107 @@ static struct virtio_dev *p9_new(const struct bus *b, struct err *e)
     return virtio_9p_new(b, arg, e);
 }
 
-static device_new_fn *const devices[] = {
-    virtio_rng_new,
-    blk_new,
-    p9_new,
+/* The host side's bytes: what the input functions offer. */
+#define HOST_INPUT_MAX 65536
+static uint8_t host_input[HOST_INPUT_MAX];
+
+/* virtio-net's back end: a loopback made for fuzzing that needs no host
+ * network. Every frame the guest sends comes straight back to it (from
+ * inside the transmit, as user networking answers ARP), and the script
+ * can send it frames of its own. */
+struct loop_backend {
+    struct net_backend nb;
+    net_rx_fn *rx;
+    void *opaque;
+    uint8_t frame[HOST_INPUT_MAX];
+};
+
+static struct loop_backend *loop;       /* the net device's, while it lives */
+
+static void loop_send(struct net_backend *nb, const struct iovec *iov,
+                      int iovcnt)
+{
+    struct loop_backend *l = (struct loop_backend *)nb;
+    size_t len = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        check(iov[i].iov_len <= sizeof l->frame - len, "frame too long");
+        memcpy(l->frame + len, iov[i].iov_base, iov[i].iov_len);
+        len += iov[i].iov_len;
+    }
+    l->rx(l->opaque, l->frame, len);
+}
+
+static void loop_free(struct net_backend *nb)
+{
+    loop = NULL;
+    free(nb);
+}
+
+static const struct net_backend_ops loop_ops = {
+    .send = loop_send,
+    .free = loop_free,
+};
+
+static struct net_backend *loop_new(const struct net_opts *o,
+                                    struct iothread *io, net_rx_fn *rx,
+                                    void *opaque, struct err *e)
+{
+    (void)o;
+    (void)io;
+    loop = calloc(1, sizeof *loop);
+    if (!loop) {
+        err_set(e, ENOMEM, "cannot allocate the loopback");
+        return NULL;
+    }
+    loop->nb = (struct net_backend){ .ops = &loop_ops, .mtu = 1500 };
+    loop->rx = rx;
+    loop->opaque = opaque;
+    return &loop->nb;
+}
+
+static struct virtio_dev *net_new(const struct bus *b, struct err *e)
+{
+    return virtio_net_new_on(b, NULL, "none", 0, loop_new, e);
+}
+
+/* A frame of len bytes from the host side, as a back end delivers it. */
+static void net_input(struct virtio_dev *d, size_t len)
+{
+    (void)d;
+    loop->rx(loop->opaque, host_input, len);
+}
+
+/* The console's output: every byte is read, so a segment that is not
+ * where it should be shows. */
+static void console_sink(void *opaque, const struct iovec *iov, unsigned n)
+{
+    uint8_t *sum = opaque;
+    for (unsigned i = 0; i < n; i++)
+        for (size_t j = 0; j < iov[i].iov_len; j++)
+            *sum ^= ((const uint8_t *)iov[i].iov_base)[j];
+}
+
+static struct virtio_dev *console_new(const struct bus *b, struct err *e)
+{
+    static uint8_t sum;
+    return virtio_console_new_on(b, console_sink, &sum, e);
+}
+
+/* Typed text; what the device's buffer cannot hold is not offered again. */
+static void console_input(struct virtio_dev *d, size_t len)
+{
+    virtio_console_rx(d, host_input, len);
+}
+
+static const struct {
+    device_new_fn *new;
+    device_input_fn *input;     /* NULL: no input from the host side */
+} devices[] = {
+    { virtio_rng_new, NULL },
+    { blk_new, NULL },
+    { p9_new, NULL },
+    { net_new, net_input },
+    { console_new, console_input },
 };
 #define NDEVICES (sizeof devices / sizeof devices[0])
 
@@ -168,7 +272,8 @@ static void set_up(struct virtio_dev *d, const struct fuzz_header *h)
 }
 
 /* One script entry: what a hostile driver may do next. */
-static void play(struct virtio_dev *d, const struct fuzz_op *op)
+static void play(struct virtio_dev *d, device_input_fn *input,
+                 const struct fuzz_op *op)
 {
     uint64_t reg = op->where % REG_WINDOW;
     unsigned size = 1u << (op->size % 4);
@@ -180,6 +285,8 @@ static void play(struct virtio_dev *d, const struct fuzz_op *op)
         virtio_mmio_read(d, reg, size);
         break;
     case 2:
+        if (input)
+            input(d, op->where);
         notify(d, op->val);
         break;
     case 3:
@@ -214,11 +321,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(bus.ram, data, size < RAM_SIZE ? size : RAM_SIZE);
 
     struct err e;
-    struct virtio_dev *d = devices[h.device % NDEVICES](&bus, &e);
+    unsigned dev = h.device % NDEVICES;
+    struct virtio_dev *d = devices[dev].new(&bus, &e);
     check(d != NULL, e.msg);
     set_up(d, &h);
     for (unsigned i = 0; i < nops; i++)
-        play(d, &ops[i]);
+        play(d, devices[dev].input, &ops[i]);
 
     /* Whatever happened, acknowledging every interrupt clears them and a
      * reset brings the device back to its first state. */

@@ -9,13 +9,21 @@ import os
 import struct
 import sys
 
-# Feature bits (virtio 1.2, 6).
+# Indexes into devices[] in fuzz_virtio.c.
+RNG, BLK, P9, NET, CONSOLE = range(5)
+
+# Feature bits (virtio 1.2, 6; virtio-net's own, 5.1.3).
 F_INDIRECT_DESC = 1 << 28
 F_EVENT_IDX = 1 << 29
+F_NET_CSUM = 1 << 0
 
 # virtio-mmio registers (virtio 1.2, 4.2.2).
+QUEUE_SEL = 0x030
 QUEUE_NUM = 0x038
 QUEUE_READY = 0x044
+QUEUE_DESC_LOW = 0x080
+QUEUE_AVAIL_LOW = 0x090
+QUEUE_USED_LOW = 0x0a0
 INTERRUPT_STATUS = 0x060
 INTERRUPT_ACK = 0x064
 STATUS = 0x070
@@ -32,6 +40,14 @@ DESC, AVAIL, USED, TABLE, DATA = 0x000, 0x080, 0x100, 0x180, 0x200
 BIG_TABLE = 0x400
 NUM = 8
 MAX_SEGS = 1024     # VQ_MAX_SEGS: descriptors in one chain
+# A second queue that a script sets up (virtio-net and the console have
+# two), and buffers in the zero RAM past the input.
+DESC2, AVAIL2, USED2 = 0x600, 0x680, 0x700
+FAR_DATA = 0x2000
+
+# The virtio-net header (struct virtio_net_hdr_v1).
+NET_HDR_LEN = 12
+NEEDS_CSUM = 1
 
 
 def header(device=0, queue=0, num=NUM, desc=DESC, avail=AVAIL, used=USED,
@@ -59,11 +75,42 @@ class Ram:
         self.put(table + 16 * i,
                  struct.pack("<QIHH", 0x80000000 + addr, length, flags, nxt))
 
-    def avail(self, heads, used_event=0, num=NUM):
-        self.put(AVAIL, struct.pack("<HH", 0, len(heads)))
+    def avail(self, heads, used_event=0, num=NUM, at=AVAIL):
+        self.put(at, struct.pack("<HH", 0, len(heads)))
         for i, h in enumerate(heads):
-            self.put(AVAIL + 4 + 2 * i, struct.pack("<H", h))
-        self.put(AVAIL + 4 + 2 * num, struct.pack("<H", used_event))
+            self.put(at + 4 + 2 * i, struct.pack("<H", h))
+        self.put(at + 4 + 2 * num, struct.pack("<H", used_event))
+
+
+def second_queue(q):
+    """Script entries that set up queue q at DESC2, AVAIL2 and USED2, as a
+    driver does before DRIVER_OK (the device takes it after, too)."""
+    return [op(REG_WRITE, QUEUE_SEL, q), op(REG_WRITE, QUEUE_NUM, NUM),
+            op(REG_WRITE, QUEUE_DESC_LOW, 0x80000000 + DESC2),
+            op(REG_WRITE, QUEUE_AVAIL_LOW, 0x80000000 + AVAIL2),
+            op(REG_WRITE, QUEUE_USED_LOW, 0x80000000 + USED2),
+            op(REG_WRITE, QUEUE_READY, 1)]
+
+
+def add_chain(at, heads):
+    """Script entries that make the available ring at `at` hold heads (the
+    ring as it was, plus one more head; fewer than NUM) and publish it."""
+    i = len(heads) - 1
+    pair = heads[i & ~1:(i & ~1) + 2] + [0]
+    return [op(RAM_STORE, at + 4 + 2 * (i & ~1), pair[0] | pair[1] << 16),
+            op(RAM_STORE, at, len(heads) << 16)]
+
+
+def udp_frame(payload):
+    """Ethernet, IPv4 and UDP headers (the UDP sum holding only the
+    pseudo-header's, as a driver leaves it) and payload."""
+    udp_len = 8 + len(payload)
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 1, 0, 64, 17, 0,
+                     bytes([10, 0, 2, 15]), bytes([10, 0, 2, 2]))
+    udp = struct.pack(">HHHH", 4000, 5000, udp_len, 0x1234)
+    eth = bytes([0xff] * 6) + bytes([0x52, 0x54, 0, 0x12, 0x34, 0x56]) + \
+        b"\x08\x00"
+    return eth + ip + udp + payload
 
 
 def seed(ops=(), **kw):
@@ -137,6 +184,106 @@ def seeds():
                  WRITE | (NEXT if i + 1 < MAX_SEGS else 0), i + 1)
     ram.avail([0])
     out["long-chain"] = seed(ram=ram, features=F_INDIRECT_DESC)
+    out.update(net_seeds())
+    out.update(console_seeds())
+    return out
+
+
+def net_seeds():
+    """virtio-net: queue 0 receives, 1 transmits; the fuzz target's back end
+    sends every transmitted frame back, and a notify's `where` is a frame
+    from the host side."""
+    out = {}
+    frame = udp_frame(b"cella fuzz")
+
+    # A frame sent before there is a receive queue waits in the backlog;
+    # the script sets up the receive queue, which takes it, then a host
+    # frame that waits for the receive buffer the script adds next.
+    ram = Ram()
+    ram.desc(DESC, 0, DATA, NET_HDR_LEN, NEXT, 1)
+    ram.desc(DESC, 1, DATA + 0x20, len(frame))
+    ram.put(DATA + 0x20, frame)
+    ram.avail([0])
+    ram.desc(DESC2, 0, FAR_DATA, NET_HDR_LEN + 1514, WRITE)
+    ram.desc(DESC2, 1, FAR_DATA + 0x800, NET_HDR_LEN + 1514, WRITE)
+    ram.avail([0], at=AVAIL2)
+    script = second_queue(0) + [
+        op(NOTIFY, val=0),
+        op(NOTIFY, where=100, val=0),
+        *add_chain(AVAIL2, [0, 1]),
+        op(NOTIFY, val=0),
+    ]
+    out["net-loopback"] = seed(ops=script, ram=ram, device=NET, queue=1)
+
+    # Receive buffers first (one too small for a header, one in two
+    # segments), then a transmit whose UDP checksum the device finishes.
+    ram = Ram()
+    ram.desc(DESC, 0, DATA, 8, WRITE)
+    ram.desc(DESC, 1, FAR_DATA, NET_HDR_LEN, WRITE | NEXT, 2)
+    ram.desc(DESC, 2, FAR_DATA + 0x40, 1514, WRITE)
+    ram.avail([0, 1])
+    hdr = struct.pack("<BBHHHHH", NEEDS_CSUM, 0, 0, 0, 14 + 20, 6, 0)
+    ram.desc(DESC2, 0, DATA + 0x40, NET_HDR_LEN + len(frame))
+    ram.put(DATA + 0x40, hdr + frame)
+    ram.avail([0], at=AVAIL2)
+    script = second_queue(1) + [op(NOTIFY, val=1)]
+    out["net-csum"] = seed(ops=script, ram=ram, device=NET, queue=0,
+                           features=F_NET_CSUM | F_EVENT_IDX)
+
+    # More transmitted frames (the same chain, 70 times) than the backlog
+    # holds while there is no receive queue.
+    num, avail, desc, used = 128, 0x000, 0x400, 0x1000
+    ram = Ram()
+    ram.desc(desc, 0, DATA, NET_HDR_LEN + len(frame))
+    ram.put(DATA, bytes(NET_HDR_LEN) + frame)
+    ram.avail([0] * 70, num=num, at=avail)
+    out["net-backlog"] = seed(ram=ram, device=NET, queue=1, num=num,
+                              desc=desc, avail=avail, used=used)
+    return out
+
+
+def console_seeds():
+    """The console: queue 0 receives typed input, 1 transmits output; a
+    notify's `where` is input typed first."""
+    out = {}
+
+    # Output in two readable segments and a writable one (ignored), then
+    # input into a receive queue the script sets up.
+    ram = Ram()
+    ram.desc(DESC, 0, DATA, 6, NEXT, 1)
+    ram.desc(DESC, 1, DATA + 0x10, 6, NEXT, 2)
+    ram.desc(DESC, 2, DATA + 0x20, 16, WRITE)
+    ram.put(DATA, b"hello world\n")
+    ram.put(DATA + 0x10, b"world\n")
+    ram.avail([0])
+    ram.desc(DESC2, 0, FAR_DATA, 64, WRITE)
+    ram.desc(DESC2, 1, FAR_DATA + 0x100, 64, WRITE)
+    ram.avail([0], at=AVAIL2)
+    script = second_queue(0) + [
+        op(NOTIFY, where=100, val=0),
+        *add_chain(AVAIL2, [0, 1]),
+        op(NOTIFY, val=0),
+    ]
+    out["console-output"] = seed(ops=script, ram=ram, device=CONSOLE, queue=1)
+
+    # Input that fills the device's 4096-byte buffer and wraps around it,
+    # into chains of two segments.
+    ram = Ram()
+    ram.desc(DESC, 0, FAR_DATA, 1000, WRITE | NEXT, 1)
+    ram.desc(DESC, 1, FAR_DATA + 0x1000, 2000, WRITE)
+    ram.desc(DESC, 2, FAR_DATA + 0x2000, 4096, WRITE)
+    ram.desc(DESC, 3, FAR_DATA + 0x3000, 4096, WRITE)
+    ram.avail([0])
+    script = [
+        op(NOTIFY, where=3000, val=0),
+        op(NOTIFY, where=3000, val=0),
+        *add_chain(AVAIL, [0, 2]),
+        op(NOTIFY, where=5000, val=0),
+        *add_chain(AVAIL, [0, 2, 3]),
+        op(NOTIFY, val=0),
+    ]
+    out["console-input"] = seed(ops=script, ram=ram, device=CONSOLE,
+                                features=F_EVENT_IDX)
     return out
 
 

@@ -1,7 +1,8 @@
 /* Unit tests of the tap back end, in a private network namespace of this
  * process: frames the guest sends come out of the tap interface (seen on
  * a packet socket bound to it), frames sent into the interface reach the
- * guest, and a tap that cannot be opened is a clear error. */
+ * guest, and a tap that cannot be opened (a bad name, or one with no
+ * interface, which is not made) is a clear error. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -36,7 +37,9 @@ static struct test_net net;
 static int pkt = -1;            /* packet socket on the tap interface */
 
 /* A private network namespace keeps the test's interface off the host's
- * network; making a tap there shows whether the tests can run at all. */
+ * network; making a tap there shows whether the tests can run at all. The
+ * tap persists (the back end opens only taps that exist) until the
+ * namespace goes with this process. */
 static int group_setup(void **state)
 {
     (void)state;
@@ -49,7 +52,8 @@ static int group_setup(void **state)
     int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
     struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
     strcpy(ifr.ifr_name, IFNAME);
-    if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0)
+    if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0 ||
+        ioctl(fd, TUNSETPERSIST, 1) < 0)
         snprintf(no_tap, sizeof no_tap, "cannot create a tap device: %s",
                  strerror(errno));
     if (fd >= 0)
@@ -172,12 +176,29 @@ static void test_open_error(void **state)
     iothread_free(io);
 }
 
+/* No interface by that name: an error, and no tap made for it. */
+static void test_missing_tap(void **state)
+{
+    (void)state;
+    skip_without_tap();
+    struct net_opts o = { .mode = NET_TAP, .ifname = "cellanotap0" };
+    struct err e = { 0 };
+    struct iothread *io = iothread_new(&e);
+    assert_non_null(io);
+    assert_null(net_backend_new(&o, io, test_net_rx, &net, &e));
+    assert_string_equal(e.msg, "--net tap: cannot open tap 'cellanotap0'");
+    assert_int_equal(e.errnum, ENODEV);
+    assert_int_equal(if_nametoindex("cellanotap0"), 0);
+    iothread_free(io);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_guest_frame_leaves_tap, teardown),
         cmocka_unit_test_teardown(test_host_frame_reaches_guest, teardown),
         cmocka_unit_test(test_open_error),
+        cmocka_unit_test(test_missing_tap),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

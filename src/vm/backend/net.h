@@ -21,11 +21,15 @@ struct net_backend;
  * networking resends it; from a tap it is lost, as on a wire). */
 typedef void net_rx_fn(void *opaque, const uint8_t *frame, size_t len);
 
+/* What makes a NIC's back end: net_backend_new, or a test's own. */
+typedef struct net_backend *net_backend_new_fn(const struct net_opts *o,
+                                               struct iothread *io,
+                                               net_rx_fn *rx, void *opaque,
+                                               struct err *e);
+
 /* The back end o->mode names (not NET_NONE), registered on io. Returns
  * NULL with e filled on failure, leaving nothing registered. */
-struct net_backend *net_backend_new(const struct net_opts *o,
-                                    struct iothread *io, net_rx_fn *rx,
-                                    void *opaque, struct err *e);
+net_backend_new_fn net_backend_new;
 /* A frame from the guest, on the I/O thread. One that cannot be sent
  * (too long, or the host side is full or down) is dropped. */
 void net_backend_send(struct net_backend *nb, const struct iovec *iov,

@@ -1,6 +1,6 @@
-/* The tap back end: a host tap device (IFF_TAP, no packet information),
- * nonblocking, read on the I/O thread. Each read or write is one whole
- * Ethernet frame. */
+/* The tap back end: a host tap device that already exists (IFF_TAP, no
+ * packet information), nonblocking, read on the I/O thread. Each read or
+ * write is one whole Ethernet frame. */
 #include "vm/backend/net_impl.h"
 
 #include <errno.h>
@@ -61,8 +61,30 @@ static const struct net_backend_ops tap_ops = {
     .free = tap_free,
 };
 
+/* An ioctl about interface ifname, on a socket made for it. Returns the
+ * ioctl's result, errno set when it is -1. */
+static int ifreq_ioctl(const char *ifname, unsigned long req,
+                       struct ifreq *ifr)
+{
+    *ifr = (struct ifreq){0};
+    memcpy(ifr->ifr_name, ifname, strnlen(ifname, sizeof ifr->ifr_name - 1));
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -1;
+    int r = ioctl(s, req, ifr);
+    int why = errno;
+    close(s);
+    errno = why;
+    return r;
+}
+
 static int tap_open(const char *ifname, struct err *e)
 {
+    /* TUNSETIFF would make a new, unconnected tap for a name that has no
+     * interface (given CAP_NET_ADMIN): a misspelt name is an error. */
+    struct ifreq exists;
+    if (ifreq_ioctl(ifname, SIOCGIFINDEX, &exists) < 0)
+        return err_set(e, errno, "--net tap: cannot open tap '%s'", ifname);
     int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return err_set(e, errno, "--net tap: cannot open tap '%s'", ifname);
@@ -79,12 +101,8 @@ static int tap_open(const char *ifname, struct err *e)
 /* The tap's own MTU (the host may have raised it), else Ethernet's. */
 static unsigned tap_mtu(const char *ifname)
 {
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    struct ifreq ifr = {0};
-    memcpy(ifr.ifr_name, ifname, strnlen(ifname, sizeof ifr.ifr_name - 1));
-    int r = s >= 0 ? ioctl(s, SIOCGIFMTU, &ifr) : -1;
-    if (s >= 0)
-        close(s);
+    struct ifreq ifr;
+    int r = ifreq_ioctl(ifname, SIOCGIFMTU, &ifr);
     return r == 0 && ifr.ifr_mtu > 0 && ifr.ifr_mtu < FRAME_MAX - 64 ?
            (unsigned)ifr.ifr_mtu : ETH_MTU;
 }

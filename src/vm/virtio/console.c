@@ -1,8 +1,9 @@
 /* virtio-console (virtio 1.2, 5.3) with a single port: no multiport, no
  * console size, no emergency write. The transmit queue's readable buffers
- * go from guest RAM straight to the machine's console output. Input the
- * terminal offers waits in a bounded ring (back pressure when it is full)
- * and is copied into the receive queue's buffers on the I/O thread. */
+ * go from guest RAM straight to the console output (the machine's, or the
+ * sink virtio_console_new_on was given). Input the terminal offers waits
+ * in a bounded ring (back pressure when it is full) and is copied into the
+ * receive queue's buffers on the I/O thread. */
 #include "vm/virtio/console.h"
 
 #include <errno.h>
@@ -20,7 +21,8 @@ enum { RECEIVEQ = 0, TRANSMITQ = 1 };
 
 struct console {
     struct virtio_dev dev;
-    struct machine *m;
+    console_out_fn *out;
+    void *out_opaque;
     /* Input not yet delivered: filled by the terminal's thread, drained
      * on the I/O thread. Kept across device resets, like type-ahead. */
     pthread_mutex_t rx_lock;
@@ -72,7 +74,7 @@ static void transmit(struct console *c)
     struct virtio_dev *d = &c->dev;
     do {
         while (virtio_pop(d, TRANSMITQ, &c->req)) {
-            machine_console_writev(c->m, c->req.iov, c->req.nout);
+            c->out(c->out_opaque, c->req.iov, c->req.nout);
             virtio_push(d, TRANSMITQ, c->req.head, 0);
         }
     } while (virtio_rearm(d, TRANSMITQ));
@@ -102,20 +104,33 @@ static const struct virtio_dev_ops console_ops = {
     .destroy = console_destroy,
 };
 
-struct virtio_dev *virtio_console_new(struct machine *m, struct err *e)
+struct virtio_dev *virtio_console_new_on(const struct bus *b,
+                                         console_out_fn *out, void *opaque,
+                                         struct err *e)
 {
     struct console *c = calloc(1, sizeof *c);
     if (!c) {
         err_set(e, ENOMEM, "virtio-console: out of memory");
         return NULL;
     }
-    c->m = m;
-    if (virtio_dev_init(&c->dev, &console_ops, c, &m->bus, e) < 0) {
+    c->out = out;
+    c->out_opaque = opaque;
+    if (virtio_dev_init(&c->dev, &console_ops, c, b, e) < 0) {
         free(c);
         return NULL;
     }
     pthread_mutex_init(&c->rx_lock, NULL);
     return &c->dev;
+}
+
+static void machine_out(void *m, const struct iovec *iov, unsigned n)
+{
+    machine_console_writev(m, iov, n);
+}
+
+struct virtio_dev *virtio_console_new(struct machine *m, struct err *e)
+{
+    return virtio_console_new_on(&m->bus, machine_out, m, e);
 }
 
 size_t virtio_console_rx(struct virtio_dev *d, const uint8_t *buf,

@@ -202,8 +202,10 @@ static const struct virtio_dev_ops net_ops = {
     .destroy = net_destroy,
 };
 
-struct virtio_dev *virtio_net_new(struct machine *m, const char *arg,
-                                  unsigned index, struct err *e)
+struct virtio_dev *virtio_net_new_on(const struct bus *b, struct iothread *io,
+                                     const char *arg, unsigned index,
+                                     net_backend_new_fn *new_backend,
+                                     struct err *e)
 {
     struct net_opts o;
     if (net_opts_parse(arg, &o, e) < 0)
@@ -213,11 +215,11 @@ struct virtio_dev *virtio_net_new(struct machine *m, const char *arg,
         err_set(e, ENOMEM, "virtio-net: out of memory");
         return NULL;
     }
-    if (virtio_dev_init(&n->dev, &net_ops, n, &m->bus, e) < 0) {
+    if (virtio_dev_init(&n->dev, &net_ops, n, b, e) < 0) {
         free(n);
         return NULL;
     }
-    n->backend = net_backend_new(&o, m->io, net_rx, n, e);
+    n->backend = new_backend(&o, io, net_rx, n, e);
     if (!n->backend) {
         virtio_dev_destroy(&n->dev);
         free(n);
@@ -234,4 +236,10 @@ struct virtio_dev *virtio_net_new(struct machine *m, const char *arg,
     memcpy(n->dev.config, &c, sizeof c);
     n->dev.config_len = sizeof c;
     return &n->dev;
+}
+
+struct virtio_dev *virtio_net_new(struct machine *m, const char *arg,
+                                  unsigned index, struct err *e)
+{
+    return virtio_net_new_on(&m->bus, m->io, arg, index, net_backend_new, e);
 }

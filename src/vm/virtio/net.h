@@ -3,6 +3,9 @@
 #ifndef CELLA_VM_VIRTIO_NET_H
 #define CELLA_VM_VIRTIO_NET_H
 
+#include "vm/backend/net.h"
+
+struct bus;
 struct err;
 struct machine;
 struct virtio_dev;
@@ -11,5 +14,11 @@ struct virtio_dev;
  * default MAC is 52:54:00:12:34:56 plus index). */
 struct virtio_dev *virtio_net_new(struct machine *m, const char *arg,
                                   unsigned index, struct err *e);
+/* The same NIC on a bus alone, its back end made by new_backend on io
+ * whatever arg's mode (tests, fuzzing). */
+struct virtio_dev *virtio_net_new_on(const struct bus *b, struct iothread *io,
+                                     const char *arg, unsigned index,
+                                     net_backend_new_fn *new_backend,
+                                     struct err *e);
 
 #endif
