@@ -138,9 +138,10 @@ static int run_runtime_hooks(const struct oci_spec *s, struct oci_state *st,
 
 /* The config copy and the cgroup, made while stage 1 makes the
  * namespaces; stage 1 is in the cgroup when this returns. */
-static int make_cgroup(const struct oci_spec *s, const struct create_opts *o,
-                       struct oci_state *st, struct cgroup **cg,
-                       pid_t stage1_pid, struct err *e)
+static int save_config_and_cgroup(const struct oci_spec *s,
+                                  const struct create_opts *o,
+                                  struct oci_state *st, struct cgroup **cg,
+                                  pid_t stage1_pid, struct err *e)
 {
     if (save_config(st, s, e) < 0)
         return -1;
@@ -164,7 +165,7 @@ static int converse(const struct oci_spec *s, const struct create_opts *o,
             sync_send(fd, SYNC_MAPS_DONE, 0, e) < 0)
             return -1;
     }
-    if (make_cgroup(s, o, st, cg, stage1_pid, e) < 0 ||
+    if (save_config_and_cgroup(s, o, st, cg, stage1_pid, e) < 0 ||
         sync_send(fd, SYNC_GO, 0, e) < 0)
         return -1;
     int pid;

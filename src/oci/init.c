@@ -115,6 +115,10 @@ static int setup(const struct init_args *a, struct err *e)
         sync_recv(a->sync_fd, SYNC_HOOKS_DONE, &pid, "hooks", e) < 0)
         return -1;
     a->st->pid = pid;
+    /* startContainer hooks get the state after the root has changed, where
+     * neither the state directory nor the host's users can be looked up. */
+    if (s->hooks.n[HOOK_START_CONTAINER])
+        state_owner(a->st, a->st->owner, sizeof a->st->owner);
     if (run_hooks(a, HOOK_CREATE_CONTAINER, e) < 0)
         return -1;
     /* The seccomp listener socket is a host path: reach it before the

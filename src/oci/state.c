@@ -208,6 +208,10 @@ enum oci_status state_status(const struct oci_state *st)
 
 void state_owner(const struct oci_state *st, char *out, size_t size)
 {
+    if (st->owner[0]) {
+        snprintf(out, size, "%s", st->owner);
+        return;
+    }
     struct stat sb;
     struct passwd *pw = stat(st->dir, &sb) == 0 ? getpwuid(sb.st_uid) : NULL;
     snprintf(out, size, "%s", pw ? pw->pw_name : "");

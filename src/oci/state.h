@@ -22,6 +22,7 @@ struct oci_state {
     char bundle[PATH_MAX];
     char rootfs[PATH_MAX];
     char created[48];               /* RFC 3339, UTC */
+    char owner[64];                 /* "" until state_owner fills it */
     char cgroup[PATH_MAX];          /* cg_path(); "" when none */
     bool systemd_cgroup;
     bool paused;
@@ -59,9 +60,10 @@ const char *state_status_name(enum oci_status s);
  * annotations; rootfs, created, owner), as JSON text, malloc'd. */
 char *state_json(const struct oci_state *st, enum oci_status s);
 
-/* The name of the user who made the container (the owner of its
- * directory), "" when unknown. Looked up here, not at create: the user
- * database costs every start a few file reads. */
+/* The name of the user who made the container: st->owner when set, else
+ * looked up (the owner of its directory), "" when unknown. Looked up when
+ * asked for, not at create: the user database costs every start a few
+ * file reads. */
 void state_owner(const struct oci_state *st, char *out, size_t size);
 
 /* /proc/PID/stat start time, 0 when the process is gone. */

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from oci_bundle import assert_mentions, cgroup_file, container_output, parse_kv, pid_alive, wait_gone
+from oci_bundle import (assert_mentions, cgroup_file, container_output, is_runc, parse_kv,
+                        pid_alive, wait_gone)
 
 # A container that runs until killed. As pid 1 of its namespace it ignores
 # signals it has no handler for, so TERM and USR1 are trapped: they record
@@ -270,6 +271,19 @@ def test_hooks(oci):
     stop = json.loads(wait_file(marks / "poststop.json"))
     assert stop["id"] == b.id
     oci.assert_no_state(b.id, b.cgroups_path)
+
+
+def test_start_container_hook_in_the_container(oci):
+    """startContainer runs in the container after the root changed, before
+    the process: its state still names the owner and the container."""
+    b = oci.bundle("cat", "/tmp/start.json")
+    b.add_hook("startContainer", ["/bin/sh", "-c", "cat > /tmp/start.json"])
+    r = oci.run(b)
+    assert r.returncode == 0, r.explain()
+    st = json.loads(r.stdout)
+    assert st["id"] == b.id and st["pid"] > 0, st
+    if not is_runc(oci.prefix):  # runc's hook state has no owner
+        assert st["owner"] == "root", st
 
 
 def test_failing_prestart_hook_fails_create(oci):
