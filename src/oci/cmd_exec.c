@@ -199,13 +199,8 @@ static int run_exec(const struct oci_state *st, const struct exec_args *a,
     int sync[2], con = -1, our_con = -1, master = -1;
     /* listenerPath names a host socket: connect before joining the
      * container's mount namespace. */
-    if (sc) {
-        char *state = state_json(st, ST_RUNNING);
-        int rc = seccomp_listener_connect(sc, st->pid, state, e);
-        free(state);
-        if (rc < 0)
-            return -1;
-    }
+    if (sc && seccomp_listener_connect(sc, st, ST_RUNNING, e) < 0)
+        return -1;
     if (p->terminal) {
         if (a->console_socket) {
             if ((con = console_socket_connect(a->console_socket, e)) < 0)

@@ -86,15 +86,6 @@ static int make_cwd(const char *cwd, struct err *e)
     }
 }
 
-/* The seccomp listener gets the container's state as it is being made. */
-static int listener_connect(const struct init_args *a, struct err *e)
-{
-    char *state = state_json(a->st, ST_CREATING);
-    int rc = seccomp_listener_connect(a->spec->seccomp, a->st->pid, state, e);
-    free(state);
-    return rc;
-}
-
 /* Everything up to "ready for start". */
 static int setup(const struct init_args *a, struct err *e)
 {
@@ -123,7 +114,8 @@ static int setup(const struct init_args *a, struct err *e)
         return -1;
     /* The seccomp listener socket is a host path: reach it before the
      * root changes. */
-    if (s->seccomp && listener_connect(a, e) < 0)
+    if (s->seccomp &&
+        seccomp_listener_connect(s->seccomp, a->st, ST_CREATING, e) < 0)
         return -1;
     /* Sysctls before the root changes: rootfs_enter makes the container's
      * /proc/sys read-only (linux.readonlyPaths). The /proc here is the

@@ -3,9 +3,9 @@
 #ifndef CELLA_OCI_SECCOMP_H
 #define CELLA_OCI_SECCOMP_H
 
-#include <sys/types.h>
-
 #include <json-c/json.h>
+
+#include "oci/state.h"
 
 struct err;
 struct oci_seccomp;
@@ -26,11 +26,11 @@ int seccomp_apply(struct oci_seccomp *s, struct err *e);
 /* Connect to listenerPath now, while the path still names the host's
  * socket (before rootfs_enter or joining the mount namespace); a no-op
  * without SCMP_ACT_NOTIFY rules. Without this call seccomp_apply connects
- * from wherever it runs. pid (the container's init as the runtime sees it)
- * and state (its state object, JSON text) go to the listener with the
- * notify fd, in the spec's container process state. */
-int seccomp_listener_connect(struct oci_seccomp *s, pid_t pid,
-                             const char *state, struct err *e);
+ * from wherever it runs. The container process state the listener gets
+ * with the notify fd holds st's pid (the container's init, as the runtime
+ * sees it) and st's state object with status. */
+int seccomp_listener_connect(struct oci_seccomp *s, const struct oci_state *st,
+                             enum oci_status status, struct err *e);
 
 /* NULL is fine. */
 void seccomp_free(struct oci_seccomp *s);

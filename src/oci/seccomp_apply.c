@@ -15,6 +15,7 @@
 
 #include "base/err.h"
 #include "oci/seccomp_filter.h"
+#include "oci/state.h"
 
 /* The kernel loads a filter only for a thread with no_new_privs set or
  * with CAP_SYS_ADMIN in its effective set. process_exec loads it while the
@@ -44,16 +45,11 @@ static int allow_filter_load(struct err *e)
     return 0;
 }
 
-int seccomp_listener_connect(struct oci_seccomp *s, pid_t pid,
-                             const char *state, struct err *e)
+/* The socket to listenerPath, once. */
+static int connect_listener(struct oci_seccomp *s, struct err *e)
 {
     if (!s->notify || s->listener_fd >= 0)
         return 0;
-    s->state_pid = pid;
-    free(s->state);
-    s->state = state ? strdup(state) : NULL;
-    if (state && !s->state)
-        return err_set(e, ENOMEM, "seccomp listener state");
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     if (strlen(s->listener_path) >= sizeof addr.sun_path)
         return err_set(e, ENAMETOOLONG, "seccomp listener %s",
@@ -70,6 +66,19 @@ int seccomp_listener_connect(struct oci_seccomp *s, pid_t pid,
     }
     s->listener_fd = fd;
     return 0;
+}
+
+int seccomp_listener_connect(struct oci_seccomp *s, const struct oci_state *st,
+                             enum oci_status status, struct err *e)
+{
+    if (!s->notify || s->listener_fd >= 0)
+        return 0;
+    s->state_pid = st->pid;
+    free(s->state);
+    s->state = state_json(st, status);
+    if (!s->state)
+        return err_set(e, ENOMEM, "seccomp listener state");
+    return connect_listener(s, e);
 }
 
 /* The runtime spec's container process state: ociVersion, fds (the
@@ -155,7 +164,7 @@ static int send_notify_fd(struct oci_seccomp *s, struct err *e)
 
 int seccomp_apply(struct oci_seccomp *s, struct err *e)
 {
-    if (seccomp_listener_connect(s, s->state_pid, s->state, e) < 0 ||
+    if (connect_listener(s, e) < 0 ||
         allow_filter_load(e) < 0)
         return -1;
     int rc = seccomp_load(s->ctx);
