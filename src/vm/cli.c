@@ -28,6 +28,9 @@ static const char usage_text[] =
     "                   answers SBI calls itself)\n"
     "  --mem SIZE       guest RAM, e.g. 256M, 2G (default 256M)\n"
     "  --cpus N         number of harts, 1-8 (default 1)\n"
+    "  --engine jit|interp\n"
+    "                   how guest code runs: translated to host code where\n"
+    "                   it can be (default), or interpreted only\n"
     "  --disk PATH[,readonly][,serial=S]\n"
     "                   a raw disk image as a virtio-blk disk (/dev/vda,\n"
     "                   /dev/vdb... in order)\n"
@@ -95,6 +98,7 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
         {"bios", required_argument, 0, 'b'},
         {"mem", required_argument, 0, 'm'},
         {"cpus", required_argument, 0, 'c'},
+        {"engine", required_argument, 0, 'e'},
         {"dump-dtb", required_argument, 0, 'd'},
         {"disk", required_argument, 0, 'D'},
         {"net", required_argument, 0, 'N'},
@@ -135,6 +139,12 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
             if (parse_int(optarg, 1, VM_MAX_CPUS, &cpus, "--cpus", e) < 0)
                 return -1;
             c->cpus = (unsigned)cpus;
+            break;
+        case 'e':
+            if (strcmp(optarg, "jit") && strcmp(optarg, "interp"))
+                return err_set(e, 0, "--engine %s: not jit or interp",
+                               optarg);
+            c->interpret = !strcmp(optarg, "interp");
             break;
         case 'h':
             fputs(usage_text, stdout);

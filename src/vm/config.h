@@ -2,6 +2,7 @@
 #ifndef CELLA_VM_CONFIG_H
 #define CELLA_VM_CONFIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define VM_MAX_CPUS 8
@@ -23,6 +24,7 @@ struct vm_config {
     const char *dump_dtb;   /* write the device tree here and exit */
     uint64_t mem_size;
     unsigned cpus;
+    bool interpret;         /* --engine interp: no translator */
     struct vm_dev_arg devs[VM_MAX_DEVS];
     unsigned ndevs;
 };

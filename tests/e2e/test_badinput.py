@@ -51,6 +51,7 @@ CASES = {
     "cpus-9": _with_guest("--cpus", "9"),
     "cpus-999": _with_guest("--cpus", "999"),
     "cpus-not-a-number": _with_guest("--cpus", "4x"),
+    "engine-unknown": _with_guest("--engine", "kvm"),
     "unknown-option": _with_guest("--frobnicate"),
     "option-without-value": lambda request, tmp: ["--kernel"],
 }

@@ -22,6 +22,15 @@ def test_uname_through_opensbi(cella, guest):
     assert "guest: cmd exit 0" in r.stdout, r.explain()
 
 
+def test_uname_interpreted_only(cella, guest):
+    # The default engine translates hot guest code; --engine interp runs
+    # the same guest without the translator.
+    r = boot(cella, guest, "uname,-a", "--engine", "interp")
+    assert r.returncode == 0, r.explain()
+    assert "Linux" in r.stdout and "riscv64" in r.stdout, r.explain()
+    assert "guest: cmd exit 0" in r.stdout, r.explain()
+
+
 def test_four_cpus(cella, guest):
     r = boot(cella, guest, "nproc", "--cpus", "4")
     assert r.returncode == 0, r.explain()

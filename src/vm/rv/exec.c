@@ -5,6 +5,7 @@
 
 #include "vm/machine.h"
 #include "vm/rv/fpu.h"
+#include "vm/rv/jit.h"
 
 /* Fetch a 32-bit instruction whose second half lies on the next page. */
 static bool fetch_cross(struct hart *h, uint16_t lo, uint32_t *raw)
@@ -220,6 +221,9 @@ void hart_exec(struct hart *h, unsigned n)
     struct insn tmp[3] = {{0}}, *in;
     unsigned retired = 0;
     uint64_t v;
+    /* where a jump lands on one of these ops, a block is translated */
+    static const uint8_t interpret_only[OP_COUNT];
+    const uint8_t *translate_at = h->jit ? jit_starts : interpret_only;
 
 #define RD x[in->rd]
 #define RS1 x[in->rs1]
@@ -301,7 +305,9 @@ void hart_exec(struct hart *h, unsigned n)
 /* Fetch the instruction at pc and jump to its handler. Every handler has
  * its own copy (threaded dispatch: one indirect jump per handler, which
  * the host predicts far better than a single shared one). An entry of
- * another generation is decoded from memory first (undecoded). */
+ * another generation is decoded from memory first (undecoded). With the
+ * translator on, a jump to a decoded entry that can start a block (the
+ * second visit: the first one decoded it) translates one there. */
 #define DISPATCH()                                                          \
     do {                                                                    \
         if (unlikely((pc >> 12) != vpn))                                    \
@@ -309,7 +315,9 @@ void hart_exec(struct hart *h, unsigned n)
         in = &code[(pc & 0xfff) >> 1];                                      \
         if (unlikely(in->cache_gen != gen))                                 \
             goto undecoded;                                                 \
-        goto *labels[in->len >> 2][in->op];                                               \
+        if (unlikely(translate_at[in->op]))                                 \
+            goto translate;                                                 \
+        goto *labels[in->len >> 2][in->op];                                 \
     } while (0)
 
     DISPATCH();
@@ -353,6 +361,48 @@ undecoded:  /* not decoded in this generation, or off the end of the page */
         }
         rv_decode(raw, in);
         in->cache_gen = gen;
+    }
+    goto *labels[in->len >> 2][in->op];
+
+translate:
+    {
+        long off = jit_translate(h->jit, code, host, pc & 0xfff, gen);
+        if (off == JIT_FULL) {
+            icache_flush(h);    /* drops every block; the locals are stale */
+            goto out;
+        }
+        if (off >= 0) {
+            in->op = OP_JIT;
+            in->imm = (int32_t)off;
+        }
+    }
+    goto *labels[in->len >> 2][in->op];
+
+ANYLEN(JIT)
+    {
+        struct jit_exit r = jit_run(h->jit, in->imm, h, dtlb, pc, left);
+        pc = r.pc;
+        retired += JIT_RETIRED(r.n);
+        left = JIT_LEFT(r.n);
+        if (unlikely(r.n & JIT_BAIL))
+            goto bail;
+    }
+    if (unlikely(left <= 1))
+        goto out;
+    left--;
+    DISPATCH();
+
+bail:   /* a block stopped before an instruction it could not do this time
+         * (a TLB miss, MMIO, a page crossing): interpret that one */
+    {
+        unsigned off = pc & 0xfff;
+        uint16_t lo;
+        memcpy(&lo, host + off, 2);
+        uint32_t raw = lo;
+        if ((lo & 3) == 3)
+            memcpy(&raw, host + off, 4);
+        rv_decode(raw, &tmp[0]);
+        in = &tmp[0];   /* tmp[1] and tmp[2], never valid, end it */
     }
     goto *labels[in->len >> 2][in->op];
 

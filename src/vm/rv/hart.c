@@ -10,6 +10,7 @@
 #include "base/err.h"
 #include "base/util.h"
 #include "vm/machine.h"
+#include "vm/rv/jit.h"
 #include "vm/sbi.h"
 
 /* Taken branches, jumps and page changes per slice (a few thousand
@@ -176,6 +177,14 @@ int hart_init(struct hart *h, struct machine *m, unsigned id, struct err *e)
     h->icache = calloc(ICACHE_PAGES, sizeof *h->icache);
     if (!h->icache)
         return err_set(e, ENOMEM, "cannot allocate hart %u", id);
+    bool translate = !m->cfg.interpret;
+#ifndef __x86_64__
+    translate = false;      /* the translator writes x86-64 code */
+#endif
+    if (translate && !(h->jit = jit_new())) {
+        free(h->icache);
+        return err_set(e, errno, "cannot map hart %u's code buffer", id);
+    }
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -201,4 +210,5 @@ void hart_destroy(struct hart *h)
     pthread_mutex_destroy(&h->lock);
     pthread_cond_destroy(&h->wake);
     free(h->icache);
+    jit_free(h->jit);
 }

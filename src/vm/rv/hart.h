@@ -12,6 +12,7 @@
 struct machine;
 struct insn;
 struct icache_page;
+struct jit;
 
 enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };
 
@@ -91,6 +92,7 @@ struct hart {
     struct insn *fetch_code;
     uint8_t fetch_gen;
     struct icache_page *icache;
+    struct jit *jit;         /* the translator's blocks; NULL: interpret */
 
     /* The exception a failed step raised (cause, xtval). */
     uint64_t exc_cause, exc_tval;

@@ -4,6 +4,7 @@
 #include "vm/rv/cpu.h"
 
 #include "vm/machine.h"
+#include "vm/rv/jit.h"
 
 #define PTE_V (1ull << 0)
 #define PTE_R (1ull << 1)
@@ -223,6 +224,8 @@ bool fetch_page(struct hart *h)
 
 void icache_flush(struct hart *h)
 {
+    if (h->jit)
+        jit_reset(h->jit);
     for (unsigned i = 0; i < ICACHE_PAGES; i++)
         h->icache[i].host_page = 0;
     h->fetch_vpn = UINT64_MAX;

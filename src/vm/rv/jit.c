@@ -1,0 +1,463 @@
+/* The translator (see jit.h). Generated code keeps nothing in host
+ * registers across instructions: the guest registers stay in the hart
+ * (HART, the first argument), so a block can stop anywhere and the
+ * interpreter go on. Blocks get the data TLB slot (DTLB) and their first
+ * instruction's address (PC0) as arguments too: nothing in a block
+ * depends on where the page is mapped. Only caller-saved host registers
+ * are used, so a block needs no prologue beyond one move. */
+#include "vm/rv/jit.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "vm/rv/x86.h"
+
+#define JIT_BYTES (32u << 20)
+#define BLOCK_MAX_INSNS 64
+/* Upper bound of the code for one instruction, with its exits. */
+#define INSN_MAX_BYTES 192
+
+_Static_assert(sizeof(struct tlb_entry) == 16, "TLB slot index is << 4");
+
+#define HART RDI
+#define DTLB RSI
+#define PC0 R8
+#define RETIRED R9      /* by the blocks before this one, chained */
+#define LEFT R10        /* budget: chained jumps to go */
+#define XOFF(r) ((int32_t)(offsetof(struct hart, x) + 8 * (size_t)(r)))
+
+enum emitted { E_NONE, E_NEXT, E_END };
+
+const uint8_t jit_starts[OP_COUNT] = {
+#define ON(name) [OP_##name] = 1,
+    ON(LUI) ON(AUIPC) ON(JAL) ON(JALR)
+    ON(BEQ) ON(BNE) ON(BLT) ON(BGE) ON(BLTU) ON(BGEU)
+    ON(LB) ON(LH) ON(LW) ON(LD) ON(LBU) ON(LHU) ON(LWU)
+    ON(SB) ON(SH) ON(SW) ON(SD)
+    ON(ADDI) ON(SLTI) ON(SLTIU) ON(XORI) ON(ORI) ON(ANDI)
+    ON(SLLI) ON(SRLI) ON(SRAI)
+    ON(ADD) ON(SUB) ON(SLL) ON(SLT) ON(SLTU) ON(XOR) ON(SRL) ON(SRA)
+    ON(OR) ON(AND)
+    ON(ADDIW) ON(SLLIW) ON(SRLIW) ON(SRAIW)
+    ON(ADDW) ON(SUBW) ON(SLLW) ON(SRLW) ON(SRAW)
+    ON(MUL) ON(MULW) ON(SH1ADD) ON(SH2ADD) ON(SH3ADD) ON(ANDN) ON(ORN)
+    ON(FENCE)
+#undef ON
+};
+
+struct jit *jit_new(void)
+{
+    struct jit *j = calloc(1, sizeof *j);
+    if (!j)
+        return 0;
+    void *p = mmap(0, JIT_BYTES, PROT_READ | PROT_WRITE | PROT_EXEC,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        free(j);
+        return 0;
+    }
+    j->code = p;
+    j->size = JIT_BYTES;
+    return j;
+}
+
+void jit_free(struct jit *j)
+{
+    if (j) {
+        munmap(j->code, j->size);
+        free(j);
+    }
+}
+
+void jit_reset(struct jit *j)
+{
+    j->used = 0;
+}
+
+static void ld(struct x86 *a, int reg, unsigned xr)
+{
+    x86_load(a, 1, reg, HART, XOFF(xr));
+}
+
+static void st(struct x86 *a, int reg, unsigned xr)
+{
+    x86_store(a, 1, reg, HART, XOFF(xr));
+}
+
+/* Return to the interpreter: pc in rax, n retired by this block. */
+static void exit_rax(struct x86 *a, uint32_t n)
+{
+    x86_mov(a, RDX, LEFT);
+    x86_shift_imm(a, 1, SH_SHL, RDX, 32);
+    x86_lea32(a, RCX, RETIRED, n);
+    x86_alu_rr(a, 1, ALU_OR, RDX, RCX);
+    x86_ret(a);
+}
+
+/* Return with pc = the block's first instruction + pc_off. */
+static void exit_at(struct x86 *a, int32_t pc_off, uint32_t n)
+{
+    x86_lea(a, RAX, PC0, pc_off);
+    exit_rax(a, n);
+}
+
+/* Where the translation in progress is: its page's decoded entries,
+ * their generation, the first instruction's offset in the page. */
+struct unit {
+    struct jit *j;
+    struct insn *code;
+    uint8_t gen;
+    unsigned off;
+    uint8_t *body;      /* the block's code after its prologue */
+};
+
+/* Bytes of every block's prologue: chained jumps go past it. */
+static size_t prologue(const struct unit *u)
+{
+    return (size_t)(u->body - (u->j->code + u->j->used));
+}
+
+/* Leave for pc_off with n retired: straight into the block there if it
+ * is on this page (budget allowing), else to the interpreter. A block
+ * lives as long as every other on its page (they go with the page's
+ * icache slot), so one already there is jumped to directly; for one not
+ * yet there, the code looks at the page's entry each time. */
+static void go_to(struct x86 *a, const struct unit *u, int32_t pc_off,
+                  uint32_t n)
+{
+    int64_t t = (int64_t)u->off + pc_off;
+    if (t < 0 || t >= 0x1000 || (t & 1)) {
+        exit_at(a, pc_off, n);
+        return;
+    }
+    const struct insn *e = &u->code[t >> 1];
+    uint8_t *next = 0, *miss[2] = {0, 0};
+    if (t == u->off)
+        next = u->body;
+    else if (e->cache_gen == u->gen && e->op == OP_JIT)
+        next = u->j->code + e->imm + prologue(u);
+    x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
+    uint8_t *spent = x86_jcc8(a, CC_E);
+    if (!next) {
+        x86_mov_imm64(a, RCX, (uintptr_t)e);
+        x86_cmp8_imm(a, RCX, offsetof(struct insn, cache_gen), u->gen);
+        miss[0] = x86_jcc8(a, CC_NE);
+        x86_cmp8_imm(a, RCX, offsetof(struct insn, op), OP_JIT);
+        miss[1] = x86_jcc8(a, CC_NE);
+        x86_load_sx32(a, RCX, RCX, offsetof(struct insn, imm));
+        x86_mov_imm64(a, RDX, (uintptr_t)(u->j->code + prologue(u)));
+        x86_alu_rr(a, 1, ALU_ADD, RCX, RDX);
+    }
+    x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
+    x86_alu_imm(a, 1, ALU_ADD, PC0, pc_off);
+    if (next)
+        x86_jmp(a, next);
+    else
+        x86_jmp_reg(a, RCX);
+    x86_patch8(a, spent);
+    for (int i = 0; i < 2; i++)
+        if (miss[i])
+            x86_patch8(a, miss[i]);
+    exit_at(a, pc_off, n);
+}
+
+/* rax = a guest virtual address; make it the host address of size bytes
+ * there through the TLB of kind, or bail before instruction n (at pc_off)
+ * when the TLB misses or the access crosses a page. */
+static void tlb(struct x86 *a, int kind, unsigned size, int32_t pc_off,
+                uint32_t n)
+{
+    int32_t set = (int32_t)(kind * TLB_SIZE * sizeof(struct tlb_entry));
+    x86_mov(a, RCX, RAX);
+    x86_shift_imm(a, 1, SH_SHR, RCX, 12);
+    x86_alu_imm(a, 0, ALU_AND, RCX, TLB_SIZE - 1);
+    x86_shift_imm(a, 0, SH_SHL, RCX, 4);
+    x86_lea(a, RDX, RAX, (int32_t)size - 1);
+    x86_shift_imm(a, 1, SH_SHR, RDX, 12);
+    x86_alu_rm(a, 1, ALU_CMP, RDX, DTLB, RCX,
+               set + (int32_t)offsetof(struct tlb_entry, vpn));
+    uint8_t *hit = x86_jcc8(a, CC_E);
+    exit_at(a, pc_off, n | JIT_BAIL);
+    x86_patch8(a, hit);
+    x86_alu_rm(a, 1, ALU_ADD, RAX, DTLB, RCX,
+               set + (int32_t)offsetof(struct tlb_entry, addend));
+}
+
+/* rax = x[rs1] + imm */
+static void address(struct x86 *a, const struct insn *in)
+{
+    ld(a, RAX, in->rs1);
+    if (in->imm)
+        x86_alu_imm(a, 1, ALU_ADD, RAX, in->imm);
+}
+
+static enum emitted load(struct x86 *a, const struct insn *in,
+                         unsigned size, int sign, int32_t d, uint32_t n)
+{
+    address(a, in);
+    tlb(a, TLB_R, size, d, n);
+    x86_load_ext(a, RAX, RAX, size, sign);
+    st(a, RAX, in->rd);
+    return E_NEXT;
+}
+
+static enum emitted store(struct x86 *a, const struct insn *in,
+                          unsigned size, int32_t d, uint32_t n)
+{
+    address(a, in);
+    tlb(a, TLB_W, size, d, n);
+    ld(a, RCX, in->rs2);
+    x86_store_n(a, RCX, RAX, size);
+    return E_NEXT;
+}
+
+/* Conditional branch: skip names the condition under which it is NOT
+ * taken. Taken, it leaves the block; not taken, the block goes on. */
+static enum emitted branch(struct x86 *a, const struct unit *u,
+                           const struct insn *in, enum x86_cc skip,
+                           int32_t d, uint32_t n)
+{
+    ld(a, RAX, in->rs1);
+    x86_alu_rm(a, 1, ALU_CMP, RAX, HART, X86_NOREG, XOFF(in->rs2));
+    uint8_t *not_taken = x86_jcc8(a, skip);
+    go_to(a, u, d + in->imm, n + 1);
+    x86_patch8(a, not_taken);
+    return E_NEXT;
+}
+
+static enum emitted alu_imm(struct x86 *a, const struct insn *in, int w,
+                            enum x86_alu op)
+{
+    ld(a, RAX, in->rs1);
+    x86_alu_imm(a, w, op, RAX, in->imm);
+    if (!w)
+        x86_sext32(a, RAX, RAX);
+    st(a, RAX, in->rd);
+    return E_NEXT;
+}
+
+static enum emitted alu_reg(struct x86 *a, const struct insn *in, int w,
+                            enum x86_alu op)
+{
+    ld(a, RAX, in->rs1);
+    x86_alu_rm(a, w, op, RAX, HART, X86_NOREG, XOFF(in->rs2));
+    if (!w)
+        x86_sext32(a, RAX, RAX);
+    st(a, RAX, in->rd);
+    return E_NEXT;
+}
+
+static enum emitted set_if(struct x86 *a, const struct insn *in, bool imm,
+                           enum x86_cc cc)
+{
+    ld(a, RAX, in->rs1);
+    if (imm)
+        x86_alu_imm(a, 1, ALU_CMP, RAX, in->imm);
+    else
+        x86_alu_rm(a, 1, ALU_CMP, RAX, HART, X86_NOREG, XOFF(in->rs2));
+    x86_setcc(a, cc, RAX);
+    st(a, RAX, in->rd);
+    return E_NEXT;
+}
+
+static enum emitted shift_imm(struct x86 *a, const struct insn *in, int w,
+                              enum x86_shift op)
+{
+    ld(a, RAX, in->rs1);
+    x86_shift_imm(a, w, op, RAX, (uint8_t)(in->imm & (w ? 63 : 31)));
+    if (!w)
+        x86_sext32(a, RAX, RAX);
+    st(a, RAX, in->rd);
+    return E_NEXT;
+}
+
+/* x86 masks a shift count by CL as RISC-V does (to 63, or 31 for W). */
+static enum emitted shift_reg(struct x86 *a, const struct insn *in, int w,
+                              enum x86_shift op)
+{
+    ld(a, RCX, in->rs2);
+    ld(a, RAX, in->rs1);
+    x86_shift_cl(a, w, op, RAX);
+    if (!w)
+        x86_sext32(a, RAX, RAX);
+    st(a, RAX, in->rd);
+    return E_NEXT;
+}
+
+static enum emitted mul(struct x86 *a, const struct insn *in, int w)
+{
+    ld(a, RAX, in->rs1);
+    x86_imul_rm(a, w, RAX, HART, XOFF(in->rs2));
+    if (!w)
+        x86_sext32(a, RAX, RAX);
+    st(a, RAX, in->rd);
+    return E_NEXT;
+}
+
+static enum emitted shadd(struct x86 *a, const struct insn *in, uint8_t sh)
+{
+    ld(a, RAX, in->rs1);
+    x86_shift_imm(a, 1, SH_SHL, RAX, sh);
+    x86_alu_rm(a, 1, ALU_ADD, RAX, HART, X86_NOREG, XOFF(in->rs2));
+    st(a, RAX, in->rd);
+    return E_NEXT;
+}
+
+/* rd = rs1 op ~rs2 */
+static enum emitted alu_not(struct x86 *a, const struct insn *in,
+                            enum x86_alu op)
+{
+    ld(a, RCX, in->rs2);
+    x86_not(a, RCX);
+    ld(a, RAX, in->rs1);
+    x86_alu_rr(a, 1, op, RAX, RCX);
+    st(a, RAX, in->rd);
+    return E_NEXT;
+}
+
+/* Instruction n of the block, at pc_off d from its start. */
+static enum emitted emit(struct x86 *a, const struct unit *u,
+                         const struct insn *in, int32_t d, uint32_t n)
+{
+    switch (in->op) {
+    case OP_LUI:
+        x86_store_imm(a, HART, XOFF(in->rd), in->imm);
+        return E_NEXT;
+    case OP_AUIPC:
+        x86_lea(a, RAX, PC0, d);
+        x86_alu_imm(a, 1, ALU_ADD, RAX, in->imm);
+        st(a, RAX, in->rd);
+        return E_NEXT;
+    case OP_JAL:
+        x86_lea(a, RAX, PC0, d + in->len);
+        st(a, RAX, in->rd);
+        go_to(a, u, d + in->imm, n + 1);
+        return E_END;
+    case OP_JALR:
+        address(a, in);
+        x86_alu_imm(a, 1, ALU_AND, RAX, -2);
+        x86_lea(a, RCX, PC0, d + in->len);
+        st(a, RCX, in->rd);
+        exit_rax(a, n + 1);
+        return E_END;
+    case OP_BEQ: return branch(a, u, in, CC_NE, d, n);
+    case OP_BNE: return branch(a, u, in, CC_E, d, n);
+    case OP_BLT: return branch(a, u, in, CC_GE, d, n);
+    case OP_BGE: return branch(a, u, in, CC_L, d, n);
+    case OP_BLTU: return branch(a, u, in, CC_AE, d, n);
+    case OP_BGEU: return branch(a, u, in, CC_B, d, n);
+    case OP_LB: return load(a, in, 1, 1, d, n);
+    case OP_LH: return load(a, in, 2, 1, d, n);
+    case OP_LW: return load(a, in, 4, 1, d, n);
+    case OP_LD: return load(a, in, 8, 0, d, n);
+    case OP_LBU: return load(a, in, 1, 0, d, n);
+    case OP_LHU: return load(a, in, 2, 0, d, n);
+    case OP_LWU: return load(a, in, 4, 0, d, n);
+    case OP_SB: return store(a, in, 1, d, n);
+    case OP_SH: return store(a, in, 2, d, n);
+    case OP_SW: return store(a, in, 4, d, n);
+    case OP_SD: return store(a, in, 8, d, n);
+    case OP_ADDI: return alu_imm(a, in, 1, ALU_ADD);
+    case OP_XORI: return alu_imm(a, in, 1, ALU_XOR);
+    case OP_ORI: return alu_imm(a, in, 1, ALU_OR);
+    case OP_ANDI: return alu_imm(a, in, 1, ALU_AND);
+    case OP_ADDIW: return alu_imm(a, in, 0, ALU_ADD);
+    case OP_SLTI: return set_if(a, in, true, CC_L);
+    case OP_SLTIU: return set_if(a, in, true, CC_B);
+    case OP_SLT: return set_if(a, in, false, CC_L);
+    case OP_SLTU: return set_if(a, in, false, CC_B);
+    case OP_SLLI: return shift_imm(a, in, 1, SH_SHL);
+    case OP_SRLI: return shift_imm(a, in, 1, SH_SHR);
+    case OP_SRAI: return shift_imm(a, in, 1, SH_SAR);
+    case OP_SLLIW: return shift_imm(a, in, 0, SH_SHL);
+    case OP_SRLIW: return shift_imm(a, in, 0, SH_SHR);
+    case OP_SRAIW: return shift_imm(a, in, 0, SH_SAR);
+    case OP_ADD: return alu_reg(a, in, 1, ALU_ADD);
+    case OP_SUB: return alu_reg(a, in, 1, ALU_SUB);
+    case OP_XOR: return alu_reg(a, in, 1, ALU_XOR);
+    case OP_OR: return alu_reg(a, in, 1, ALU_OR);
+    case OP_AND: return alu_reg(a, in, 1, ALU_AND);
+    case OP_ADDW: return alu_reg(a, in, 0, ALU_ADD);
+    case OP_SUBW: return alu_reg(a, in, 0, ALU_SUB);
+    case OP_SLL: return shift_reg(a, in, 1, SH_SHL);
+    case OP_SRL: return shift_reg(a, in, 1, SH_SHR);
+    case OP_SRA: return shift_reg(a, in, 1, SH_SAR);
+    case OP_SLLW: return shift_reg(a, in, 0, SH_SHL);
+    case OP_SRLW: return shift_reg(a, in, 0, SH_SHR);
+    case OP_SRAW: return shift_reg(a, in, 0, SH_SAR);
+    case OP_MUL: return mul(a, in, 1);
+    case OP_MULW: return mul(a, in, 0);
+    case OP_SH1ADD: return shadd(a, in, 1);
+    case OP_SH2ADD: return shadd(a, in, 2);
+    case OP_SH3ADD: return shadd(a, in, 3);
+    case OP_ANDN: return alu_not(a, in, ALU_AND);
+    case OP_ORN: return alu_not(a, in, ALU_OR);
+    case OP_FENCE:
+        x86_mfence(a);
+        return E_NEXT;
+    default:
+        return E_NONE;
+    }
+}
+
+/* The decoded instruction at byte off of the page into *out (decoding
+ * it into the cache first if needed); false for a 32-bit instruction
+ * that crosses into the next page, which is never cached. */
+static bool decoded(struct insn *code, const uint8_t *host, unsigned off,
+                    uint8_t gen, struct insn *out)
+{
+    struct insn *e = &code[off >> 1];
+    if (e->cache_gen != gen) {
+        uint16_t lo;
+        memcpy(&lo, host + off, 2);
+        uint32_t raw = lo;
+        if ((lo & 3) == 3) {
+            if (off == 0xffe)
+                return false;
+            memcpy(&raw, host + off, 4);
+        }
+        rv_decode(raw, e);
+        e->cache_gen = gen;
+    }
+    *out = *e;
+    if (out->op == OP_JIT)      /* a block starts here: its own bits */
+        rv_decode(out->raw, out);
+    return true;
+}
+
+long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
+                   unsigned off, uint8_t gen)
+{
+    if (j->size - j->used < 2 * INSN_MAX_BYTES)
+        return JIT_FULL;
+    uint8_t *start = j->code + j->used;
+    struct x86 a = {start};
+    x86_mov(&a, PC0, RDX);
+    x86_alu_rr(&a, 0, ALU_XOR, RETIRED, RETIRED);
+    x86_mov(&a, LEFT, RCX);
+    struct unit u = {j, code, gen, off, a.p};
+    uint32_t n = 0;
+    int32_t d = 0;
+    enum emitted e = E_NONE;
+    struct insn in;
+    while (n < BLOCK_MAX_INSNS && off + (unsigned)d < 0x1000 &&
+           decoded(code, host, off + (unsigned)d, gen, &in)) {
+        if ((size_t)(a.p - j->code) + 2 * INSN_MAX_BYTES > j->size)
+            return JIT_FULL;
+        e = emit(&a, &u, &in, d, n);
+        if (e == E_NONE)
+            break;
+        n++;
+        d += in.len;
+        if (e == E_END)
+            break;
+    }
+    if (n == 0)
+        return JIT_NONE;
+    if (e != E_END)
+        go_to(&a, &u, d, n);
+    j->used = ((size_t)(a.p - j->code) + 15) & ~(size_t)15;
+    return (long)(start - j->code);
+}

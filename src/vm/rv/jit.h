@@ -1,0 +1,68 @@
+/* The translator: turns a run of decoded instructions on one guest code
+ * page into x86-64 host code (a block) that the interpreter calls where
+ * the run starts. A block does integer arithmetic, loads and stores that
+ * hit the data TLB, and ends at a branch or jump, at the page's end, or
+ * before an instruction it does not translate; the interpreter does the
+ * rest. Each hart has its own code buffer. */
+#ifndef CELLA_VM_RV_JIT_H
+#define CELLA_VM_RV_JIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vm/rv/decode.h"
+#include "vm/rv/hart.h"
+
+/* What a block returns: the next pc; in n, how many instructions retired
+ * (bits 0-30) and the budget left (bits 32-63, see jit_run). With
+ * JIT_BAIL set, the block stopped before the instruction at pc (a TLB
+ * miss, MMIO, a page crossing): the interpreter must do it. */
+struct jit_exit {
+    uint64_t pc;
+    uint64_t n;
+};
+#define JIT_BAIL (1u << 31)
+#define JIT_RETIRED(n) ((unsigned)(n) & (JIT_BAIL - 1))
+#define JIT_LEFT(n) ((unsigned)((n) >> 32))
+
+struct jit {
+    uint8_t *code;      /* size bytes, readable, writable, executable */
+    size_t size;
+    size_t used;
+};
+
+/* Ops a block can start with (1) and the ones it cannot (0). */
+extern const uint8_t jit_starts[OP_COUNT];
+
+/* Map a code buffer; NULL (and errno) on failure. */
+struct jit *jit_new(void);
+void jit_free(struct jit *j);
+/* Forget every block (the buffer is reused from the start). Only when no
+ * decoded entry still points at a block: after every icache slot dropped. */
+void jit_reset(struct jit *j);
+
+enum { JIT_NONE = -1, JIT_FULL = -2 };
+/* Translate the run starting at byte off of the code page whose host copy
+ * is host and decoded entries code (generation gen), decoding entries as
+ * it goes. Returns the block's offset in the buffer, JIT_NONE if the
+ * first instruction cannot be translated, JIT_FULL if the buffer is full
+ * (jit_reset after dropping the icache, then try again). */
+long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
+                   unsigned off, uint8_t gen);
+
+typedef struct jit_exit (*jit_block_fn)(struct hart *h,
+                                        struct tlb_entry (*dtlb)[TLB_SIZE],
+                                        uint64_t pc, uint64_t left);
+
+/* Run the block at offset off with pc its first instruction's address.
+ * A block goes straight on into the next where it knows one (a jump on
+ * the same page), at most left - 1 times. */
+static inline struct jit_exit jit_run(struct jit *j, long off,
+                                      struct hart *h,
+                                      struct tlb_entry (*dtlb)[TLB_SIZE],
+                                      uint64_t pc, unsigned left)
+{
+    return ((jit_block_fn)(void *)(j->code + off))(h, dtlb, pc, left);
+}
+
+#endif

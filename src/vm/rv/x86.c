@@ -1,0 +1,234 @@
+/* The x86-64 encoder: REX prefix, opcode, ModRM (and SIB) for the forms
+ * in x86.h. Memory operands always take a 32-bit displacement: one
+ * encoding for every offset keeps this short, at a few bytes of code. */
+#include "vm/rv/x86.h"
+
+#include <assert.h>
+#include <string.h>
+
+static void put(struct x86 *a, uint8_t b)
+{
+    *a->p++ = b;
+}
+
+static void put32(struct x86 *a, uint32_t v)
+{
+    memcpy(a->p, &v, 4);
+    a->p += 4;
+}
+
+static void rex(struct x86 *a, int w, int reg, int index, int base)
+{
+    uint8_t r = 0x40 | (w ? 8 : 0) | (reg & 8 ? 4 : 0) |
+                (index != X86_NOREG && (index & 8) ? 2 : 0) |
+                (base & 8 ? 1 : 0);
+    if (r != 0x40)
+        put(a, r);
+}
+
+/* opcode: one byte, or two (0x0F first) as 0x0Fxx */
+static void opcode(struct x86 *a, unsigned op)
+{
+    if (op > 0xff)
+        put(a, (uint8_t)(op >> 8));
+    put(a, (uint8_t)op);
+}
+
+/* op with ModRM reg = reg and r/m = [base + index + disp32] */
+static void op_mem(struct x86 *a, int w, unsigned op, int reg, int base,
+                   int index, int32_t disp)
+{
+    rex(a, w, reg, index, base);
+    opcode(a, op);
+    if (index == X86_NOREG && (base & 7) != RSP) {
+        put(a, (uint8_t)(0x80 | (reg & 7) << 3 | (base & 7)));
+    } else {
+        put(a, (uint8_t)(0x80 | (reg & 7) << 3 | 4));
+        put(a, (uint8_t)((index == X86_NOREG ? 4 : index & 7) << 3 |
+                         (base & 7)));
+    }
+    put32(a, (uint32_t)disp);
+}
+
+/* op with ModRM reg = reg and r/m = register rm */
+static void op_reg(struct x86 *a, int w, unsigned op, int reg, int rm)
+{
+    rex(a, w, reg, X86_NOREG, rm);
+    opcode(a, op);
+    put(a, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
+}
+
+void x86_load(struct x86 *a, int w, int dst, int base, int32_t disp)
+{
+    op_mem(a, w, 0x8b, dst, base, X86_NOREG, disp);
+}
+
+void x86_store(struct x86 *a, int w, int src, int base, int32_t disp)
+{
+    op_mem(a, w, 0x89, src, base, X86_NOREG, disp);
+}
+
+void x86_store_imm(struct x86 *a, int base, int32_t disp, int32_t imm)
+{
+    op_mem(a, 1, 0xc7, 0, base, X86_NOREG, disp);
+    put32(a, (uint32_t)imm);
+}
+
+void x86_mov(struct x86 *a, int dst, int src)
+{
+    op_reg(a, 1, 0x89, src, dst);
+}
+
+void x86_mov_imm32(struct x86 *a, int dst, uint32_t imm)
+{
+    rex(a, 0, 0, X86_NOREG, dst);
+    put(a, (uint8_t)(0xb8 | (dst & 7)));
+    put32(a, imm);
+}
+
+void x86_lea(struct x86 *a, int dst, int base, int32_t disp)
+{
+    op_mem(a, 1, 0x8d, dst, base, X86_NOREG, disp);
+}
+
+void x86_lea32(struct x86 *a, int dst, int base, uint32_t disp)
+{
+    op_mem(a, 0, 0x8d, dst, base, X86_NOREG, (int32_t)disp);
+}
+
+void x86_alu_rr(struct x86 *a, int w, enum x86_alu op, int dst, int src)
+{
+    op_reg(a, w, op * 8u + 1, src, dst);
+}
+
+void x86_alu_rm(struct x86 *a, int w, enum x86_alu op, int dst, int base,
+                int index, int32_t disp)
+{
+    op_mem(a, w, op * 8u + 3, dst, base, index, disp);
+}
+
+void x86_alu_imm(struct x86 *a, int w, enum x86_alu op, int dst, int32_t imm)
+{
+    op_reg(a, w, 0x81, op, dst);
+    put32(a, (uint32_t)imm);
+}
+
+void x86_shift_imm(struct x86 *a, int w, enum x86_shift op, int dst,
+                   uint8_t n)
+{
+    op_reg(a, w, 0xc1, op, dst);
+    put(a, n);
+}
+
+void x86_shift_cl(struct x86 *a, int w, enum x86_shift op, int dst)
+{
+    op_reg(a, w, 0xd3, op, dst);
+}
+
+void x86_imul_rm(struct x86 *a, int w, int dst, int base, int32_t disp)
+{
+    op_mem(a, w, 0x0faf, dst, base, X86_NOREG, disp);
+}
+
+void x86_not(struct x86 *a, int dst)
+{
+    op_reg(a, 1, 0xf7, 2, dst);
+}
+
+void x86_sext32(struct x86 *a, int dst, int src)
+{
+    op_reg(a, 1, 0x63, dst, src);
+}
+
+void x86_setcc(struct x86 *a, enum x86_cc cc, int dst)
+{
+    op_reg(a, 0, 0x0f90u | cc, 0, dst);
+    op_reg(a, 0, 0x0fb6, dst, dst);
+}
+
+void x86_load_ext(struct x86 *a, int dst, int base, unsigned size, int sign)
+{
+    switch (size) {
+    case 1: op_mem(a, sign, sign ? 0x0fbe : 0x0fb6, dst, base, X86_NOREG, 0); break;
+    case 2: op_mem(a, sign, sign ? 0x0fbf : 0x0fb7, dst, base, X86_NOREG, 0); break;
+    case 4: op_mem(a, sign, sign ? 0x63 : 0x8b, dst, base, X86_NOREG, 0); break;
+    default: op_mem(a, 1, 0x8b, dst, base, X86_NOREG, 0); break;
+    }
+}
+
+void x86_store_n(struct x86 *a, int src, int base, unsigned size)
+{
+    switch (size) {
+    case 1: op_mem(a, 0, 0x88, src, base, X86_NOREG, 0); break;
+    case 2: put(a, 0x66); op_mem(a, 0, 0x89, src, base, X86_NOREG, 0); break;
+    case 4: op_mem(a, 0, 0x89, src, base, X86_NOREG, 0); break;
+    default: op_mem(a, 1, 0x89, src, base, X86_NOREG, 0); break;
+    }
+}
+
+void x86_push(struct x86 *a, int r)
+{
+    rex(a, 0, 0, X86_NOREG, r);
+    put(a, (uint8_t)(0x50 | (r & 7)));
+}
+
+void x86_pop(struct x86 *a, int r)
+{
+    rex(a, 0, 0, X86_NOREG, r);
+    put(a, (uint8_t)(0x58 | (r & 7)));
+}
+
+void x86_ret(struct x86 *a)
+{
+    put(a, 0xc3);
+}
+
+void x86_mfence(struct x86 *a)
+{
+    put(a, 0x0f);
+    put(a, 0xae);
+    put(a, 0xf0);
+}
+
+uint8_t *x86_jcc8(struct x86 *a, enum x86_cc cc)
+{
+    put(a, (uint8_t)(0x70 | cc));
+    put(a, 0);
+    return a->p - 1;
+}
+
+void x86_mov_imm64(struct x86 *a, int dst, uint64_t imm)
+{
+    rex(a, 1, 0, X86_NOREG, dst);
+    put(a, (uint8_t)(0xb8 | (dst & 7)));
+    put32(a, (uint32_t)imm);
+    put32(a, (uint32_t)(imm >> 32));
+}
+
+void x86_cmp8_imm(struct x86 *a, int base, int32_t disp, uint8_t imm)
+{
+    op_mem(a, 0, 0x80, 7, base, X86_NOREG, disp);
+    put(a, imm);
+}
+
+void x86_load_sx32(struct x86 *a, int dst, int base, int32_t disp)
+{
+    op_mem(a, 1, 0x63, dst, base, X86_NOREG, disp);
+}
+
+void x86_jmp_reg(struct x86 *a, int r)
+{
+    op_reg(a, 0, 0xff, 4, r);
+}
+
+void x86_jmp(struct x86 *a, const uint8_t *target)
+{
+    put(a, 0xe9);
+    put32(a, (uint32_t)(target - (a->p + 4)));
+}
+
+void x86_patch8(struct x86 *a, uint8_t *at)
+{
+    assert(a->p - (at + 1) <= 127);   /* the code jumped over is short */
+    *at = (uint8_t)(a->p - (at + 1));
+}

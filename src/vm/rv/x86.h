@@ -1,0 +1,81 @@
+/* An encoder for the few x86-64 instruction forms the translator (jit.c)
+ * emits: moves between registers and memory, integer ALU, shifts,
+ * compares, jumps. Memory operands are [base + index + disp32] (index
+ * optional), which covers the register file (hart + 8*n) and the TLB
+ * (table + scaled slot). Bytes go into a buffer the caller sized. */
+#ifndef CELLA_VM_RV_X86_H
+#define CELLA_VM_RV_X86_H
+
+#include <stdint.h>
+
+enum x86_reg {
+    RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI,
+    R8, R9, R10, R11, R12, R13, R14, R15,
+    X86_NOREG = -1,
+};
+
+/* Condition codes (the low nibble of Jcc and SETcc). */
+enum x86_cc {
+    CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5,
+    CC_L = 12, CC_GE = 13,
+};
+
+/* ALU operations: the /digit of opcode 81 (reg, imm32); the reg-reg and
+ * reg-memory forms are 8 * digit + 1 and + 3. */
+enum x86_alu { ALU_ADD = 0, ALU_OR = 1, ALU_AND = 4, ALU_SUB = 5,
+               ALU_XOR = 6, ALU_CMP = 7 };
+
+/* Shifts: the /digit of C1 (by imm8) and D3 (by CL). */
+enum x86_shift { SH_SHL = 4, SH_SHR = 5, SH_SAR = 7 };
+
+struct x86 {
+    uint8_t *p;     /* next byte */
+};
+
+/* w: 1 for 64-bit operands, 0 for 32-bit. */
+void x86_load(struct x86 *a, int w, int dst, int base, int32_t disp);
+void x86_store(struct x86 *a, int w, int src, int base, int32_t disp);
+/* mov qword [base + disp], imm (sign-extended) */
+void x86_store_imm(struct x86 *a, int base, int32_t disp, int32_t imm);
+void x86_mov(struct x86 *a, int dst, int src);
+void x86_mov_imm32(struct x86 *a, int dst, uint32_t imm);  /* zero-extends */
+void x86_lea(struct x86 *a, int dst, int base, int32_t disp);
+/* 32-bit lea: the sum's low 32 bits, zero-extended */
+void x86_lea32(struct x86 *a, int dst, int base, uint32_t disp);
+void x86_alu_rr(struct x86 *a, int w, enum x86_alu op, int dst, int src);
+void x86_alu_rm(struct x86 *a, int w, enum x86_alu op, int dst, int base,
+                int index, int32_t disp);
+void x86_alu_imm(struct x86 *a, int w, enum x86_alu op, int dst, int32_t imm);
+void x86_shift_imm(struct x86 *a, int w, enum x86_shift op, int dst,
+                   uint8_t n);
+void x86_shift_cl(struct x86 *a, int w, enum x86_shift op, int dst);
+void x86_imul_rm(struct x86 *a, int w, int dst, int base, int32_t disp);
+void x86_not(struct x86 *a, int dst);
+/* dst = sign-extended low 32 bits of src (movsxd) */
+void x86_sext32(struct x86 *a, int dst, int src);
+/* dst = cc ? 1 : 0 (setcc dst8; movzx dst, dst8); dst must be RAX-RBX */
+void x86_setcc(struct x86 *a, enum x86_cc cc, int dst);
+/* Load size bytes (1, 2, 4, 8) at [base] into dst, sign- or zero-extended
+ * to 64 bits. */
+void x86_load_ext(struct x86 *a, int dst, int base, unsigned size,
+                  int sign);
+/* Store the low size bytes of src to [base]. */
+void x86_store_n(struct x86 *a, int src, int base, unsigned size);
+void x86_push(struct x86 *a, int r);
+void x86_pop(struct x86 *a, int r);
+void x86_ret(struct x86 *a);
+void x86_mfence(struct x86 *a);
+/* Jcc rel8 with the offset left 0; x86_patch8 points it at the current
+ * position later. Returns where the offset byte is. */
+uint8_t *x86_jcc8(struct x86 *a, enum x86_cc cc);
+void x86_mov_imm64(struct x86 *a, int dst, uint64_t imm);
+/* cmp byte [base + disp], imm */
+void x86_cmp8_imm(struct x86 *a, int base, int32_t disp, uint8_t imm);
+/* dst = sign-extended dword [base + disp] */
+void x86_load_sx32(struct x86 *a, int dst, int base, int32_t disp);
+void x86_jmp_reg(struct x86 *a, int r);
+/* jmp rel32 to target (within 2 GiB) */
+void x86_jmp(struct x86 *a, const uint8_t *target);
+void x86_patch8(struct x86 *a, uint8_t *at);
+
+#endif
