@@ -50,6 +50,23 @@ static inline struct icache_page *icache_slot(struct hart *h,
     return s;
 }
 
+/* The bits of the instruction at byte off of the code page at host.
+ * false for a 32-bit instruction at 0xffe, which runs into the next page:
+ * *raw then holds its low half only. */
+static inline bool code_bits(const uint8_t *host, unsigned off,
+                             uint32_t *raw)
+{
+    uint16_t lo;
+    memcpy(&lo, host + off, 2);
+    *raw = lo;
+    if ((lo & 3) != 3)
+        return true;
+    if (off == 0xffe)
+        return false;
+    memcpy(raw, host + off, 4);
+    return true;
+}
+
 /* FENCE.I: forget every decoded instruction. */
 void icache_flush(struct hart *h);
 

@@ -342,22 +342,16 @@ undecoded:  /* not decoded in this generation, or off the end of the page */
         goto new_page;
     in = &code[(pc & 0xfff) >> 1];
     {
-        unsigned off = pc & 0xfff;
-        uint16_t lo;
-        memcpy(&lo, host + off, 2);
-        uint32_t raw = lo;
-        if ((lo & 3) == 3) {
-            if (unlikely(off == 0xffe)) {
-                /* Spans two pages, whose mappings may change apart: decode
-                 * it every time, never cache it. */
-                h->pc = pc;
-                if (!fetch_cross(h, lo, &raw))
-                    goto exception;
-                rv_decode(raw, &tmp[0]);
-                in = &tmp[0];   /* tmp[2], never valid, ends the page */
-                goto *labels[in->len >> 2][in->op];
-            }
-            memcpy(&raw, host + off, 4);
+        uint32_t raw;
+        if (unlikely(!code_bits(host, pc & 0xfff, &raw))) {
+            /* Spans two pages, whose mappings may change apart: decode
+             * it every time, never cache it. */
+            h->pc = pc;
+            if (!fetch_cross(h, (uint16_t)raw, &raw))
+                goto exception;
+            rv_decode(raw, &tmp[0]);
+            in = &tmp[0];   /* tmp[2], never valid, ends the page */
+            goto *labels[in->len >> 2][in->op];
         }
         rv_decode(raw, in);
         in->cache_gen = gen;
@@ -395,12 +389,8 @@ ANYLEN(JIT)
 bail:   /* a block stopped before an instruction it could not do this time
          * (a TLB miss, MMIO, a page crossing): interpret that one */
     {
-        unsigned off = pc & 0xfff;
-        uint16_t lo;
-        memcpy(&lo, host + off, 2);
-        uint32_t raw = lo;
-        if ((lo & 3) == 3)
-            memcpy(&raw, host + off, 4);
+        uint32_t raw;
+        code_bits(host, pc & 0xfff, &raw);  /* blocks stop short of 0xffe */
         rv_decode(raw, &tmp[0]);
         in = &tmp[0];   /* tmp[1] and tmp[2], never valid, end it */
     }

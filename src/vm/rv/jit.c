@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "vm/rv/cpu.h"
 #include "vm/rv/x86.h"
 
 #define JIT_BYTES (32u << 20)
@@ -410,14 +411,9 @@ static bool decoded(struct insn *code, const uint8_t *host, unsigned off,
 {
     struct insn *e = &code[off >> 1];
     if (e->cache_gen != gen) {
-        uint16_t lo;
-        memcpy(&lo, host + off, 2);
-        uint32_t raw = lo;
-        if ((lo & 3) == 3) {
-            if (off == 0xffe)
-                return false;
-            memcpy(&raw, host + off, 4);
-        }
+        uint32_t raw;
+        if (!code_bits(host, off, &raw))
+            return false;
         rv_decode(raw, e);
         e->cache_gen = gen;
     }
