@@ -228,15 +228,21 @@ static enum emitted branch(struct x86 *a, const struct unit *u,
     return E_NEXT;
 }
 
+/* rax is rd's value (for a W op, its low 32 bits, sign-extended here). */
+static enum emitted result(struct x86 *a, const struct insn *in, int w)
+{
+    if (!w)
+        x86_sext32(a, RAX, RAX);
+    st(a, RAX, in->rd);
+    return E_NEXT;
+}
+
 static enum emitted alu_imm(struct x86 *a, const struct insn *in, int w,
                             enum x86_alu op)
 {
     ld(a, RAX, in->rs1);
     x86_alu_imm(a, w, op, RAX, in->imm);
-    if (!w)
-        x86_sext32(a, RAX, RAX);
-    st(a, RAX, in->rd);
-    return E_NEXT;
+    return result(a, in, w);
 }
 
 static enum emitted alu_reg(struct x86 *a, const struct insn *in, int w,
@@ -244,10 +250,7 @@ static enum emitted alu_reg(struct x86 *a, const struct insn *in, int w,
 {
     ld(a, RAX, in->rs1);
     x86_alu_rm(a, w, op, RAX, HART, X86_NOREG, XOFF(in->rs2));
-    if (!w)
-        x86_sext32(a, RAX, RAX);
-    st(a, RAX, in->rd);
-    return E_NEXT;
+    return result(a, in, w);
 }
 
 static enum emitted set_if(struct x86 *a, const struct insn *in, bool imm,
@@ -268,10 +271,7 @@ static enum emitted shift_imm(struct x86 *a, const struct insn *in, int w,
 {
     ld(a, RAX, in->rs1);
     x86_shift_imm(a, w, op, RAX, (uint8_t)(in->imm & (w ? 63 : 31)));
-    if (!w)
-        x86_sext32(a, RAX, RAX);
-    st(a, RAX, in->rd);
-    return E_NEXT;
+    return result(a, in, w);
 }
 
 /* x86 masks a shift count by CL as RISC-V does (to 63, or 31 for W). */
@@ -281,20 +281,14 @@ static enum emitted shift_reg(struct x86 *a, const struct insn *in, int w,
     ld(a, RCX, in->rs2);
     ld(a, RAX, in->rs1);
     x86_shift_cl(a, w, op, RAX);
-    if (!w)
-        x86_sext32(a, RAX, RAX);
-    st(a, RAX, in->rd);
-    return E_NEXT;
+    return result(a, in, w);
 }
 
 static enum emitted mul(struct x86 *a, const struct insn *in, int w)
 {
     ld(a, RAX, in->rs1);
     x86_imul_rm(a, w, RAX, HART, XOFF(in->rs2));
-    if (!w)
-        x86_sext32(a, RAX, RAX);
-    st(a, RAX, in->rd);
-    return E_NEXT;
+    return result(a, in, w);
 }
 
 static enum emitted shadd(struct x86 *a, const struct insn *in, uint8_t sh)
