@@ -320,20 +320,26 @@ void hart_exec(struct hart *h, unsigned n)
         goto *labels[in->len >> 2][in->op];                                 \
     } while (0)
 
+/* Make pc's page the fetch page: the fetch TLB, else the full walk. */
+#define SWITCH_PAGE()                                                       \
+    do {                                                                    \
+        if (unlikely(!fetch_tlb_hit(h, pc))) {                              \
+            h->pc = pc;                                                     \
+            if (!fetch_page(h))                                             \
+                goto exception;                                             \
+        }                                                                   \
+        vpn = h->fetch_vpn;                                                 \
+        host = h->fetch_host;                                               \
+        code = h->fetch_code;                                               \
+        gen = h->fetch_gen;                                                 \
+    } while (0)
+
     DISPATCH();
 
 new_page:   /* pc left the current page: fetch TLB, else the full walk */
     if (unlikely(--left == 0))
         goto out;
-    if (unlikely(!fetch_tlb_hit(h, pc))) {
-        h->pc = pc;
-        if (!fetch_page(h))
-            goto exception;
-    }
-    vpn = h->fetch_vpn;
-    host = h->fetch_host;
-    code = h->fetch_code;
-    gen = h->fetch_gen;
+    SWITCH_PAGE();
     DISPATCH();
 
 undecoded:  /* not decoded in this generation, or off the end of the page */
@@ -387,7 +393,11 @@ ANYLEN(JIT)
     DISPATCH();
 
 bail:   /* a block stopped before an instruction it could not do this time
-         * (a TLB miss, MMIO, a page crossing): interpret that one */
+         * (a TLB miss, MMIO, a page crossing): interpret that one. The
+         * block may be on another page than the one it was entered on,
+         * reached through the fetch TLB, which still holds it. */
+    if (unlikely((pc >> 12) != vpn))
+        SWITCH_PAGE();
     {
         uint32_t raw;
         code_bits(host, pc & 0xfff, &raw);  /* blocks stop short of 0xffe */
@@ -634,4 +644,5 @@ leave_jumped:   /* an xRET set h->pc itself */
 #undef LOAD
 #undef STORE
 #undef BRANCH
+#undef SWITCH_PAGE
 }

@@ -1,10 +1,18 @@
 /* The translator (see jit.h). Generated code keeps nothing in host
  * registers across instructions: the guest registers stay in the hart
  * (HART, the first argument), so a block can stop anywhere and the
- * interpreter go on. Blocks get the data TLB slot (DTLB) and their first
- * instruction's address (PC0) as arguments too: nothing in a block
- * depends on where the page is mapped. Only caller-saved host registers
- * are used, so a block needs no prologue beyond one move. */
+ * interpreter go on. Blocks get the data TLB slot (DTLB), the fetch TLB
+ * (ITLB) and their first instruction's address (PC0) as arguments too:
+ * nothing in a block depends on where the page is mapped. Only
+ * caller-saved host registers are used, so a block needs no prologue
+ * beyond a few moves.
+ *
+ * The buffer starts with a stub shared by every block: the lookup. A
+ * block that leaves for a pc it cannot know at translation time (JALR,
+ * another page, a block not made yet) jumps there; it finds the pc's
+ * block through the fetch TLB and the decoded-code cache, as the
+ * interpreter would, and goes straight into it, or returns to the
+ * interpreter when there is none. */
 #include "vm/rv/jit.h"
 
 #include <stdbool.h>
@@ -27,6 +35,7 @@ _Static_assert(sizeof(struct tlb_entry) == 16, "TLB slot index is << 4");
 #define PC0 R8
 #define RETIRED R9      /* by the blocks before this one, chained */
 #define LEFT R10        /* budget: chained jumps to go */
+#define ITLB R11        /* the fetch TLB: h->tlb[h->priv][TLB_X] */
 #define XOFF(r) ((int32_t)(offsetof(struct hart, x) + 8 * (size_t)(r)))
 
 enum emitted { E_NONE, E_NEXT, E_END };
@@ -48,6 +57,76 @@ const uint8_t jit_starts[OP_COUNT] = {
 #undef ON
 };
 
+/* The moves every block starts with, from the C calling convention. */
+static void prologue(struct x86 *a)
+{
+    x86_mov(a, ITLB, R8);
+    x86_mov(a, PC0, RDX);
+    x86_alu_rr(a, 0, ALU_XOR, RETIRED, RETIRED);
+    x86_mov(a, LEFT, RCX);
+}
+
+/* The lookup stub (at lookup) and its exit to the interpreter (at 0):
+ * rax = the pc to go on at, RETIRED and LEFT up to date. Blocks are
+ * entered past their prologue (at skip). */
+static void emit_lookup(struct jit *j)
+{
+    struct x86 a = {j->code};
+    prologue(&a);
+    j->skip = (size_t)(a.p - j->code);
+    a.p = j->code;
+    x86_mov(&a, RDX, LEFT);
+    x86_shift_imm(&a, 1, SH_SHL, RDX, 32);
+    x86_lea32(&a, RCX, RETIRED, 0);
+    x86_alu_rr(&a, 1, ALU_OR, RDX, RCX);
+    x86_ret(&a);
+    uint8_t *out = j->code;
+    j->lookup = a.p;
+    const int32_t in0 = (int32_t)offsetof(struct icache_page, insn);
+    /* the fetch TLB: rcx = the host page */
+    x86_mov(&a, RCX, RAX);
+    x86_shift_imm(&a, 1, SH_SHR, RCX, 12);
+    x86_mov(&a, RDX, RCX);
+    x86_alu_imm(&a, 0, ALU_AND, RDX, TLB_SIZE - 1);
+    x86_shift_imm(&a, 0, SH_SHL, RDX, 4);
+    x86_alu_rm(&a, 1, ALU_CMP, RCX, ITLB, RDX,
+               offsetof(struct tlb_entry, vpn));
+    x86_jcc(&a, CC_NE, out);
+    x86_shift_imm(&a, 1, SH_SHL, RCX, 12);
+    x86_alu_rm(&a, 1, ALU_ADD, RCX, ITLB, RDX,
+               offsetof(struct tlb_entry, addend));
+    /* its decoded-code slot (rdx), if the page still has it */
+    x86_mov(&a, RDX, RCX);
+    x86_shift_imm(&a, 1, SH_SHR, RDX, 12);
+    x86_alu_imm(&a, 0, ALU_AND, RDX, ICACHE_PAGES - 1);
+    x86_imul_imm(&a, RDX, RDX, (int32_t)sizeof(struct icache_page));
+    x86_alu_rm(&a, 1, ALU_ADD, RDX, HART, X86_NOREG,
+               offsetof(struct hart, icache));
+    x86_alu_rm(&a, 1, ALU_CMP, RCX, RDX, X86_NOREG,
+               offsetof(struct icache_page, host_page));
+    x86_jcc(&a, CC_NE, out);
+    /* the pc's entry (rdx): decoded in the slot's generation, a block */
+    x86_load_ext(&a, RCX, RDX, offsetof(struct icache_page, gen), 1, 0);
+    x86_mov(&a, R8, RAX);
+    x86_alu_imm(&a, 0, ALU_AND, R8, 0xfff);
+    x86_shift_imm(&a, 0, SH_SHL, R8, 3);    /* 16-byte entry a halfword */
+    x86_alu_rr(&a, 1, ALU_ADD, RDX, R8);
+    x86_load_ext(&a, R8, RDX, in0 + (int32_t)offsetof(struct insn, cache_gen),
+                 1, 0);
+    x86_alu_rr(&a, 0, ALU_CMP, R8, RCX);
+    x86_jcc(&a, CC_NE, out);
+    x86_cmp8_imm(&a, RDX, in0 + (int32_t)offsetof(struct insn, op), OP_JIT);
+    x86_jcc(&a, CC_NE, out);
+    x86_alu_imm(&a, 0, ALU_SUB, LEFT, 1);
+    x86_jcc(&a, CC_E, out);
+    x86_load_sx32(&a, RCX, RDX, in0 + (int32_t)offsetof(struct insn, imm));
+    x86_mov_imm64(&a, RDX, (uintptr_t)(j->code + j->skip));
+    x86_alu_rr(&a, 1, ALU_ADD, RCX, RDX);
+    x86_mov(&a, PC0, RAX);
+    x86_jmp_reg(&a, RCX);
+    j->base = j->used = ((size_t)(a.p - j->code) + 15) & ~(size_t)15;
+}
+
 struct jit *jit_new(void)
 {
     struct jit *j = calloc(1, sizeof *j);
@@ -61,6 +140,7 @@ struct jit *jit_new(void)
     }
     j->code = p;
     j->size = JIT_BYTES;
+    emit_lookup(j);
     return j;
 }
 
@@ -74,7 +154,7 @@ void jit_free(struct jit *j)
 
 void jit_reset(struct jit *j)
 {
-    j->used = 0;
+    j->used = j->base;
 }
 
 static void ld(struct x86 *a, int reg, unsigned xr)
@@ -114,53 +194,40 @@ struct unit {
     uint8_t *body;      /* the block's code after its prologue */
 };
 
-/* Bytes of every block's prologue: chained jumps go past it. */
-static size_t prologue(const struct unit *u)
+/* Go on at the pc in rax with n more retired: through the lookup. */
+static void leave(struct x86 *a, const struct unit *u, uint32_t n)
 {
-    return (size_t)(u->body - (u->j->code + u->j->used));
+    x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
+    x86_jmp(a, u->j->lookup);
 }
 
-/* Leave for pc_off with n retired: straight into the block there if it
- * is on this page (budget allowing), else to the interpreter. A block
- * lives as long as every other on its page (they go with the page's
- * icache slot), so one already there is jumped to directly; for one not
- * yet there, the code looks at the page's entry each time. */
+/* Leave for pc_off with n retired. A block already made on this page
+ * (this one included) is jumped to directly, budget allowing: it lives
+ * as long as this one (they go with the page's icache slot). Anywhere
+ * else, the lookup finds the way. */
 static void go_to(struct x86 *a, const struct unit *u, int32_t pc_off,
                   uint32_t n)
 {
     int64_t t = (int64_t)u->off + pc_off;
-    if (t < 0 || t >= 0x1000 || (t & 1)) {
-        exit_at(a, pc_off, n);
+    uint8_t *next = 0;
+    if (t == u->off) {
+        next = u->body;
+    } else if (t >= 0 && t < 0x1000 && !(t & 1)) {
+        const struct insn *e = &u->code[t >> 1];
+        if (e->cache_gen == u->gen && e->op == OP_JIT)
+            next = u->j->code + e->imm + u->j->skip;
+    }
+    if (!next) {
+        x86_lea(a, RAX, PC0, pc_off);
+        leave(a, u, n);
         return;
     }
-    const struct insn *e = &u->code[t >> 1];
-    uint8_t *next = 0, *miss[2] = {0, 0};
-    if (t == u->off)
-        next = u->body;
-    else if (e->cache_gen == u->gen && e->op == OP_JIT)
-        next = u->j->code + e->imm + prologue(u);
     x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
     uint8_t *spent = x86_jcc8(a, CC_E);
-    if (!next) {
-        x86_mov_imm64(a, RCX, (uintptr_t)e);
-        x86_cmp8_imm(a, RCX, offsetof(struct insn, cache_gen), u->gen);
-        miss[0] = x86_jcc8(a, CC_NE);
-        x86_cmp8_imm(a, RCX, offsetof(struct insn, op), OP_JIT);
-        miss[1] = x86_jcc8(a, CC_NE);
-        x86_load_sx32(a, RCX, RCX, offsetof(struct insn, imm));
-        x86_mov_imm64(a, RDX, (uintptr_t)(u->j->code + prologue(u)));
-        x86_alu_rr(a, 1, ALU_ADD, RCX, RDX);
-    }
     x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
     x86_alu_imm(a, 1, ALU_ADD, PC0, pc_off);
-    if (next)
-        x86_jmp(a, next);
-    else
-        x86_jmp_reg(a, RCX);
+    x86_jmp(a, next);
     x86_patch8(a, spent);
-    for (int i = 0; i < 2; i++)
-        if (miss[i])
-            x86_patch8(a, miss[i]);
     exit_at(a, pc_off, n);
 }
 
@@ -199,7 +266,7 @@ static enum emitted load(struct x86 *a, const struct insn *in,
 {
     address(a, in);
     tlb(a, TLB_R, size, d, n);
-    x86_load_ext(a, RAX, RAX, size, sign);
+    x86_load_ext(a, RAX, RAX, 0, size, sign);
     st(a, RAX, in->rd);
     return E_NEXT;
 }
@@ -335,7 +402,7 @@ static enum emitted emit(struct x86 *a, const struct unit *u,
         x86_alu_imm(a, 1, ALU_AND, RAX, -2);
         x86_lea(a, RCX, PC0, d + in->len);
         st(a, RCX, in->rd);
-        exit_rax(a, n + 1);
+        leave(a, u, n + 1);
         return E_END;
     case OP_BEQ: return branch(a, u, in, CC_NE, d, n);
     case OP_BNE: return branch(a, u, in, CC_E, d, n);
@@ -424,9 +491,7 @@ long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
         return JIT_FULL;
     uint8_t *start = j->code + j->used;
     struct x86 a = {start};
-    x86_mov(&a, PC0, RDX);
-    x86_alu_rr(&a, 0, ALU_XOR, RETIRED, RETIRED);
-    x86_mov(&a, LEFT, RCX);
+    prologue(&a);
     struct unit u = {j, code, gen, off, a.p};
     uint32_t n = 0;
     int32_t d = 0;

@@ -29,6 +29,9 @@ struct jit {
     uint8_t *code;      /* size bytes, readable, writable, executable */
     size_t size;
     size_t used;
+    size_t base;        /* bytes of the shared stubs: blocks start after */
+    size_t skip;        /* bytes of a block's prologue */
+    uint8_t *lookup;    /* the stub a block leaves through (jit.c) */
 };
 
 /* Ops a block can start with (1) and the ones it cannot (0). */
@@ -52,17 +55,20 @@ long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
 
 typedef struct jit_exit (*jit_block_fn)(struct hart *h,
                                         struct tlb_entry (*dtlb)[TLB_SIZE],
-                                        uint64_t pc, uint64_t left);
+                                        uint64_t pc, uint64_t left,
+                                        struct tlb_entry *itlb);
 
 /* Run the block at offset off with pc its first instruction's address.
- * A block goes straight on into the next where it knows one (a jump on
- * the same page), at most left - 1 times. */
+ * A block goes straight on into the next wherever one is already made
+ * (found through the fetch TLB and the decoded-code cache, on any page),
+ * at most left - 1 times. The pc it returns may be on another page. */
 static inline struct jit_exit jit_run(struct jit *j, long off,
                                       struct hart *h,
                                       struct tlb_entry (*dtlb)[TLB_SIZE],
                                       uint64_t pc, unsigned left)
 {
-    return ((jit_block_fn)(void *)(j->code + off))(h, dtlb, pc, left);
+    return ((jit_block_fn)(void *)(j->code + off))(
+        h, dtlb, pc, left, h->tlb[h->priv][TLB_X]);
 }
 
 #endif

@@ -130,6 +130,12 @@ void x86_imul_rm(struct x86 *a, int w, int dst, int base, int32_t disp)
     op_mem(a, w, 0x0faf, dst, base, X86_NOREG, disp);
 }
 
+void x86_imul_imm(struct x86 *a, int dst, int src, int32_t imm)
+{
+    op_reg(a, 1, 0x69, dst, src);
+    put32(a, (uint32_t)imm);
+}
+
 void x86_not(struct x86 *a, int dst)
 {
     op_reg(a, 1, 0xf7, 2, dst);
@@ -146,13 +152,14 @@ void x86_setcc(struct x86 *a, enum x86_cc cc, int dst)
     op_reg(a, 0, 0x0fb6, dst, dst);
 }
 
-void x86_load_ext(struct x86 *a, int dst, int base, unsigned size, int sign)
+void x86_load_ext(struct x86 *a, int dst, int base, int32_t disp,
+                  unsigned size, int sign)
 {
     switch (size) {
-    case 1: op_mem(a, sign, sign ? 0x0fbe : 0x0fb6, dst, base, X86_NOREG, 0); break;
-    case 2: op_mem(a, sign, sign ? 0x0fbf : 0x0fb7, dst, base, X86_NOREG, 0); break;
-    case 4: op_mem(a, sign, sign ? 0x63 : 0x8b, dst, base, X86_NOREG, 0); break;
-    default: op_mem(a, 1, 0x8b, dst, base, X86_NOREG, 0); break;
+    case 1: op_mem(a, sign, sign ? 0x0fbe : 0x0fb6, dst, base, X86_NOREG, disp); break;
+    case 2: op_mem(a, sign, sign ? 0x0fbf : 0x0fb7, dst, base, X86_NOREG, disp); break;
+    case 4: op_mem(a, sign, sign ? 0x63 : 0x8b, dst, base, X86_NOREG, disp); break;
+    default: op_mem(a, 1, 0x8b, dst, base, X86_NOREG, disp); break;
     }
 }
 
@@ -224,6 +231,13 @@ void x86_jmp_reg(struct x86 *a, int r)
 void x86_jmp(struct x86 *a, const uint8_t *target)
 {
     put(a, 0xe9);
+    put32(a, (uint32_t)(target - (a->p + 4)));
+}
+
+void x86_jcc(struct x86 *a, enum x86_cc cc, const uint8_t *target)
+{
+    put(a, 0x0f);
+    put(a, (uint8_t)(0x80 | cc));
     put32(a, (uint32_t)(target - (a->p + 4)));
 }
 

@@ -50,15 +50,17 @@ void x86_shift_imm(struct x86 *a, int w, enum x86_shift op, int dst,
                    uint8_t n);
 void x86_shift_cl(struct x86 *a, int w, enum x86_shift op, int dst);
 void x86_imul_rm(struct x86 *a, int w, int dst, int base, int32_t disp);
+/* dst = src * imm (64-bit) */
+void x86_imul_imm(struct x86 *a, int dst, int src, int32_t imm);
 void x86_not(struct x86 *a, int dst);
 /* dst = sign-extended low 32 bits of src (movsxd) */
 void x86_sext32(struct x86 *a, int dst, int src);
 /* dst = cc ? 1 : 0 (setcc dst8; movzx dst, dst8); dst must be RAX-RBX */
 void x86_setcc(struct x86 *a, enum x86_cc cc, int dst);
-/* Load size bytes (1, 2, 4, 8) at [base] into dst, sign- or zero-extended
- * to 64 bits. */
-void x86_load_ext(struct x86 *a, int dst, int base, unsigned size,
-                  int sign);
+/* Load size bytes (1, 2, 4, 8) at [base + disp] into dst, sign- or
+ * zero-extended to 64 bits. */
+void x86_load_ext(struct x86 *a, int dst, int base, int32_t disp,
+                  unsigned size, int sign);
 /* Store the low size bytes of src to [base]. */
 void x86_store_n(struct x86 *a, int src, int base, unsigned size);
 void x86_push(struct x86 *a, int r);
@@ -76,6 +78,8 @@ void x86_load_sx32(struct x86 *a, int dst, int base, int32_t disp);
 void x86_jmp_reg(struct x86 *a, int r);
 /* jmp rel32 to target (within 2 GiB) */
 void x86_jmp(struct x86 *a, const uint8_t *target);
+/* Jcc rel32 to target (within 2 GiB) */
+void x86_jcc(struct x86 *a, enum x86_cc cc, const uint8_t *target);
 void x86_patch8(struct x86 *a, uint8_t *at);
 
 #endif
