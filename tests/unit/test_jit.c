@@ -1,9 +1,10 @@
 /* The translator against the interpreter: random programs of the
  * instructions blocks handle (arithmetic, shifts, compares, loads and
- * stores, forward branches, a loop) run once interpreted and once
+ * stores, AMOs, forward branches, a loop) run once interpreted and once
  * translated from the same start; registers, memory and the final pc
  * must agree. Also: code rewritten after FENCE.I runs anew, and a block
- * whose load misses the TLB hands that load to the interpreter. */
+ * whose load misses the TLB hands that load to the interpreter, as one
+ * whose AMO is misaligned hands it over to raise the exception. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -114,7 +115,7 @@ static uint32_t random_insn(void)
         {0x20, 5, 0x3b}, {1, 0, 0x3b},
     };
     int32_t imm = rand() % 4096 - 2048;
-    switch (rand() % 8) {
+    switch (rand() % 9) {
     case 0:
     case 1: {
         unsigned k = (unsigned)rand() % (sizeof rr / sizeof rr[0]);
@@ -149,6 +150,12 @@ static uint32_t random_insn(void)
         unsigned f3 = (unsigned)rand() % 4;
         int32_t off = (rand() % 2048) & ~(int32_t)((1u << f3) - 1);
         return s_type(off, src(), BASE_REG, f3);
+    }
+    case 7: {   /* AMOSWAP, ADD, XOR, AND, OR (.W, .D) on the data page */
+        static const unsigned f5[] = {1, 0, 4, 12, 8};
+        unsigned f3 = 2 + (unsigned)(rand() & 1);
+        return r_type(f5[rand() % 5] << 2 | (unsigned)(rand() & 3), src(),
+                      BASE_REG, f3, dst(), 0x2f);
     }
     default: {
         static const unsigned f3[] = {0, 1, 4, 5, 6, 7};
@@ -291,6 +298,40 @@ static void test_tlb_miss_bails(void **state)
     assert_int_equal(jit->pc, CODE + 8);
 }
 
+/* A block's AMO on a misaligned address hands it to the interpreter,
+ * which raises the misaligned-store exception at that AMO. */
+static void test_misaligned_amo_traps(void **state)
+{
+    (void)state;
+    uint32_t *p = bus_ram_ptr(&m->bus, CODE, 0x104);
+    uint64_t *d = bus_ram_ptr(&m->bus, DATA, 16);
+    uint64_t regs[32] = {0};
+    p[0] = i_type(1, 0, 0, 6, 0x13);                /* li x6, 1 */
+    p[1] = r_type(0, 6, 7, 3, 5, 0x2f);             /* amoadd.d x5, x6, (x7) */
+    p[2] = j_type(0, 0);
+    p[0x40] = j_type(0, 0);                         /* the trap vector */
+    d[0] = 41;
+    start(jit, regs);
+    jit->mtvec = CODE + 0x100;
+    for (int run = 0; run < 2; run++) {     /* the second one translates */
+        jit->pc = CODE;
+        jit->x[7] = DATA;
+        hart_exec(jit, 10);
+        assert_int_equal(jit->pc, CODE + 8);
+    }
+    assert_int_equal(jit->fetch_code[(CODE & 0xfff) >> 1].op, OP_JIT);
+    assert_int_equal(d[0], 43);
+    assert_int_equal(jit->x[5], 42);
+    jit->pc = CODE;
+    jit->x[7] = DATA + 4;
+    hart_exec(jit, 10);
+    assert_int_equal(jit->pc, CODE + 0x100);
+    assert_int_equal(jit->mcause, EXC_STORE_MISALIGNED);
+    assert_int_equal(jit->mepc, CODE + 4);
+    assert_int_equal(jit->mtval, DATA + 4);
+    assert_int_equal(d[0], 43);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_blocks_are_made),
         cmocka_unit_test(test_fence_i_drops_blocks),
         cmocka_unit_test(test_tlb_miss_bails),
+        cmocka_unit_test(test_misaligned_amo_traps),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

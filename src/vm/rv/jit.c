@@ -54,6 +54,8 @@ const uint8_t jit_starts[OP_COUNT] = {
     ON(ADDW) ON(SUBW) ON(SLLW) ON(SRLW) ON(SRAW)
     ON(MUL) ON(MULW) ON(SH1ADD) ON(SH2ADD) ON(SH3ADD) ON(ANDN) ON(ORN)
     ON(FENCE)
+    ON(AMOSWAP_W) ON(AMOADD_W) ON(AMOXOR_W) ON(AMOAND_W) ON(AMOOR_W)
+    ON(AMOSWAP_D) ON(AMOADD_D) ON(AMOXOR_D) ON(AMOAND_D) ON(AMOOR_D)
 #undef ON
 };
 
@@ -304,6 +306,38 @@ static enum emitted result(struct x86 *a, const struct insn *in, int w)
     return E_NEXT;
 }
 
+/* An AMO of size bytes: swap and add are one locked instruction, the
+ * logic ops a compare-and-swap loop. rd gets the old value (a word's,
+ * sign-extended). A misaligned address bails: the interpreter raises the
+ * exception. Blocks keep no reservation, so LR/SC stay interpreted. */
+static enum emitted amo(struct x86 *a, const struct insn *in, unsigned size,
+                        int logic, int32_t d, uint32_t n)
+{
+    int w = size == 8;
+    ld(a, RAX, in->rs1);
+    x86_test_imm(a, RAX, (int32_t)size - 1);
+    uint8_t *aligned = x86_jcc8(a, CC_E);
+    exit_at(a, d, n | JIT_BAIL);
+    x86_patch8(a, aligned);
+    tlb(a, TLB_W, size, d, n);
+    if (logic < 0) {
+        ld(a, RCX, in->rs2);
+        x86_atomic(a, w, in->op == OP_AMOSWAP_W || in->op == OP_AMOSWAP_D
+                             ? AT_XCHG : AT_XADD, RCX, RAX);
+        x86_mov(a, RAX, RCX);
+    } else {
+        x86_mov(a, RDX, RAX);
+        x86_load(a, w, RAX, RDX, 0);
+        uint8_t *again = a->p;
+        x86_mov(a, RCX, RAX);
+        x86_alu_rm(a, w, (enum x86_alu)logic, RCX, HART, X86_NOREG,
+                   XOFF(in->rs2));
+        x86_atomic(a, w, AT_CMPXCHG, RCX, RDX);
+        x86_jcc(a, CC_NE, again);
+    }
+    return result(a, in, w);
+}
+
 static enum emitted alu_imm(struct x86 *a, const struct insn *in, int w,
                             enum x86_alu op)
 {
@@ -459,6 +493,14 @@ static enum emitted emit(struct x86 *a, const struct unit *u,
     case OP_FENCE:
         x86_mfence(a);
         return E_NEXT;
+    case OP_AMOSWAP_W: case OP_AMOADD_W: return amo(a, in, 4, -1, d, n);
+    case OP_AMOSWAP_D: case OP_AMOADD_D: return amo(a, in, 8, -1, d, n);
+    case OP_AMOXOR_W: return amo(a, in, 4, ALU_XOR, d, n);
+    case OP_AMOAND_W: return amo(a, in, 4, ALU_AND, d, n);
+    case OP_AMOOR_W: return amo(a, in, 4, ALU_OR, d, n);
+    case OP_AMOXOR_D: return amo(a, in, 8, ALU_XOR, d, n);
+    case OP_AMOAND_D: return amo(a, in, 8, ALU_AND, d, n);
+    case OP_AMOOR_D: return amo(a, in, 8, ALU_OR, d, n);
     default:
         return E_NONE;
     }

@@ -136,6 +136,19 @@ void x86_imul_imm(struct x86 *a, int dst, int src, int32_t imm)
     put32(a, (uint32_t)imm);
 }
 
+void x86_test_imm(struct x86 *a, int reg, int32_t imm)
+{
+    op_reg(a, 0, 0xf7, 0, reg);
+    put32(a, (uint32_t)imm);
+}
+
+void x86_atomic(struct x86 *a, int w, enum x86_atomic op, int src, int base)
+{
+    if (op != AT_XCHG)
+        put(a, 0xf0);       /* lock (xchg with memory always is) */
+    op_mem(a, w, op, src, base, X86_NOREG, 0);
+}
+
 void x86_not(struct x86 *a, int dst)
 {
     op_reg(a, 1, 0xf7, 2, dst);

@@ -28,6 +28,9 @@ enum x86_alu { ALU_ADD = 0, ALU_OR = 1, ALU_AND = 4, ALU_SUB = 5,
 /* Shifts: the /digit of C1 (by imm8) and D3 (by CL). */
 enum x86_shift { SH_SHL = 4, SH_SHR = 5, SH_SAR = 7 };
 
+/* Read-modify-writes of memory, locked: their opcodes. */
+enum x86_atomic { AT_XCHG = 0x87, AT_XADD = 0x0fc1, AT_CMPXCHG = 0x0fb1 };
+
 struct x86 {
     uint8_t *p;     /* next byte */
 };
@@ -50,6 +53,11 @@ void x86_shift_imm(struct x86 *a, int w, enum x86_shift op, int dst,
                    uint8_t n);
 void x86_shift_cl(struct x86 *a, int w, enum x86_shift op, int dst);
 void x86_imul_rm(struct x86 *a, int w, int dst, int base, int32_t disp);
+/* test reg32, imm: flags of reg & imm */
+void x86_test_imm(struct x86 *a, int reg, int32_t imm);
+/* [base] op= src, atomically: xchg and xadd leave the old value in src;
+ * cmpxchg stores src if [base] equals rax, else loads [base] into rax. */
+void x86_atomic(struct x86 *a, int w, enum x86_atomic op, int src, int base);
 /* dst = src * imm (64-bit) */
 void x86_imul_imm(struct x86 *a, int dst, int src, int32_t imm);
 void x86_not(struct x86 *a, int dst);
