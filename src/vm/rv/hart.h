@@ -65,7 +65,10 @@ enum {
 /* Software TLB: guest virtual page -> host address addend, one set per
  * access kind and effective privilege, direct-mapped. Only RAM pages are
  * cached; MMIO always takes the slow path. */
-#define TLB_BITS 8
+/* 1024 entries: with 256, a 1 MiB O_DIRECT read's page walks and page
+ * structures evicted each other (bench/vm-blk: 5x fewer translated loads
+ * falling back to the interpreter at 1024, and reads 5% faster). */
+#define TLB_BITS 10
 #define TLB_SIZE (1u << TLB_BITS)
 enum { TLB_R, TLB_W, TLB_X, TLB_KINDS };
 
