@@ -68,24 +68,38 @@ static void prologue(struct x86 *a)
     x86_mov(a, LEFT, RCX);
 }
 
-/* The lookup stub (at lookup) and its exit to the interpreter (at 0):
+/* The lookup stub (at lookup) and its exits to the interpreter (at 0):
  * rax = the pc to go on at, RETIRED and LEFT up to date. Blocks are
- * entered past their prologue (at skip). */
+ * entered past their prologue (at skip).
+ *
+ * The pc's host address comes from the fetch TLB (a miss exits); the
+ * jump cache, indexed by pc, says which block starts at that host
+ * address. A block does not depend on the virtual address its page is
+ * mapped at, and lives until the buffer is reset, so an entry needs no
+ * other check and no flush but jit_reset. On a jump cache miss the stub
+ * looks for the block where the interpreter keeps it (the page's
+ * decoded-code slot: the same page, the same generation, OP_JIT) and
+ * fills the entry. */
 static void emit_lookup(struct jit *j)
 {
     struct x86 a = {j->code};
     prologue(&a);
     j->skip = (size_t)(a.p - j->code);
     a.p = j->code;
+    uint8_t *not_found = a.p;   /* the host address was pushed */
+    x86_pop(&a, RCX);
+    uint8_t *out = a.p;
     x86_mov(&a, RDX, LEFT);
     x86_shift_imm(&a, 1, SH_SHL, RDX, 32);
     x86_lea32(&a, RCX, RETIRED, 0);
     x86_alu_rr(&a, 1, ALU_OR, RDX, RCX);
     x86_ret(&a);
-    uint8_t *out = j->code;
     j->lookup = a.p;
     const int32_t in0 = (int32_t)offsetof(struct icache_page, insn);
-    /* the fetch TLB: rcx = the host page */
+    const int32_t jc_host = (int32_t)offsetof(struct jit_jump, host);
+    const int32_t jc_code = (int32_t)offsetof(struct jit_jump, code);
+    _Static_assert(sizeof(struct jit_jump) == 16, "jump cache index is << 4");
+    /* the fetch TLB: rcx = the host address of the pc */
     x86_mov(&a, RCX, RAX);
     x86_shift_imm(&a, 1, SH_SHR, RCX, 12);
     x86_mov(&a, RDX, RCX);
@@ -94,19 +108,36 @@ static void emit_lookup(struct jit *j)
     x86_alu_rm(&a, 1, ALU_CMP, RCX, ITLB, RDX,
                offsetof(struct tlb_entry, vpn));
     x86_jcc(&a, CC_NE, out);
-    x86_shift_imm(&a, 1, SH_SHL, RCX, 12);
+    x86_mov(&a, RCX, RAX);
     x86_alu_rm(&a, 1, ALU_ADD, RCX, ITLB, RDX,
                offsetof(struct tlb_entry, addend));
-    /* its decoded-code slot (rdx), if the page still has it */
+    /* the jump cache entry (rdx) */
+    x86_mov(&a, RDX, RAX);
+    x86_shift_imm(&a, 1, SH_SHR, RDX, 1);
+    x86_alu_imm(&a, 0, ALU_AND, RDX, JIT_JUMPS - 1);
+    x86_shift_imm(&a, 0, SH_SHL, RDX, 4);
+    x86_mov_imm64(&a, R8, (uintptr_t)j->jumps);
+    x86_alu_rr(&a, 1, ALU_ADD, RDX, R8);
+    x86_alu_rm(&a, 1, ALU_CMP, RCX, RDX, X86_NOREG, jc_host);
+    uint8_t *miss = x86_jcc8(&a, CC_NE);
+    x86_alu_imm(&a, 0, ALU_SUB, LEFT, 1);
+    x86_jcc(&a, CC_E, out);
+    x86_load(&a, 1, RCX, RDX, jc_code);
+    x86_mov(&a, PC0, RAX);
+    x86_jmp_reg(&a, RCX);
+    x86_patch8(&a, miss);
+    /* the page's decoded-code slot (rdx), if it still holds the page */
+    x86_push(&a, RCX);
     x86_mov(&a, RDX, RCX);
     x86_shift_imm(&a, 1, SH_SHR, RDX, 12);
     x86_alu_imm(&a, 0, ALU_AND, RDX, ICACHE_PAGES - 1);
     x86_imul_imm(&a, RDX, RDX, (int32_t)sizeof(struct icache_page));
     x86_alu_rm(&a, 1, ALU_ADD, RDX, HART, X86_NOREG,
                offsetof(struct hart, icache));
+    x86_alu_imm(&a, 1, ALU_AND, RCX, -0x1000);
     x86_alu_rm(&a, 1, ALU_CMP, RCX, RDX, X86_NOREG,
                offsetof(struct icache_page, host_page));
-    x86_jcc(&a, CC_NE, out);
+    x86_jcc(&a, CC_NE, not_found);
     /* the pc's entry (rdx): decoded in the slot's generation, a block */
     x86_load_ext(&a, RCX, RDX, offsetof(struct icache_page, gen), 1, 0);
     x86_mov(&a, R8, RAX);
@@ -116,14 +147,24 @@ static void emit_lookup(struct jit *j)
     x86_load_ext(&a, R8, RDX, in0 + (int32_t)offsetof(struct insn, cache_gen),
                  1, 0);
     x86_alu_rr(&a, 0, ALU_CMP, R8, RCX);
-    x86_jcc(&a, CC_NE, out);
+    x86_jcc(&a, CC_NE, not_found);
     x86_cmp8_imm(&a, RDX, in0 + (int32_t)offsetof(struct insn, op), OP_JIT);
-    x86_jcc(&a, CC_NE, out);
-    x86_alu_imm(&a, 0, ALU_SUB, LEFT, 1);
-    x86_jcc(&a, CC_E, out);
+    x86_jcc(&a, CC_NE, not_found);
+    /* rcx = the block's entry; fill the jump cache entry */
     x86_load_sx32(&a, RCX, RDX, in0 + (int32_t)offsetof(struct insn, imm));
     x86_mov_imm64(&a, RDX, (uintptr_t)(j->code + j->skip));
     x86_alu_rr(&a, 1, ALU_ADD, RCX, RDX);
+    x86_mov(&a, RDX, RAX);
+    x86_shift_imm(&a, 1, SH_SHR, RDX, 1);
+    x86_alu_imm(&a, 0, ALU_AND, RDX, JIT_JUMPS - 1);
+    x86_shift_imm(&a, 0, SH_SHL, RDX, 4);
+    x86_mov_imm64(&a, R8, (uintptr_t)j->jumps);
+    x86_alu_rr(&a, 1, ALU_ADD, RDX, R8);
+    x86_pop(&a, R8);
+    x86_store(&a, 1, R8, RDX, jc_host);
+    x86_store(&a, 1, RCX, RDX, jc_code);
+    x86_alu_imm(&a, 0, ALU_SUB, LEFT, 1);
+    x86_jcc(&a, CC_E, out);
     x86_mov(&a, PC0, RAX);
     x86_jmp_reg(&a, RCX);
     j->base = j->used = ((size_t)(a.p - j->code) + 15) & ~(size_t)15;
@@ -140,6 +181,12 @@ struct jit *jit_new(void)
         free(j);
         return 0;
     }
+    j->jumps = calloc(JIT_JUMPS, sizeof *j->jumps);
+    if (!j->jumps) {
+        munmap(p, JIT_BYTES);
+        free(j);
+        return 0;
+    }
     j->code = p;
     j->size = JIT_BYTES;
     emit_lookup(j);
@@ -150,6 +197,7 @@ void jit_free(struct jit *j)
 {
     if (j) {
         munmap(j->code, j->size);
+        free(j->jumps);
         free(j);
     }
 }
@@ -157,6 +205,7 @@ void jit_free(struct jit *j)
 void jit_reset(struct jit *j)
 {
     j->used = j->base;
+    memset(j->jumps, 0, JIT_JUMPS * sizeof *j->jumps);
 }
 
 static void ld(struct x86 *a, int reg, unsigned xr)

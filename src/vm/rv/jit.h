@@ -25,6 +25,13 @@ struct jit_exit {
 #define JIT_RETIRED(n) ((unsigned)(n) & (JIT_BAIL - 1))
 #define JIT_LEFT(n) ((unsigned)((n) >> 32))
 
+/* The jump cache: which block starts at a host address (see jit.c). */
+#define JIT_JUMPS 4096
+struct jit_jump {
+    const uint8_t *host;
+    uint8_t *code;
+};
+
 struct jit {
     uint8_t *code;      /* size bytes, readable, writable, executable */
     size_t size;
@@ -32,6 +39,7 @@ struct jit {
     size_t base;        /* bytes of the shared stubs: blocks start after */
     size_t skip;        /* bytes of a block's prologue */
     uint8_t *lookup;    /* the stub a block leaves through (jit.c) */
+    struct jit_jump *jumps;     /* JIT_JUMPS, indexed by pc */
 };
 
 /* Ops a block can start with (1) and the ones it cannot (0). */
