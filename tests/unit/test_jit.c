@@ -2,7 +2,8 @@
  * instructions blocks handle (arithmetic, shifts, compares, loads and
  * stores, AMOs, forward branches, a loop) run once interpreted and once
  * translated from the same start; registers, memory and the final pc
- * must agree. Also: code rewritten after FENCE.I runs anew, and a block
+ * must agree. Also: code rewritten after FENCE.I runs anew, blocks chain
+ * across pages, and a block
  * whose load misses the TLB hands that load to the interpreter, as one
  * whose AMO is misaligned hands it over to raise the exception. */
 #include <setjmp.h>
@@ -298,6 +299,47 @@ static void test_tlb_miss_bails(void **state)
     assert_int_equal(jit->pc, CODE + 8);
 }
 
+/* Blocks go straight on into blocks on another page (a call there and
+ * the return back); one reached that way whose load misses the TLB
+ * hands the load to the interpreter on its own page. */
+static void test_chain_across_pages(void **state)
+{
+    (void)state;
+    uint32_t *a = bus_ram_ptr(&m->bus, CODE, 16);
+    uint32_t *b = bus_ram_ptr(&m->bus, CODE + 0x1000, 16);
+    uint64_t *d = bus_ram_ptr(&m->bus, DATA, 8);
+    uint64_t regs[32] = {0};
+    a[0] = i_type(1, 6, 0, 6, 0x13);            /* addi x6, x6, 1 */
+    a[1] = j_type(0x1000 - 4, 1);               /* call b */
+    a[2] = b_type(-8, 8, 6, 1);                 /* bne x6, x8, a */
+    a[3] = j_type(0, 0);
+    b[0] = i_type(0, BASE_REG, 3, 5, 0x03);     /* ld x5, 0(x31) */
+    b[1] = i_type(1, 7, 0, 7, 0x13);            /* addi x7, x7, 1 */
+    b[2] = i_type(0, 1, 0, 0, 0x67);            /* ret */
+    for (int phase = 0; phase < 2; phase++) {
+        *d = 0x1000 + (uint64_t)phase;
+        if (phase == 0) {
+            start(jit, regs);
+        } else {    /* the blocks stay; the data page leaves the TLB */
+            tlb_flush_page(jit, DATA);
+            jit->pc = CODE;
+            jit->x[6] = jit->x[7] = 0;
+        }
+        jit->x[8] = 100;
+        for (int i = 0; i < 50 && jit->pc != CODE + 12; i++)
+            hart_exec(jit, 1000);
+        assert_int_equal(jit->pc, CODE + 12);
+        assert_int_equal(jit->x[6], 100);
+        assert_int_equal(jit->x[7], 100);
+        assert_int_equal(jit->x[5], 0x1000 + (uint64_t)phase);
+    }
+    const struct insn *pa = icache_slot(jit, (uint8_t *)a)->insn;
+    const struct insn *pb = icache_slot(jit, (uint8_t *)b)->insn;
+    assert_int_equal(pa[0].op, OP_JIT);
+    assert_int_equal(pa[4].op, OP_JIT);         /* the return lands here */
+    assert_int_equal(pb[0].op, OP_JIT);
+}
+
 /* A block's AMO on a misaligned address hands it to the interpreter,
  * which raises the misaligned-store exception at that AMO. */
 static void test_misaligned_amo_traps(void **state)
@@ -340,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_blocks_are_made),
         cmocka_unit_test(test_fence_i_drops_blocks),
         cmocka_unit_test(test_tlb_miss_bails),
+        cmocka_unit_test(test_chain_across_pages),
         cmocka_unit_test(test_misaligned_amo_traps),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -128,20 +128,20 @@ static void emit_lookup(struct jit *j)
     x86_patch8(&a, miss);
     /* the page's decoded-code slot (rdx), if it still holds the page */
     x86_push(&a, RCX);
+    x86_mov(&a, R8, RAX);
+    x86_alu_imm(&a, 0, ALU_AND, R8, 0xfff);
+    x86_alu_rr(&a, 1, ALU_SUB, RCX, R8);    /* the page's host address */
     x86_mov(&a, RDX, RCX);
     x86_shift_imm(&a, 1, SH_SHR, RDX, 12);
     x86_alu_imm(&a, 0, ALU_AND, RDX, ICACHE_PAGES - 1);
     x86_imul_imm(&a, RDX, RDX, (int32_t)sizeof(struct icache_page));
     x86_alu_rm(&a, 1, ALU_ADD, RDX, HART, X86_NOREG,
                offsetof(struct hart, icache));
-    x86_alu_imm(&a, 1, ALU_AND, RCX, -0x1000);
     x86_alu_rm(&a, 1, ALU_CMP, RCX, RDX, X86_NOREG,
                offsetof(struct icache_page, host_page));
     x86_jcc(&a, CC_NE, not_found);
     /* the pc's entry (rdx): decoded in the slot's generation, a block */
     x86_load_ext(&a, RCX, RDX, offsetof(struct icache_page, gen), 1, 0);
-    x86_mov(&a, R8, RAX);
-    x86_alu_imm(&a, 0, ALU_AND, R8, 0xfff);
     x86_shift_imm(&a, 0, SH_SHL, R8, 3);    /* 16-byte entry a halfword */
     x86_alu_rr(&a, 1, ALU_ADD, RDX, R8);
     x86_load_ext(&a, R8, RDX, in0 + (int32_t)offsetof(struct insn, cache_gen),
