@@ -26,6 +26,7 @@ struct blk {
     char serial[VIRTIO_BLK_ID_BYTES];
     struct vq_req req;
     struct iovec data[VQ_MAX_SEGS];
+    struct virtio_blk_discard_write_zeroes segs[DWZ_MAX_SEGS];
 };
 
 /* Byte range [sector*512, +len) inside the disk, without overflow. */
@@ -52,30 +53,47 @@ static uint8_t rw(struct blk *b, const struct virtio_blk_outhdr *h,
     return r_ < 0 ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 }
 
-/* Discard and write-zeroes carry an array of ranges after the header. */
+/* Whether one range of a discard or write-zeroes can be done: an OK, or
+ * the status that refuses the whole request. */
+static uint8_t check_range(const struct blk *b, uint32_t type,
+                           const struct virtio_blk_discard_write_zeroes *seg)
+{
+    bool unmap = seg->flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP;
+    if (seg->num_sectors > DWZ_MAX_SECTORS ||
+        (seg->flags & ~(uint32_t)VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP) ||
+        (type == VIRTIO_BLK_T_DISCARD && unmap))
+        return VIRTIO_BLK_S_UNSUPP;
+    if (!in_range(b, seg->sector, (uint64_t)seg->num_sectors * SECTOR))
+        return VIRTIO_BLK_S_IOERR;
+    return VIRTIO_BLK_S_OK;
+}
+
+/* Discard and write-zeroes carry an array of ranges after the header.
+ * Every range is checked before any is done, so a refused request leaves
+ * the disk as it was. */
 static uint8_t ranges(struct blk *b, uint32_t type)
 {
     const struct vq_req *r = &b->req;
     size_t len = r->out_len - sizeof(struct virtio_blk_outhdr);
-    struct virtio_blk_discard_write_zeroes seg;
-    if (len == 0 || len % sizeof seg || len / sizeof seg > DWZ_MAX_SEGS)
+    size_t n = len / sizeof b->segs[0];
+    if (len == 0 || len % sizeof b->segs[0] || n > DWZ_MAX_SEGS)
         return VIRTIO_BLK_S_IOERR;
     if (b->img.readonly)
         return VIRTIO_BLK_S_IOERR;
-    for (size_t i = 0; i < len / sizeof seg; i++) {
-        vq_gather(r, sizeof(struct virtio_blk_outhdr) + i * sizeof seg, &seg,
-                  sizeof seg);
-        uint64_t bytes = (uint64_t)seg.num_sectors * SECTOR;
-        bool unmap = seg.flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP;
-        if (seg.num_sectors > DWZ_MAX_SECTORS ||
-            (seg.flags & ~(uint32_t)VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP) ||
-            (type == VIRTIO_BLK_T_DISCARD && unmap))
-            return VIRTIO_BLK_S_UNSUPP;
-        if (!in_range(b, seg.sector, bytes))
-            return VIRTIO_BLK_S_IOERR;
+    vq_gather(r, sizeof(struct virtio_blk_outhdr), b->segs, len);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t status = check_range(b, type, &b->segs[i]);
+        if (status != VIRTIO_BLK_S_OK)
+            return status;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct virtio_blk_discard_write_zeroes *seg = &b->segs[i];
+        uint64_t off = seg->sector * SECTOR;
+        uint64_t bytes = (uint64_t)seg->num_sectors * SECTOR;
         int res = type == VIRTIO_BLK_T_DISCARD ?
-                  block_discard(&b->img, seg.sector * SECTOR, bytes) :
-                  block_zero(&b->img, seg.sector * SECTOR, bytes, unmap);
+                  block_discard(&b->img, off, bytes) :
+                  block_zero(&b->img, off, bytes,
+                             seg->flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP);
         if (res < 0)
             return VIRTIO_BLK_S_IOERR;
     }
