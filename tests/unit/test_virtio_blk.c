@@ -26,6 +26,7 @@
 #include "vm/bus.h"
 #include "vm/virtio/blk.h"
 #include "vm/virtio/mmio.h"
+#include "test_virtio_driver.h"
 
 #define RAM_BASE 0x80000000ull
 #define RAM_SIZE (1u << 20)
@@ -98,15 +99,7 @@ static void driver_start(uint64_t extra)
     uint64_t f = (1ull << VIRTIO_F_VERSION_1) |
                  (1ull << VIRTIO_BLK_F_DISCARD) |
                  (1ull << VIRTIO_BLK_F_WRITE_ZEROES) | extra;
-    wr(VIRTIO_MMIO_STATUS, 0);
-    wr(VIRTIO_MMIO_STATUS, S_ACK);
-    wr(VIRTIO_MMIO_STATUS, S_ACK | S_DRIVER);
-    wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-    wr(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)f);
-    wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-    wr(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(f >> 32));
-    wr(VIRTIO_MMIO_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-    assert_true(rd(VIRTIO_MMIO_STATUS) & S_FEATURES_OK);
+    assert_true(virtio_negotiate(d, f) & S_FEATURES_OK);
     memset(gpa(DESC_GPA), 0, 0x1000);
     wr(VIRTIO_MMIO_QUEUE_SEL, 0);
     wr(VIRTIO_MMIO_QUEUE_NUM, QSIZE);

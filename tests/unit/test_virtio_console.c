@@ -29,6 +29,7 @@
 #include "vm/virtio/console.h"
 #include "vm/virtio/mmio.h"
 #include "test_machine.h"
+#include "test_virtio_driver.h"
 
 #define RAM_BASE 0x80000000ull
 #define RAM_SIZE (1u << 20)
@@ -129,20 +130,6 @@ static void wr(uint64_t off, uint32_t val)
     virtio_mmio_write(d, off, val, 4);
 }
 
-/* Status and features up to FEATURES_OK; returns the status read back. */
-static uint32_t negotiate(uint64_t features)
-{
-    wr(VIRTIO_MMIO_STATUS, 0);
-    wr(VIRTIO_MMIO_STATUS, S_ACK);
-    wr(VIRTIO_MMIO_STATUS, S_ACK | S_DRIVER);
-    wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-    wr(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)features);
-    wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-    wr(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(features >> 32));
-    wr(VIRTIO_MMIO_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-    return rd(VIRTIO_MMIO_STATUS);
-}
-
 static void set_addr(uint64_t low_reg, uint64_t a)
 {
     wr(low_reg, (uint32_t)a);
@@ -152,7 +139,7 @@ static void set_addr(uint64_t low_reg, uint64_t a)
 /* A driver bring-up as Linux does it, both queues of QSIZE entries. */
 static void driver_start(void)
 {
-    assert_true(negotiate(VERSION_1) & S_FEATURES_OK);
+    assert_true(virtio_negotiate(d, VERSION_1) & S_FEATURES_OK);
     for (unsigned q = 0; q < 2; q++) {
         memset(gpa(desc_gpa(q)), 0, 0x1000);
         wr(VIRTIO_MMIO_QUEUE_SEL, q);
@@ -365,11 +352,11 @@ static void test_features_ok_refused(void **state)
 {
     (void)state;
     /* No VERSION_1: this device has no legacy interface. */
-    assert_false(negotiate(0) & S_FEATURES_OK);
+    assert_false(virtio_negotiate(d, 0) & S_FEATURES_OK);
     /* A feature the device did not offer (the console size). */
-    assert_false(negotiate(VERSION_1 | (1ull << VIRTIO_CONSOLE_F_SIZE)) &
+    assert_false(virtio_negotiate(d, VERSION_1 | (1ull << VIRTIO_CONSOLE_F_SIZE)) &
                  S_FEATURES_OK);
-    assert_true(negotiate(VERSION_1) & S_FEATURES_OK);
+    assert_true(virtio_negotiate(d, VERSION_1) & S_FEATURES_OK);
 }
 
 /* A broken ring: NEEDS_RESET and a config interrupt, nothing output, no

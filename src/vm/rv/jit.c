@@ -68,6 +68,17 @@ static void prologue(struct x86 *a)
     x86_mov(a, LEFT, RCX);
 }
 
+/* rdx = the jump cache entry for the pc in rax (r8 is clobbered). */
+static void jump_entry(struct x86 *a, const struct jit *j)
+{
+    x86_mov(a, RDX, RAX);
+    x86_shift_imm(a, 1, SH_SHR, RDX, 1);
+    x86_alu_imm(a, 0, ALU_AND, RDX, JIT_JUMPS - 1);
+    x86_shift_imm(a, 0, SH_SHL, RDX, 4);
+    x86_mov_imm64(a, R8, (uintptr_t)j->jumps);
+    x86_alu_rr(a, 1, ALU_ADD, RDX, R8);
+}
+
 /* The lookup stub (at lookup) and its exits to the interpreter (at 0):
  * rax = the pc to go on at, RETIRED and LEFT up to date. Blocks are
  * entered past their prologue (at skip).
@@ -112,12 +123,7 @@ static void emit_lookup(struct jit *j)
     x86_alu_rm(&a, 1, ALU_ADD, RCX, ITLB, RDX,
                offsetof(struct tlb_entry, addend));
     /* the jump cache entry (rdx) */
-    x86_mov(&a, RDX, RAX);
-    x86_shift_imm(&a, 1, SH_SHR, RDX, 1);
-    x86_alu_imm(&a, 0, ALU_AND, RDX, JIT_JUMPS - 1);
-    x86_shift_imm(&a, 0, SH_SHL, RDX, 4);
-    x86_mov_imm64(&a, R8, (uintptr_t)j->jumps);
-    x86_alu_rr(&a, 1, ALU_ADD, RDX, R8);
+    jump_entry(&a, j);
     x86_alu_rm(&a, 1, ALU_CMP, RCX, RDX, X86_NOREG, jc_host);
     uint8_t *miss = x86_jcc8(&a, CC_NE);
     x86_alu_imm(&a, 0, ALU_SUB, LEFT, 1);
@@ -154,12 +160,7 @@ static void emit_lookup(struct jit *j)
     x86_load_sx32(&a, RCX, RDX, in0 + (int32_t)offsetof(struct insn, imm));
     x86_mov_imm64(&a, RDX, (uintptr_t)(j->code + j->skip));
     x86_alu_rr(&a, 1, ALU_ADD, RCX, RDX);
-    x86_mov(&a, RDX, RAX);
-    x86_shift_imm(&a, 1, SH_SHR, RDX, 1);
-    x86_alu_imm(&a, 0, ALU_AND, RDX, JIT_JUMPS - 1);
-    x86_shift_imm(&a, 0, SH_SHL, RDX, 4);
-    x86_mov_imm64(&a, R8, (uintptr_t)j->jumps);
-    x86_alu_rr(&a, 1, ALU_ADD, RDX, R8);
+    jump_entry(&a, j);
     x86_pop(&a, R8);
     x86_store(&a, 1, R8, RDX, jc_host);
     x86_store(&a, 1, RCX, RDX, jc_code);
