@@ -68,8 +68,8 @@ typedef struct jit_exit (*jit_block_fn)(struct hart *h,
 
 /* Run the block at offset off with pc its first instruction's address.
  * A block goes straight on into the next wherever one is already made
- * (found through the fetch TLB and the decoded-code cache, on any page),
- * at most left - 1 times. The pc it returns may be on another page. */
+ * (found through the fetch TLB, then the jump cache or the decoded-code
+ * cache, on any page), at most left - 1 times. The pc it returns may be on another page. */
 static inline struct jit_exit jit_run(struct jit *j, long off,
                                       struct hart *h,
                                       struct tlb_entry (*dtlb)[TLB_SIZE],
