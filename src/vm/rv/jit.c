@@ -10,9 +10,9 @@
  * The buffer starts with a stub shared by every block: the lookup. A
  * block that leaves for a pc it cannot know at translation time (JALR,
  * another page, a block not made yet) jumps there; it finds the pc's
- * block through the fetch TLB and the decoded-code cache, as the
- * interpreter would, and goes straight into it, or returns to the
- * interpreter when there is none. */
+ * block through the fetch TLB, then a jump cache or the decoded-code
+ * cache, and goes straight into it, or returns to the interpreter when
+ * there is none. */
 #include "vm/rv/jit.h"
 
 #include <stdbool.h>
@@ -68,6 +68,16 @@ static void prologue(struct x86 *a)
     x86_mov(a, LEFT, RCX);
 }
 
+/* Return to the interpreter: pc in rax, n retired by this block. */
+static void exit_rax(struct x86 *a, uint32_t n)
+{
+    x86_mov(a, RDX, LEFT);
+    x86_shift_imm(a, 1, SH_SHL, RDX, 32);
+    x86_lea32(a, RCX, RETIRED, n);
+    x86_alu_rr(a, 1, ALU_OR, RDX, RCX);
+    x86_ret(a);
+}
+
 /* rdx = the jump cache entry for the pc in rax (r8 is clobbered). */
 static void jump_entry(struct x86 *a, const struct jit *j)
 {
@@ -100,11 +110,7 @@ static void emit_lookup(struct jit *j)
     uint8_t *not_found = a.p;   /* the host address was pushed */
     x86_pop(&a, RCX);
     uint8_t *out = a.p;
-    x86_mov(&a, RDX, LEFT);
-    x86_shift_imm(&a, 1, SH_SHL, RDX, 32);
-    x86_lea32(&a, RCX, RETIRED, 0);
-    x86_alu_rr(&a, 1, ALU_OR, RDX, RCX);
-    x86_ret(&a);
+    exit_rax(&a, 0);
     j->lookup = a.p;
     const int32_t in0 = (int32_t)offsetof(struct icache_page, insn);
     const int32_t jc_host = (int32_t)offsetof(struct jit_jump, host);
@@ -217,16 +223,6 @@ static void ld(struct x86 *a, int reg, unsigned xr)
 static void st(struct x86 *a, int reg, unsigned xr)
 {
     x86_store(a, 1, reg, HART, XOFF(xr));
-}
-
-/* Return to the interpreter: pc in rax, n retired by this block. */
-static void exit_rax(struct x86 *a, uint32_t n)
-{
-    x86_mov(a, RDX, LEFT);
-    x86_shift_imm(a, 1, SH_SHL, RDX, 32);
-    x86_lea32(a, RCX, RETIRED, n);
-    x86_alu_rr(a, 1, ALU_OR, RDX, RCX);
-    x86_ret(a);
 }
 
 /* Return with pc = the block's first instruction + pc_off. */
