@@ -1,7 +1,9 @@
 # Cella build. `make` builds build/cella; `make test` builds it twice (plain
 # and ASan+UBSan), runs every test against each, then fuzzes briefly (`make
 # fuzz-run`, fuzz/README.md); `make guest` prepares the default guest in
-# guest/out/; `make run` boots it to a shell.
+# guest/out/; `make run` boots it to a shell. `make run` and `make test`
+# first install the Debian packages they need (tools/deps.sh; as non-root
+# it prints the apt-get line instead and stops).
 CC      ?= cc
 BUILD   ?= build
 SAN     ?= 0
@@ -46,7 +48,7 @@ RV_CC    = riscv64-unknown-elf-gcc
 ISA_SRCS := $(sort $(wildcard tests/isa/*.S))
 ISA_ELFS := $(ISA_SRCS:tests/isa/%.S=build/isa/%.elf)
 
-.PHONY: all san test test-one fuzz fuzz-run guest run clean
+.PHONY: all san test test-one fuzz fuzz-run guest run deps-run deps-test clean
 all: $(BUILD)/cella $(BUILD)/cella-oci
 
 $(BUILD)/cella: $(OBJS)
@@ -89,7 +91,15 @@ san:
 test-one: $(BUILD)/cella $(BUILD)/cella-oci $(BUILD)/cthelper $(UNIT_BINS) $(ISA_ELFS)
 	tests/run.sh $(BUILD)
 
-test:
+deps-run:
+	tools/deps.sh run
+
+deps-test:
+	tools/deps.sh test
+
+# The packages come first, in a make of their own: pkg-config's flags are
+# read when the build starts.
+test: deps-test
 	$(MAKE) BUILD=build SAN=0 test-one
 	$(MAKE) BUILD=build-san SAN=1 test-one
 	$(MAKE) fuzz-run
@@ -108,7 +118,8 @@ guest:
 	guest/make-guest.sh guest/out
 
 # Build, prepare the default guest, and boot it to a shell.
-run: $(BUILD)/cella guest
+run: deps-run
+	$(MAKE) $(BUILD)/cella guest
 	$(BUILD)/cella vm run
 
 clean:
