@@ -11,6 +11,7 @@
 
 #include "base/err.h"
 #include "oci/json.h"
+#include "oci/log.h"
 
 static const char *const set_names[] = {
     "bounding", "effective", "inheritable", "permitted", "ambient",
@@ -42,17 +43,13 @@ static int parse_set(json_object *caps, const char *where, const char *key,
         return -1;
     for (size_t i = 0; i < n; i++) {
         cap_value_t v;
-        if (strncmp(names[i], "CAP_", 4) != 0) {
-            err_set(e, 0, "config.json: %s.%s[%zu]: \"%s\" is not a "
-                    "capability name", where, key, i, names[i]);
-            free(names);
-            return -1;
-        }
-        if (cap_from_name(names[i], &v) < 0 || v < 0) {
-            err_set(e, 0, "config.json: %s.%s[%zu]: unknown capability %s",
-                    where, key, i, names[i]);
-            free(names);
-            return -1;
+        /* Runtimes and kernels differ in which capabilities they know: a
+         * name this libcap does not know is skipped, as runc and crun do. */
+        if (strncmp(names[i], "CAP_", 4) != 0 ||
+            cap_from_name(names[i], &v) < 0 || v < 0) {
+            log_warn("config.json: %s.%s[%zu]: unknown capability \"%s\", "
+                     "skipped", where, key, i, names[i]);
+            continue;
         }
         /* Known to libcap but newer than this kernel: nothing to grant. */
         if ((unsigned)v >= cap_count())

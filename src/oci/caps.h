@@ -17,8 +17,9 @@ struct oci_caps {
 };
 
 /* Parse a capabilities object ("CAP_SYS_ADMIN" names). Names this host's
- * kernel or libcap does not know are skipped (newer specs name newer
- * capabilities), malformed entries are errors. */
+ * kernel or libcap does not know are skipped, with a warning for those
+ * libcap does not know (newer specs name newer capabilities); entries that
+ * are not strings are errors. */
 int caps_parse(json_object *caps, const char *where, struct oci_caps *c,
                struct err *e);
 

@@ -145,7 +145,7 @@ int cg_apply_cpuset_pids(const char *ctrl, const char *dir,
     }
     if (!r->has_pids_limit)
         return 0;
-    if (r->pids_limit <= 0)
+    if (r->pids_limit < 0)
         return cg_write(dir, "pids.max", "max", e);
     return cg_writef(dir, "pids.max", e, "%lld", (long long)r->pids_limit);
 }

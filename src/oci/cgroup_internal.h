@@ -58,7 +58,7 @@ struct cg_resources {
     char *cpus, *mems;                       /* NULL: not set */
 
     bool has_pids_limit;
-    int64_t pids_limit; /* <= 0: unlimited */
+    int64_t pids_limit; /* < 0: unlimited (0 is parsed as absent) */
 
     uint64_t blkio_weight, blkio_leaf_weight; /* 0: not set */
     struct cg_weight_dev *weight_devs;

@@ -189,6 +189,9 @@ static int parse_all(json_object *res, const char *where,
     if (o && jget_int(o, w, "limit", INT64_MIN, INT64_MAX, &r->pids_limit,
                       &r->has_pids_limit, e) < 0)
         return -1;
+    /* As runc: 0 leaves the limit as it is; below 0 is "max". */
+    if (r->has_pids_limit && r->pids_limit == 0)
+        r->has_pids_limit = false;
     o = NULL;
     if (jget_arr(res, where, "hugepageLimits", false, &o, e) < 0
         || (o && cg_parse_hugepages(o, where, r, e) < 0))

@@ -220,6 +220,12 @@ int container_create(const struct create_opts *o, struct oci_state *st,
         return err_set(e, 0, "config.json: linux.namespaces: a mount "
                        "namespace is required");
     }
+    /* The init's root in a user namespace may not reach a bind source by
+     * path: the runtime, still the host's root, clones them first. */
+    if (s.ns.present[NS_USER] && rootfs_open_bind_sources(s.rootfs, e) < 0) {
+        spec_free(&s);
+        return -1;
+    }
     if (state_make_dir(o->root, o->id, st, e) < 0) {
         spec_free(&s);
         return -1;

@@ -109,7 +109,6 @@ void hooks_free(struct oci_hooks *h)
 static void exec_hook(const struct oci_hook *hk, int in, int errfd)
 {
     const char *just_path[] = { hk->path, NULL };
-    const char *no_env[] = { NULL };
     setpgid(0, 0);
     if (in == STDIN_FILENO)
         fcntl(in, F_SETFD, 0);
@@ -120,7 +119,7 @@ static void exec_hook(const struct oci_hook *hk, int in, int errfd)
     sigprocmask(SIG_SETMASK, &none, NULL);
     close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     execve(hk->path, (char *const *)(hk->args ? hk->args : just_path),
-           (char *const *)(hk->env ? hk->env : no_env));
+           hk->env ? (char *const *)hk->env : environ);
     int en = errno;
     if (write(errfd, &en, sizeof en) < 0)
         _exit(126);

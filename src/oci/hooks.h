@@ -22,7 +22,8 @@ enum hook_kind {
 struct oci_hook {
     const char *path;        /* absolute */
     const char **args;       /* NULL-terminated; NULL: just path */
-    const char **env;        /* NULL-terminated; NULL: empty */
+    const char **env;        /* NULL-terminated; NULL ("env" absent): the
+                                runtime's own environment, as runc's */
     int timeout;             /* seconds, 0: none */
 };
 

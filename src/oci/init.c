@@ -68,24 +68,6 @@ static int run_hooks(const struct init_args *a, enum hook_kind k,
     return r;
 }
 
-/* mkdir -p of the process's cwd, as runc does for a missing one. */
-static int make_cwd(const char *cwd, struct err *e)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s", cwd);
-    for (char *p = path + 1;; p++) {
-        if (*p == '/' || !*p) {
-            char c = *p;
-            *p = 0;
-            if (mkdir(path, 0755) < 0 && errno != EEXIST)
-                return err_set(e, errno, "process.cwd %s", path);
-            *p = c;
-            if (!c)
-                return 0;
-        }
-    }
-}
-
 /* Everything up to "ready for start". */
 static int setup(const struct init_args *a, struct err *e)
 {
@@ -122,8 +104,7 @@ static int setup(const struct init_args *a, struct err *e)
      * host's, and a namespaced sysctl resolves through the writer's own
      * namespaces, so the values land in the container's. */
     if (write_sysctls(s, e) < 0 ||
-        rootfs_enter(s->rootfs, a->opts->no_pivot, e) < 0 ||
-        make_cwd(s->process.cwd, e) < 0 ||
+        rootfs_enter(s->rootfs, a->opts->no_pivot, s->process.cwd, e) < 0 ||
         process_check_exec(&s->process, e) < 0)
         return -1;
     if (s->process.terminal &&

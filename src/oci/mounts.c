@@ -1,8 +1,10 @@
 /* One entry of mounts[] inside the rootfs: the destination made and opened
- * inside it, the mount onto /proc/self/fd/N of that descriptor, then the
- * bind remount for flags, the propagation and the recursive attributes,
- * each its own call as the kernel wants. */
+ * inside it, the mount onto /proc/self/fd/N of that descriptor (or a bind
+ * source cloned earlier on the host side, moved there), then the bind
+ * remount for flags, the propagation and the recursive attributes, each its
+ * own call as the kernel wants. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "oci/rootfs.h"
 #include "oci/rootfs_internal.h"
 
 #define ATIME_FLAGS (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)
@@ -58,6 +61,13 @@ static int mount_at(int target, const struct oci_mount *m, bool in_userns,
     char p[32];
     path_of_fd(target, p);
     *bound = m->bind;
+    if (m->bind && m->source_fd >= 0) {
+        if (move_mount(m->source_fd, "", target, "",
+                       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            return err_set(e, errno, "mount %s on %s", m->source,
+                           m->destination);
+        return 0;
+    }
     if (m->bind) {
         if (mount(m->source, p, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
             return err_set(e, errno, "mount %s on %s", m->source,
@@ -123,7 +133,8 @@ int mount_one(int rootfd, const struct oci_mount *m, bool in_userns,
     enum path_make make = PATH_MAKE_DIR;
     if (m->bind) {
         struct stat st;
-        if (stat(m->source, &st) < 0)
+        if ((m->source_fd >= 0 ? fstat(m->source_fd, &st)
+                               : stat(m->source, &st)) < 0)
             return err_set(e, errno, "mount %s on %s", m->source,
                            m->destination);
         if (!S_ISDIR(st.st_mode))
@@ -140,4 +151,22 @@ int mount_one(int rootfd, const struct oci_mount *m, bool in_userns,
     if (rc < 0)
         return -1;
     return finish(rootfd, m, bound, e);
+}
+
+int rootfs_open_bind_sources(struct oci_rootfs *r, struct err *e)
+{
+    for (size_t i = 0; i < r->n_mounts; i++) {
+        struct oci_mount *m = &r->mounts[i];
+        if (!m->bind)
+            continue;
+        unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+        if (m->flags & MS_REC)
+            flags |= AT_RECURSIVE;
+        m->source_fd = open_tree(AT_FDCWD, m->source, flags);
+        /* A runtime without CAP_SYS_ADMIN here binds by path later. */
+        if (m->source_fd < 0 && errno != EPERM)
+            return err_set(e, errno, "mount %s on %s", m->source,
+                           m->destination);
+    }
+    return 0;
 }

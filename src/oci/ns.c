@@ -262,7 +262,7 @@ int ns_join_pid(pid_t pid, struct err *e)
         if (stat(ours, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
             continue;
         if ((fds[k] = open(theirs, O_RDONLY | O_CLOEXEC)) < 0) {
-            err_set(e, errno, "%s", theirs);
+            err_set(e, errno, "open %s", theirs);
             goto fail;
         }
     }

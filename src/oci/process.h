@@ -58,9 +58,10 @@ const char *process_rlimit_name(int resource);
  * so that create fails on a missing program as runc's does. */
 int process_check_exec(const struct oci_process *p, struct err *e);
 
-/* The last steps in the container, in this order: oom_score_adj, rlimits,
- * user (groups, gid, uid, keeping the capabilities the spec asks for),
- * umask, cwd, capabilities, no_new_privileges, seccomp (sc may be NULL),
+/* The last steps in the container, in this order: HOME from the
+ * container's /etc/passwd when the environment has none, oom_score_adj,
+ * rlimits, user (groups, gid, uid, keeping the capabilities the spec asks
+ * for), umask, cwd, capabilities, no_new_privileges, seccomp (sc may be NULL),
  * then execve of args[0] looked up in the process's own PATH. Returns only
  * on failure. */
 int process_exec(const struct oci_process *p, struct oci_seccomp *sc,

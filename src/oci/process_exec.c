@@ -1,6 +1,6 @@
-/* The container process's last steps before execve: OOM score, resource
- * limits, user and groups, umask, working directory, capabilities,
- * no_new_privs, seccomp, and the PATH search for args[0]. */
+/* The container process's last steps before execve: HOME, OOM score,
+ * resource limits, user and groups, umask, working directory,
+ * capabilities, no_new_privs, seccomp, and the PATH search for args[0]. */
 #include "oci/process.h"
 
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "oci/passwd.h"
 #include "oci/seccomp.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:" \
@@ -170,8 +171,28 @@ static bool filter_first(const struct oci_process *p,
            !(p->caps.effective & (UINT64_C(1) << CAP_SYS_ADMIN));
 }
 
-int process_exec(const struct oci_process *p, struct oci_seccomp *sc,
-                 struct err *e)
+/* An environment without HOME gets the home of the process's uid in the
+ * container's /etc/passwd, or "/" (as runc and crun). home is the
+ * HOME=... string's storage; env the new array's (nenv + 2 entries). */
+static void add_home(struct oci_process *p, const char **env, char *home,
+                     size_t len)
+{
+    for (size_t i = 0; i < p->nenv; i++)
+        if (strncmp(p->env[i], "HOME=", 5) == 0)
+            return;
+    memcpy(home, "HOME=", 5);
+    if (passwd_home("/etc/passwd", p->uid, home + 5, len - 5) < 0)
+        snprintf(home + 5, len - 5, "/");
+    memcpy(env, p->env, p->nenv * sizeof *env);
+    env[p->nenv] = home;
+    env[p->nenv + 1] = NULL;
+    p->env = env;
+    p->nenv++;
+}
+
+/* Everything after HOME, in the order process.h gives. */
+static int exec_steps(const struct oci_process *p, struct oci_seccomp *sc,
+                      struct err *e)
 {
     bool first = filter_first(p, sc);
     if (p->has_oom_score_adj && write_oom_score_adj(p->oom_score_adj, e) < 0)
@@ -190,4 +211,18 @@ int process_exec(const struct oci_process *p, struct oci_seccomp *sc,
     if (sc && !first && seccomp_apply(sc, e) < 0)
         return -1;
     return walk_path(p, try_exec, e);
+}
+
+int process_exec(const struct oci_process *given, struct oci_seccomp *sc,
+                 struct err *e)
+{
+    struct oci_process proc = *given;
+    const char **env = calloc(proc.nenv + 2, sizeof *env);
+    char home[PATH_MAX + 8];
+    if (!env)
+        return err_set(e, ENOMEM, "out of memory");
+    add_home(&proc, env, home, sizeof home);
+    int rc = exec_steps(&proc, sc, e);
+    free(env);
+    return rc;
 }

@@ -1,10 +1,12 @@
 /* Setting up the container's file system view in its init: propagation,
  * the rootfs bound onto itself, the spec's mounts and /dev
  * (rootfs_prepare); then masked and read-only paths, the switch into the
- * rootfs and a read-only root (rootfs_enter). */
+ * rootfs, the process's cwd and a read-only root (rootfs_enter). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -203,6 +205,33 @@ static int switch_root(bool no_pivot, struct err *e)
     return 0;
 }
 
+/* mkdir -p of the process's cwd (mode 0755) in the new root, before it
+ * may become read-only, as runc and crun make a missing one. */
+static int make_cwd(const char *cwd, struct err *e)
+{
+    char path[PATH_MAX];
+    struct stat sb;
+    if (snprintf(path, sizeof path, "%s", cwd) >= (int)sizeof path)
+        return err_set(e, ENAMETOOLONG, "make process.cwd %s", cwd);
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p)
+            continue;
+        char c = *p;
+        *p = 0;
+        if (mkdir(path, 0755) < 0 && errno != EEXIST)
+            return err_set(e, errno, "make process.cwd %s (at %s)", cwd,
+                           path);
+        *p = c;
+        if (!c)
+            break;
+    }
+    if (stat(cwd, &sb) < 0)
+        return err_set(e, errno, "make process.cwd %s", cwd);
+    if (!S_ISDIR(sb.st_mode))
+        return err_set(e, ENOTDIR, "make process.cwd %s", cwd);
+    return 0;
+}
+
 static int readonly_root(struct err *e)
 {
     int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -216,7 +245,8 @@ static int readonly_root(struct err *e)
     return 0;
 }
 
-int rootfs_enter(const struct oci_rootfs *r, bool no_pivot, struct err *e)
+int rootfs_enter(const struct oci_rootfs *r, bool no_pivot, const char *cwd,
+                 struct err *e)
 {
     if (protect_paths(r, e) < 0)
         return -1;
@@ -235,5 +265,7 @@ int rootfs_enter(const struct oci_rootfs *r, bool no_pivot, struct err *e)
         return err_set(e, errno, "chdir /");
     if (r->propagation && mount(NULL, "/", NULL, r->propagation, NULL) < 0)
         return err_set(e, errno, "mount propagation of /");
+    if (make_cwd(cwd, e) < 0)
+        return -1;
     return r->readonly ? readonly_root(e) : 0;
 }

@@ -26,6 +26,8 @@ struct oci_mount {
     uint64_t attr_set;        /* recursive attributes (rro, rnosuid...) */
     uint64_t attr_clr;
     char *data;               /* the other options, comma-separated, or NULL */
+    int source_fd;            /* a bind's source as a detached mount tree,
+                                 cloned on the host side; -1: none */
 };
 
 struct oci_device {

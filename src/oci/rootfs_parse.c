@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -127,6 +128,7 @@ static int parse_mounts(json_object *spec, const char *bundle,
         char where[32];
         snprintf(where, sizeof where, "mounts[%zu]", i);
         r->n_mounts = i + 1;
+        r->mounts[i].source_fd = -1;
         if (parse_mount(json_object_array_get_idx(a, i), bundle, where,
                         &r->mounts[i], e) < 0)
             return -1;
@@ -277,6 +279,8 @@ void rootfs_free(struct oci_rootfs *r)
         free(m->type);
         free(m->source);
         free(m->data);
+        if (m->source_fd >= 0)
+            close(m->source_fd);
     }
     free(r->mounts);
     for (size_t i = 0; i < r->n_devices; i++)

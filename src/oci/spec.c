@@ -41,7 +41,9 @@ json_object *spec_parse_text(const char *text, const char *what,
 }
 
 /* Only sysctls that belong to a namespace the container has of its own:
- * any other would change the host. */
+ * any other would change the host. The two names of the uts namespace have
+ * fields of their own, "hostname" and "domainname": refused here, as runc
+ * and crun refuse them. */
 static int check_sysctl(const char *key, const struct oci_spec *s,
                         struct err *e)
 {
@@ -51,9 +53,11 @@ static int check_sysctl(const char *key, const struct oci_spec *s,
     } allowed[] = {
         {"kernel.msg", NS_IPC},         {"kernel.sem", NS_IPC},
         {"kernel.shm", NS_IPC},         {"fs.mqueue.", NS_IPC},
-        {"net.", NS_NET},               {"kernel.hostname", NS_UTS},
-        {"kernel.domainname", NS_UTS},
+        {"net.", NS_NET},
     };
+    if (!strcmp(key, "kernel.hostname") || !strcmp(key, "kernel.domainname"))
+        return err_set(e, 0, "config.json: linux.sysctl.%s: not allowed: it "
+                       "conflicts with the \"%s\" field", key, key + 7);
     for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++) {
         if (strncmp(key, allowed[i].prefix, strlen(allowed[i].prefix)))
             continue;
@@ -62,7 +66,7 @@ static int check_sysctl(const char *key, const struct oci_spec *s,
             return 0;
         return err_set(e, 0, "config.json: linux.sysctl.%s: needs the "
                        "container's own %s namespace", key,
-                       k == NS_NET ? "network" : k == NS_IPC ? "ipc" : "uts");
+                       k == NS_NET ? "network" : "ipc");
     }
     return err_set(e, 0, "config.json: linux.sysctl.%s: not a namespaced "
                    "sysctl (it would change the host)", key);

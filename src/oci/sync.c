@@ -7,11 +7,24 @@
 
 #include "base/err.h"
 
+/* The other side went away: when it said why first, that is the error,
+ * not the closed channel. */
+static int peer_gone(int fd, int errnum, struct err *e)
+{
+    struct sync_msg m;
+    if (recv(fd, &m, sizeof m, MSG_DONTWAIT) == sizeof m &&
+        m.type == SYNC_ERROR) {
+        m.text[sizeof m.text - 1] = 0;
+        return err_set(e, m.errnum, "%s", m.text);
+    }
+    return err_set(e, errnum, "container setup channel");
+}
+
 int sync_send(int fd, int type, int value, struct err *e)
 {
     struct sync_msg m = {.type = type, .value = value};
     if (send(fd, &m, sizeof m, MSG_NOSIGNAL) != sizeof m)
-        return err_set(e, errno, "container setup channel");
+        return peer_gone(fd, errno, e);
     return 0;
 }
 

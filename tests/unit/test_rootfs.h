@@ -187,7 +187,7 @@ static void child_work(int fd, const struct oci_rootfs *r, bool in_userns,
     FILE *out = fdopen(fd, "w");
     struct err e = { 0, "" };
     if (rootfs_prepare(r, in_userns, &e) < 0 ||
-        (enter && rootfs_enter(r, no_pivot, &e) < 0))
+        (enter && rootfs_enter(r, no_pivot, "/", &e) < 0))
         FAIL(out, "setup: %s: %s\n", e.msg, strerror(e.errnum));
     else
         check(out);
