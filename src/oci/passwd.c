@@ -34,7 +34,7 @@ static int line_uid(const char *line, uid_t *uid)
     num[n] = 0;
     errno = 0;
     unsigned long v = strtoul(num, &end, 10);
-    if (errno || *end || num[0] == '-' || v > (uid_t)-1)
+    if (errno || *end || num[0] < '0' || num[0] > '9' || v > (uid_t)-1)
         return -1;
     *uid = (uid_t)v;
     return 0;
