@@ -3,7 +3,8 @@
 #   OUTDIR/Image              Linux 6.1 (linux-source-6.1), tinyconfig + kernel.config
 #   OUTDIR/initramfs.cpio.gz  static busybox (Debian's busybox source) + init
 # Cross-compiled with gcc-riscv64-linux-gnu. Installs what it needs with
-# apt-get (run as root), adding a deb-src entry when none is configured.
+# tools/deps.sh guest (as root), adding a deb-src entry when none is
+# configured.
 # Takes about 10 minutes on 2 cores.
 #
 #   guest/build-guest.sh OUTDIR
@@ -33,17 +34,7 @@ step() {
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 install_packages() {
-    local pkgs=(build-essential gcc-riscv64-linux-gnu linux-source-6.1 bc flex
-                bison libssl-dev libelf-dev cpio dpkg-dev xz-utils) missing=() p
-    for p in "${pkgs[@]}"; do
-        dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-            missing+=("$p")
-    done
-    if [ ${#missing[@]} -gt 0 ]; then
-        log "installing ${missing[*]}"
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-            "${missing[@]}" >/dev/null
-    fi
+    "$here/../tools/deps.sh" guest
     # busybox comes as source: that needs a deb-src line somewhere.
     if [ -z "$(apt-cache showsrc busybox 2>/dev/null)" ]; then
         log "adding a deb-src entry for bookworm"

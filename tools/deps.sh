@@ -6,6 +6,8 @@
 #   tools/deps.sh run     build cella and boot the default guest
 #   tools/deps.sh test    all of run, plus everything `make test` calls
 #   tools/deps.sh bench   all of test, plus the peers bench/ measures against
+#   tools/deps.sh guest   what guest/build-guest.sh builds a guest with (only
+#                         when there is no reference guest to copy)
 #   tools/deps.sh --list PURPOSE   print the packages, one line, and exit
 #
 # As root it runs `apt-get update` and `apt-get install -y
@@ -41,8 +43,15 @@ test_pkgs=(
 # (GNU time, for peak RSS) the containers'.
 bench_pkgs=(qemu-system-misc crun time)
 
+# Building the default guest from source: the riscv64 Linux cross compiler,
+# the kernel's source and build tools; busybox comes as a source package.
+guest_pkgs=(
+    build-essential gcc-riscv64-linux-gnu linux-source-6.1 bc flex bison
+    libssl-dev libelf-dev cpio dpkg-dev xz-utils
+)
+
 usage() {
-    echo "usage: tools/deps.sh [--list] run|test|bench" >&2
+    echo "usage: tools/deps.sh [--list] run|test|bench|guest" >&2
     exit 2
 }
 
@@ -55,6 +64,7 @@ case "${1:-}" in
     run) pkgs=("${run_pkgs[@]}") ;;
     test) pkgs=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
     bench) pkgs=("${run_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+    guest) pkgs=("${guest_pkgs[@]}") ;;
     *) usage ;;
 esac
 
