@@ -24,6 +24,8 @@ enum {
     CSR_PMPCFG0 = 0x3a0, CSR_PMPCFG15 = 0x3af,
     CSR_PMPADDR0 = 0x3b0, CSR_PMPADDR63 = 0x3ef,
     CSR_MSECCFG = 0x747,
+    CSR_TSELECT = 0x7a0, CSR_TDATA1 = 0x7a1, CSR_TDATA2 = 0x7a2,
+    CSR_TDATA3 = 0x7a3, CSR_TINFO = 0x7a4,
     CSR_MCYCLE = 0xb00, CSR_MINSTRET = 0xb02,
     CSR_MHPMCOUNTER3 = 0xb03, CSR_MHPMCOUNTER31 = 0xb1f,
 };
@@ -181,6 +183,14 @@ static bool csr_read(struct hart *h, unsigned csr, uint64_t *v)
     case CSR_MTVAL: *v = h->mtval; return true;
     case CSR_MIP: *v = mip_read(h); return true;
     case CSR_MSECCFG: *v = h->mseccfg; return true;
+    /* A trigger module with no triggers (debug spec 1.0, where these
+     * registers are optional without triggers): tselect holds 0, tdata1
+     * reads type 0 ("no trigger at this tselect"), tinfo reads info = 1
+     * ("the selected trigger doesn't exist"). Writes are ignored. */
+    case CSR_TSELECT: case CSR_TDATA1: case CSR_TDATA2: case CSR_TDATA3:
+        *v = 0;
+        return true;
+    case CSR_TINFO: *v = 1; return true;
     case CSR_MCYCLE: *v = mcycle_read(h); return true;
     case CSR_MINSTRET: *v = h->instret; return true;
     }
@@ -285,6 +295,9 @@ static bool csr_write(struct hart *h, unsigned csr, uint64_t v, uint64_t old)
                    S_INTS & ~((h->menvcfg & MENVCFG_STCE) ? MIP_STIP : 0));
         return true;
     case CSR_MSECCFG: h->mseccfg = v & 7; return true;
+    case CSR_TSELECT: case CSR_TDATA1: case CSR_TDATA2: case CSR_TDATA3:
+    case CSR_TINFO:
+        return true;
     case CSR_MCYCLE: mcycle_write(h, v); return true;
     case CSR_MINSTRET: minstret_write(h, v); return true;
     }
