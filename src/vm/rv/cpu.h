@@ -168,7 +168,9 @@ static inline bool raise(struct hart *h, uint64_t cause, uint64_t tval)
 
 /* ---- CSRs (csr.c) ---- */
 
-/* Execute a Zicsr instruction; false = illegal instruction raised. */
+/* Execute a Zicsr instruction; false = illegal instruction raised. On
+ * success the caller counts the instruction as retired (minstret + 1):
+ * writes to minstret and mcycle allow for that. */
 bool csr_exec(struct hart *h, const struct insn *in);
 
 /* ---- traps (trap.c) ---- */

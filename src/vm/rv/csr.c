@@ -1,6 +1,6 @@
 /* Control and status registers: numbering, access rules (privilege,
  * read-only, FS gating, counter enables), WARL legalization, and the side
- * effects of writes (TLB flushes, interrupt re-evaluation). */
+ * effects of writes (TLB flushes, interrupt re-evaluation, counters). */
 #include "vm/rv/cpu.h"
 
 #include "vm/machine.h"
@@ -24,6 +24,8 @@ enum {
     CSR_PMPCFG0 = 0x3a0, CSR_PMPCFG15 = 0x3af,
     CSR_PMPADDR0 = 0x3b0, CSR_PMPADDR63 = 0x3ef,
     CSR_MSECCFG = 0x747,
+    CSR_TSELECT = 0x7a0, CSR_TDATA1 = 0x7a1, CSR_TDATA2 = 0x7a2,
+    CSR_TDATA3 = 0x7a3, CSR_TINFO = 0x7a4,
     CSR_MCYCLE = 0xb00, CSR_MINSTRET = 0xb02,
     CSR_MHPMCOUNTER3 = 0xb03, CSR_MHPMCOUNTER31 = 0xb1f,
 };
@@ -100,6 +102,28 @@ static bool fs_on(const struct hart *h)
     return (h->mstatus & MSTATUS_FS) != 0;
 }
 
+/* One cycle per retired instruction: mcycle = minstret + cycle_offset. */
+static uint64_t mcycle_read(const struct hart *h)
+{
+    return h->instret + h->cycle_offset;
+}
+
+/* The CSR instruction that writes a counter retires after csr_exec, which
+ * adds one to minstret and so to mcycle. A write replaces the writing
+ * instruction's own increment (Zicsr: the value written is what the next
+ * instruction reads), so what is stored is one less than the value. */
+static void minstret_write(struct hart *h, uint64_t v)
+{
+    uint64_t cycle = mcycle_read(h);
+    h->instret = v - 1;
+    h->cycle_offset = cycle - h->instret;   /* mcycle counts on */
+}
+
+static void mcycle_write(struct hart *h, uint64_t v)
+{
+    h->cycle_offset = v - 1 - h->instret;
+}
+
 static bool csr_read(struct hart *h, unsigned csr, uint64_t *v)
 {
     switch (csr) {
@@ -109,7 +133,11 @@ static bool csr_read(struct hart *h, unsigned csr, uint64_t *v)
         if (!fs_on(h)) return false;
         *v = h->fflags | (h->frm << 5);
         return true;
-    case CSR_CYCLE: case CSR_INSTRET:
+    case CSR_CYCLE:
+        if (!counter_allowed(h, csr)) return false;
+        *v = mcycle_read(h);
+        return true;
+    case CSR_INSTRET:
         if (!counter_allowed(h, csr)) return false;
         *v = h->instret;
         return true;
@@ -155,7 +183,16 @@ static bool csr_read(struct hart *h, unsigned csr, uint64_t *v)
     case CSR_MTVAL: *v = h->mtval; return true;
     case CSR_MIP: *v = mip_read(h); return true;
     case CSR_MSECCFG: *v = h->mseccfg; return true;
-    case CSR_MCYCLE: case CSR_MINSTRET: *v = h->instret; return true;
+    /* A trigger module with no triggers (debug spec 1.0, where these
+     * registers are optional without triggers): tselect holds 0, tdata1
+     * reads type 0 ("no trigger at this tselect"), tinfo reads info = 1
+     * ("the selected trigger doesn't exist"). Writes are ignored. */
+    case CSR_TSELECT: case CSR_TDATA1: case CSR_TDATA2: case CSR_TDATA3:
+        *v = 0;
+        return true;
+    case CSR_TINFO: *v = 1; return true;
+    case CSR_MCYCLE: *v = mcycle_read(h); return true;
+    case CSR_MINSTRET: *v = h->instret; return true;
     }
     if (csr >= CSR_HPMCOUNTER3 && csr <= CSR_HPMCOUNTER31) {
         if (!counter_allowed(h, csr)) return false;
@@ -258,7 +295,11 @@ static bool csr_write(struct hart *h, unsigned csr, uint64_t v, uint64_t old)
                    S_INTS & ~((h->menvcfg & MENVCFG_STCE) ? MIP_STIP : 0));
         return true;
     case CSR_MSECCFG: h->mseccfg = v & 7; return true;
-    case CSR_MCYCLE: case CSR_MINSTRET: h->instret = v; return true;
+    case CSR_TSELECT: case CSR_TDATA1: case CSR_TDATA2: case CSR_TDATA3:
+    case CSR_TINFO:
+        return true;
+    case CSR_MCYCLE: mcycle_write(h, v); return true;
+    case CSR_MINSTRET: minstret_write(h, v); return true;
     }
     if ((csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) ||
         (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31))

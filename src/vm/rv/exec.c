@@ -553,7 +553,8 @@ ANYLEN(SFENCE_VMA)
     goto leave;
 ANYLEN(CSRRW) ANYLEN(CSRRS) ANYLEN(CSRRC)
 ANYLEN(CSRRWI) ANYLEN(CSRRSI) ANYLEN(CSRRCI)
-    h->instret += retired;      /* so minstret reads are exact */
+    /* minstret exact for csr_exec; this instruction retires at leave */
+    h->instret += retired;
     retired = 0;
     if (!csr_exec(h, in))
         goto exception;

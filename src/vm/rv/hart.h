@@ -112,6 +112,7 @@ struct hart {
     uint64_t stvec, sscratch, sepc, scause, stval, satp, scounteren, senvcfg;
 
     uint64_t instret;                /* retired instructions (minstret) */
+    uint64_t cycle_offset;           /* mcycle - minstret */
 
     /* LR/SC reservation */
     uint64_t resv_addr;
