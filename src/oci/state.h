@@ -37,8 +37,8 @@ enum oci_status { ST_CREATING, ST_CREATED, ST_RUNNING, ST_PAUSED, ST_STOPPED };
 /* Letters, digits and "_.+-", not starting with a dot, 1..255 long. */
 int state_check_id(const char *id, struct err *e);
 
-/* Make root (mode 0700) if needed and the container's directory in it;
- * fails with "container ID already exists". */
+/* Make root and its missing parents (mode 0700, as runc does) and the
+ * container's directory in it; fails with "container ID already exists". */
 int state_make_dir(const char *root, const char *id, struct oci_state *st,
                    struct err *e);
 /* Read root/id/state.json; "container ID does not exist" when missing. */

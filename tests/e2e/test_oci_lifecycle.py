@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from oci_bundle import (assert_mentions, cgroup_file, container_output, is_runc, parse_kv,
-                        pid_alive, wait_gone)
+from oci_bundle import (assert_mentions, cgroup_dirs, cgroup_file, container_output, is_runc,
+                        parse_kv, pid_alive, wait_gone)
 
 # A container that runs until killed. As pid 1 of its namespace it ignores
 # signals it has no handler for, so TERM and USR1 are trapped: they record
@@ -149,6 +149,21 @@ def test_delete_force_missing(oci):
     if r.returncode != 0:
         assert_mentions(r, "nosuchcontainer", "not exist")
     oci.assert_no_state()
+
+
+def test_root_and_missing_parents_are_made(oci):
+    # containerd's runc shim passes --root <runc root>/<namespace>, and
+    # neither needs to exist yet: runc makes the whole path, each level 0700.
+    top = oci.root
+    oci.root = top / "runc" / "ns"
+    b = started(oci, "sleep", "30")
+    assert oci.state(b.id)["status"] == "running"
+    assert (oci.root / b.id).is_dir()
+    for d in (top, top / "runc", oci.root):
+        assert d.stat().st_mode & 0o777 == 0o700, f"{d}: mode {d.stat().st_mode:o}"
+    oci.ok("delete", "--force", b.id)
+    assert oci.container_dirs() == []
+    assert cgroup_dirs(b.cgroups_path) == []
 
 
 def test_list(oci):
