@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -110,4 +112,26 @@ uint64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int mkdir_parents(const char *path, mode_t mode, char *failed)
+{
+    size_t len = strlen(path);
+    if (len == 0 || len >= PATH_MAX) {
+        snprintf(failed, PATH_MAX, "%s", path);
+        errno = len ? ENAMETOOLONG : ENOENT;
+        return -1;
+    }
+    memcpy(failed, path, len + 1);
+    for (char *p = failed + 1;; p++) {
+        if (*p != '/' && *p)
+            continue;
+        char c = *p;
+        *p = 0;
+        if (mkdir(failed, mode) < 0 && errno != EEXIST)
+            return -1;
+        *p = c;
+        if (!c)
+            return 0;
+    }
 }

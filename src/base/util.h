@@ -1,9 +1,11 @@
-/* Small helpers shared by every part: size parsing, whole-file reading. */
+/* Small helpers shared by every part: size parsing, whole-file reading,
+ * mkdir -p. */
 #ifndef CELLA_BASE_UTIL_H
 #define CELLA_BASE_UTIL_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct err;
 
@@ -18,6 +20,11 @@ int parse_int(const char *s, long min, long max, long *out, const char *what,
 /* Read a whole file (to its end, /proc files too) into a malloc'd buffer,
  * NUL-terminated past *len. */
 int read_file(const char *path, uint8_t **data, size_t *len, struct err *e);
+
+/* mkdir -p: every missing directory of the absolute path made with mode;
+ * existing ones are left as they are. Returns 0, or -1 with errno set and
+ * the directory that failed in failed (size PATH_MAX). */
+int mkdir_parents(const char *path, mode_t mode, char *failed);
 
 /* Monotonic time in nanoseconds. */
 uint64_t now_ns(void);

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/util.h"
 #include "oci/rootfs.h"
 #include "oci/rootfs_internal.h"
 
@@ -209,22 +209,10 @@ static int switch_root(bool no_pivot, struct err *e)
  * may become read-only, as runc and crun make a missing one. */
 static int make_cwd(const char *cwd, struct err *e)
 {
-    char path[PATH_MAX];
+    char failed[PATH_MAX];
     struct stat sb;
-    if (snprintf(path, sizeof path, "%s", cwd) >= (int)sizeof path)
-        return err_set(e, ENAMETOOLONG, "make process.cwd %s", cwd);
-    for (char *p = path + 1;; p++) {
-        if (*p != '/' && *p)
-            continue;
-        char c = *p;
-        *p = 0;
-        if (mkdir(path, 0755) < 0 && errno != EEXIST)
-            return err_set(e, errno, "make process.cwd %s (at %s)", cwd,
-                           path);
-        *p = c;
-        if (!c)
-            break;
-    }
+    if (mkdir_parents(cwd, 0755, failed) < 0)
+        return err_set(e, errno, "make process.cwd %s (at %s)", cwd, failed);
     if (stat(cwd, &sb) < 0)
         return err_set(e, errno, "make process.cwd %s", cwd);
     if (!S_ISDIR(sb.st_mode))

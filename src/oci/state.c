@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/util.h"
 
 int state_check_id(const char *id, struct err *e)
 {
@@ -44,37 +45,17 @@ static void set_dir(const char *root, const char *id, struct oci_state *st)
     snprintf(st->dir, sizeof st->dir, "%s/%s", root, id);
 }
 
-/* mkdir -p root, each directory made 0700, as runc does: containerd's
- * shim passes --root <runc root>/<namespace>, and neither needs to
- * exist yet. */
-static int make_root(const char *root, struct err *e)
-{
-    char path[PATH_MAX];
-    if (!*root)
-        return err_set(e, ENOENT, "state directory \"\"");
-    if (snprintf(path, sizeof path, "%s", root) >= (int)sizeof path)
-        return err_set(e, ENAMETOOLONG, "state directory %s", root);
-    for (char *p = path + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char c = *p;
-        *p = '\0';
-        if (mkdir(path, 0700) < 0 && errno != EEXIST)
-            return err_set(e, errno, "state directory %s", path);
-        if (c == '\0')
-            return 0;
-        *p = c;
-    }
-}
-
 int state_make_dir(const char *root, const char *id, struct oci_state *st,
                    struct err *e)
 {
     memset(st, 0, sizeof *st);
     if (state_check_id(id, e) < 0)
         return -1;
-    if (make_root(root, e) < 0)
-        return -1;
+    /* Its missing parents too, as runc: containerd's shim passes --root
+     * <runc root>/<namespace>, and neither needs to exist yet. */
+    char failed[PATH_MAX];
+    if (mkdir_parents(root, 0700, failed) < 0)
+        return err_set(e, errno, "state directory %s", failed);
     set_dir(root, id, st);
     if (mkdir(st->dir, 0700) < 0) {
         if (errno == EEXIST)
