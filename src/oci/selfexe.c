@@ -1,5 +1,6 @@
 /* Running from a sealed memfd copy of our own binary: the check that we
- * already do, and the copy, seal and fexecve when we do not. */
+ * already do, and the copy, seal (tried again while the kernel finds a
+ * page of the copy in use) and fexecve when we do not. */
 #include "oci/selfexe.h"
 
 #include <elf.h>
@@ -48,6 +49,27 @@ static int copy_all(int dst, int src, off_t size)
         }
     }
     return 0;
+}
+
+/* Adding F_SEAL_WRITE fails with EBUSY when a page of the memfd still
+ * has a reference besides the page cache's after the kernel drained the
+ * per-CPU LRU batches once and then waited about 150 ms. Such references
+ * are brief and not ours: proactive reclaim (DAMON's pageout, kdamond)
+ * isolates unmapped pages of new files, ours too, and puts them back
+ * through its own CPU's LRU batch, which holds a reference until drained;
+ * a batch filled after the kernel's one drain outlives the wait. Each new
+ * call drains the batches again. A writable shared mapping (the other
+ * EBUSY) cannot be: the copy is never mapped. */
+#define SEAL_TRIES 5
+
+int selfexe_seal(int fd)
+{
+    for (int tries = 1;; tries++) {
+        if (fcntl(fd, F_ADD_SEALS, SEALS) == 0)
+            return 0;
+        if (errno != EBUSY || tries == SEAL_TRIES)
+            return -1;
+    }
 }
 
 /* How much of the ELF file the loader uses: up to the end of its last
@@ -102,7 +124,7 @@ int selfexe_ensure(char **argv, struct err *e)
         close(mfd);
         return err_set(e, en, "copying /proc/self/exe into a memfd");
     }
-    if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0) {
+    if (selfexe_seal(mfd) < 0) {
         en = errno;
         close(mfd);
         return err_set(e, en, "sealing the memfd copy of cella");

@@ -11,4 +11,9 @@ struct err;
  * argv and environment. Returns 0 when already sealed; on failure -1. */
 int selfexe_ensure(char **argv, struct err *e);
 
+/* Add those seals to the memfd fd, calling again (a bounded number of
+ * times) while the kernel answers EBUSY for pages still referenced
+ * elsewhere. 0, or -1 with errno. */
+int selfexe_seal(int fd);
+
 #endif
