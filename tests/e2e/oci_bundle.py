@@ -168,6 +168,17 @@ def cap_mask(names):
     return sum(1 << CAP_NUMBERS[n] for n in names)
 
 
+def mounts_under(path):
+    """Mount points at or under path, deepest first."""
+    prefix = str(path)
+    points = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        point = line.split()[4].replace("\\040", " ")
+        if point == prefix or point.startswith(prefix + "/"):
+            points.append(point)
+    return sorted(points, key=lambda p: -p.count("/"))
+
+
 # --- cgroups --------------------------------------------------------------
 
 def cgroup_v2():

@@ -42,7 +42,7 @@ import pytest
 
 from conftest import (REPO, SANITIZER_MARKS, Result, Session, _text, check_clean, tail)
 from oci_bundle import (CGROUP_ROOT, cgroup_dirs, cgroup_v2, find_cthelper, make_rootfs_template,
-                        parse_kv, pid_alive, remove_cgroup, wait_gone)
+                        mounts_under, parse_kv, pid_alive, remove_cgroup, wait_gone)
 
 for _tool in ("containerd", "ctr", "containerd-shim-runc-v2"):
     if shutil.which(_tool) is None:
@@ -146,17 +146,6 @@ def containerd_config(tmp):
             f'[grpc]\n  address = "{tmp}/containerd.sock"\n'
             f'[ttrpc]\n  address = "{tmp}/containerd.sock.ttrpc"\n'
             f'[plugins."io.containerd.internal.v1.opt"]\n  path = "{tmp}/opt"\n')
-
-
-def mounts_under(path):
-    """Mount points at or under path, deepest first."""
-    prefix = str(path)
-    points = []
-    for line in Path("/proc/self/mountinfo").read_text().splitlines():
-        point = line.split()[4].replace("\\040", " ")
-        if point == prefix or point.startswith(prefix + "/"):
-            points.append(point)
-    return sorted(points, key=lambda p: -p.count("/"))
 
 
 def shim_pids(address):

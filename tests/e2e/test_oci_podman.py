@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, Result, Session, _text, check_clean, tail
-from oci_bundle import CGROUP_ROOT, find_cthelper, make_rootfs_template, parse_kv
+from oci_bundle import CGROUP_ROOT, find_cthelper, make_rootfs_template, mounts_under, parse_kv
 
 if shutil.which("podman") is None:
     pytest.skip("podman is not installed (apt-get install -y podman)", allow_module_level=True)
@@ -80,17 +80,6 @@ def remove_cgroup_dirs(dirs):
                 break
             except OSError:
                 time.sleep(0.02)
-
-
-def mounts_under(path):
-    """Mount points at or under path, deepest first."""
-    prefix = str(path)
-    points = []
-    for line in Path("/proc/self/mountinfo").read_text().splitlines():
-        point = line.split()[4].replace("\\040", " ")
-        if point == prefix or point.startswith(prefix + "/"):
-            points.append(point)
-    return sorted(points, key=lambda p: -p.count("/"))
 
 
 class Podman:
