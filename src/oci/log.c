@@ -92,7 +92,8 @@ static void vlog(const char *level, bool to_stderr, const char *fmt,
     vsnprintf(msg, sizeof msg, fmt, ap);
     emit(level, msg);
     if (to_stderr)
-        fprintf(stderr, "cella: %s\n", msg);
+        fprintf(stderr, "cella: %s%s\n",
+                !strcmp(level, "warning") ? "warning: " : "", msg);
 }
 
 void log_debug(const char *fmt, ...)
