@@ -3,8 +3,9 @@
 # and build-san/):
 #   1. each cmocka unit test binary in BUILD_DIR/unit/
 #   2. each bare-metal ISA program build/isa/*.elf, as
-#      `BUILD_DIR/cella vm run --bios X.elf` (must exit 0 within 60 s);
-#      programs named smp_* run with --cpus 4
+#      `BUILD_DIR/cella vm run --engine E --bios X.elf` for each engine E
+#      (jit, interp; must exit 0 within 60 s); programs named smp_* run
+#      with --cpus 4
 #   3. the end-to-end pytest suite tests/e2e with CELLA=BUILD_DIR/cella
 # Ends with the line "N passed, M failed" and exits non-zero when anything
 # failed or nothing ran at all.
@@ -77,20 +78,22 @@ elif [ "$have_cella" -eq 0 ]; then
 fi
 if [ "$have_cella" -eq 1 ]; then
     for elf in "${elfs[@]}"; do
-        name=isa/$(basename "$elf" .elf)
-        rc=0
-        cpus=1
-        case $name in isa/smp_*) cpus=4 ;; esac
-        timeout -k 5 "$isa_timeout" "$cella" vm run --cpus "$cpus" --bios "$elf" \
-            </dev/null >"$work/isa.out" 2>&1 || rc=$?
-        if [ "$rc" -eq 0 ]; then
-            echo "PASS $name"
-            pass
-        else
-            echo "FAIL $name ($(status_text "$rc" "$isa_timeout"))"
-            tail -n 20 "$work/isa.out" | sed 's/^/    /'
-            fail "$name"
-        fi
+        for engine in jit interp; do
+            name="isa/$(basename "$elf" .elf)[$engine]"
+            rc=0
+            cpus=1
+            case $name in isa/smp_*) cpus=4 ;; esac
+            timeout -k 5 "$isa_timeout" "$cella" vm run --engine "$engine" --cpus "$cpus" \
+                --bios "$elf" </dev/null >"$work/isa.out" 2>&1 || rc=$?
+            if [ "$rc" -eq 0 ]; then
+                echo "PASS $name"
+                pass
+            else
+                echo "FAIL $name ($(status_text "$rc" "$isa_timeout"))"
+                tail -n 20 "$work/isa.out" | sed 's/^/    /'
+                fail "$name"
+            fi
+        done
     done
 fi
 
