@@ -159,7 +159,9 @@ static inline bool mem_store(struct hart *h, uint64_t va, unsigned size,
     return mem_store_slow(h, va, size, v);
 }
 
-static inline bool raise(struct hart *h, uint64_t cause, uint64_t tval)
+/* Record an exception for the trap path to take; always false, so a
+ * failing step can `return rv_raise(...)`. Prefixed: <signal.h> has raise. */
+static inline bool rv_raise(struct hart *h, uint64_t cause, uint64_t tval)
 {
     h->exc_cause = cause;
     h->exc_tval = tval;

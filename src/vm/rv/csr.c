@@ -325,14 +325,14 @@ bool csr_exec(struct hart *h, const struct insn *in)
     bool is_write = op == OP_CSRRW || op == OP_CSRRWI || in->rs1 != 0;
 
     if ((unsigned)h->priv < ((csr >> 8) & 3))
-        return raise(h, EXC_ILLEGAL, in->raw);
+        return rv_raise(h, EXC_ILLEGAL, in->raw);
     if (is_write && (csr >> 10) == 3)
-        return raise(h, EXC_ILLEGAL, in->raw);
+        return rv_raise(h, EXC_ILLEGAL, in->raw);
     /* Reads have no side effects, so every form reads: that also checks
      * the CSR exists and is accessible. */
     uint64_t old;
     if (!csr_read(h, csr, &old))
-        return raise(h, EXC_ILLEGAL, in->raw);
+        return rv_raise(h, EXC_ILLEGAL, in->raw);
     if (is_write) {
         uint64_t nv = src;
         if (op == OP_CSRRS || op == OP_CSRRSI)
@@ -340,7 +340,7 @@ bool csr_exec(struct hart *h, const struct insn *in)
         else if (op == OP_CSRRC || op == OP_CSRRCI)
             nv = old & ~src;
         if (!csr_write(h, csr, nv, old))
-            return raise(h, EXC_ILLEGAL, in->raw);
+            return rv_raise(h, EXC_ILLEGAL, in->raw);
     }
     h->x[in->rd] = old;
     return true;

@@ -16,7 +16,7 @@ static bool fetch_cross(struct hart *h, uint16_t lo, uint32_t *raw)
         return false;
     uint8_t *p = bus_ram_ptr(&h->m->bus, pa, 2);
     if (!p)
-        return raise(h, EXC_INSN_ACCESS, va);
+        return rv_raise(h, EXC_INSN_ACCESS, va);
     uint16_t hi;
     memcpy(&hi, p, 2);
     *raw = lo | (uint32_t)hi << 16;
@@ -522,8 +522,8 @@ ANYLEN(FENCE_I)
     icache_flush(h);
     pc += in->len;
     goto leave;
-ANYLEN(ECALL) raise(h, EXC_ECALL_U + (uint64_t)h->priv, 0); goto exception;
-ANYLEN(EBREAK) raise(h, EXC_BREAKPOINT, pc); goto exception;
+ANYLEN(ECALL) rv_raise(h, EXC_ECALL_U + (uint64_t)h->priv, 0); goto exception;
+ANYLEN(EBREAK) rv_raise(h, EXC_BREAKPOINT, pc); goto exception;
 ANYLEN(MRET)
     if (h->priv < PRV_M)
         goto illegal;
@@ -616,7 +616,7 @@ OP(FSD,
 
 ANYLEN(ILLEGAL)
 illegal:
-    raise(h, EXC_ILLEGAL, in->raw);
+    rv_raise(h, EXC_ILLEGAL, in->raw);
 exception:
     h->pc = pc;
     h->instret += retired;

@@ -66,7 +66,7 @@ bool mmu_translate(struct hart *h, uint64_t va, int kind, int priv,
     int levels = mode == 8 ? 3 : 4;
     unsigned vabits = 12 + 9 * (unsigned)levels;
     if ((uint64_t)((int64_t)(va << (64 - vabits)) >> (64 - vabits)) != va)
-        return raise(h, page_fault_cause[kind], va);
+        return rv_raise(h, page_fault_cause[kind], va);
 
     struct bus *bus = &h->m->bus;
 restart:;
@@ -76,20 +76,20 @@ restart:;
         uint64_t pte_pa = table + ((va >> shift) & 0x1ff) * 8;
         _Atomic uint64_t *pp = bus_ram_ptr(bus, pte_pa, 8);
         if (!pp)
-            return raise(h, access_fault_cause[kind], va);
+            return rv_raise(h, access_fault_cause[kind], va);
         uint64_t pte = atomic_load_explicit(pp, memory_order_acquire);
         if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) ||
             (pte >> 54))
-            return raise(h, page_fault_cause[kind], va);
+            return rv_raise(h, page_fault_cause[kind], va);
         uint64_t ppn = (pte >> 10) & PPN_MASK;
         if (!(pte & (PTE_R | PTE_X))) {
             table = ppn << 12;
             continue;
         }
         if (!leaf_allows(h, pte, kind, priv))
-            return raise(h, page_fault_cause[kind], va);
+            return rv_raise(h, page_fault_cause[kind], va);
         if (i > 0 && (ppn & ((1ull << (9 * i)) - 1)))
-            return raise(h, page_fault_cause[kind], va);
+            return rv_raise(h, page_fault_cause[kind], va);
         uint64_t need = PTE_A | (kind == TLB_W ? PTE_D : 0);
         if ((pte & need) != need) {
             if (!atomic_compare_exchange_strong(pp, &pte, pte | need))
@@ -98,7 +98,7 @@ restart:;
         *pa = (ppn << 12) | (va & ((1ull << shift) - 1));
         return true;
     }
-    return raise(h, page_fault_cause[kind], va);
+    return rv_raise(h, page_fault_cause[kind], va);
 }
 
 /* Translate and, for RAM, cache the page in the TLB slot. Returns the host
@@ -149,9 +149,9 @@ bool mem_load_slow(struct hart *h, uint64_t va, unsigned size, uint64_t *v)
         return true;
     }
     if (va & (size - 1))
-        return raise(h, EXC_LOAD_MISALIGNED, va);
+        return rv_raise(h, EXC_LOAD_MISALIGNED, va);
     if (!bus_mmio_read(&h->m->bus, pa, size, v))
-        return raise(h, EXC_LOAD_ACCESS, va);
+        return rv_raise(h, EXC_LOAD_ACCESS, va);
     return true;
 }
 
@@ -181,16 +181,16 @@ bool mem_store_slow(struct hart *h, uint64_t va, unsigned size, uint64_t v)
         return true;
     }
     if (va & (size - 1))
-        return raise(h, EXC_STORE_MISALIGNED, va);
+        return rv_raise(h, EXC_STORE_MISALIGNED, va);
     if (!bus_mmio_write(&h->m->bus, pa, size, v))
-        return raise(h, EXC_STORE_ACCESS, va);
+        return rv_raise(h, EXC_STORE_ACCESS, va);
     return true;
 }
 
 void *mem_atomic_ptr(struct hart *h, uint64_t va, unsigned size, bool lr)
 {
     if (va & (size - 1)) {
-        raise(h, lr ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED, va);
+        rv_raise(h, lr ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED, va);
         return 0;
     }
     int kind = lr ? TLB_R : TLB_W;
@@ -201,7 +201,7 @@ void *mem_atomic_ptr(struct hart *h, uint64_t va, unsigned size, bool lr)
     bool ok;
     p = translate_fill(h, va, kind, h->data_priv, h->data_slot, &pa, &ok);
     if (ok && !p)
-        raise(h, lr ? EXC_LOAD_ACCESS : EXC_STORE_ACCESS, va);
+        rv_raise(h, lr ? EXC_LOAD_ACCESS : EXC_STORE_ACCESS, va);
     return p;
 }
 
@@ -218,7 +218,7 @@ bool fetch_page(struct hart *h)
         return false;
     }
     if (!page)
-        return raise(h, EXC_INSN_ACCESS, h->pc);
+        return rv_raise(h, EXC_INSN_ACCESS, h->pc);
     return fetch_tlb_hit(h, h->pc);
 }
 
