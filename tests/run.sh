@@ -7,6 +7,8 @@
 #      (jit, interp; must exit 0 within 60 s); programs named smp_* run
 #      with --cpus 4
 #   3. the end-to-end pytest suite tests/e2e with CELLA=BUILD_DIR/cella
+#   4. tests/layers.sh: no device, virtio or back-end file includes the
+#      board's header
 # Ends with the line "N passed, M failed" and exits non-zero when anything
 # failed or nothing ran at all.
 #
@@ -134,6 +136,16 @@ PY
             fail "e2e (pytest status $rc)"
         fi
     fi
+fi
+
+echo "== $build: source layering"
+if tests/layers.sh >"$work/layers.out" 2>&1; then
+    echo "PASS layers"
+    pass
+else
+    grep FAIL "$work/layers.out" | sed 's/^/    /'
+    echo "FAIL layers"
+    fail "layers"
 fi
 
 echo "== $build: summary"

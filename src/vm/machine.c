@@ -57,6 +57,26 @@ void machine_set_irq(struct machine *m, unsigned irq, bool level)
     plic_set_irq(m->plic, irq, level);
 }
 
+static void set_irq(void *m, unsigned irq, bool level)
+{
+    machine_set_irq(m, irq, level);
+}
+
+struct irq_line machine_irq_line(struct machine *m, unsigned irq)
+{
+    return (struct irq_line){set_irq, m, irq};
+}
+
+static void stop(void *m, int status)
+{
+    machine_stop(m, status);
+}
+
+struct vm_power machine_power(struct machine *m)
+{
+    return (struct vm_power){stop, m};
+}
+
 void machine_console_write(struct machine *m, const uint8_t *buf, size_t len)
 {
     term_write(m->term, buf, len);
@@ -121,8 +141,8 @@ static struct term *open_console(struct machine *m, struct err *e)
 {
     if (m->console && (cmdline_console_is(m->cfg.append, "hvc0") ||
                        cmdline_console_is(m->cfg.append, "hvc1")))
-        return term_open(m, hvc_input, m, e);
-    return term_open(m, uart_input, m->uart, e);
+        return term_open(m->power, hvc_input, m, e);
+    return term_open(m->power, uart_input, m->uart, e);
 }
 
 /* Guest RAM is one shared memfd mapping (untouched RAM costs nothing). */
@@ -174,10 +194,10 @@ static int add_devices(struct machine *m, struct err *e)
     m->plic = plic_new(m);
     plic_attach(m->plic);
     clint_attach(m);
-    m->uart = uart_new(m, IRQ_UART, uart_tx, m);
-    uart_attach(m->uart);
-    syscon_attach(m);
-    goldfish_rtc_attach(m);
+    m->uart = uart_new(machine_irq_line(m, IRQ_UART), uart_tx, m);
+    uart_attach(m->uart, &m->bus, MEM_UART_BASE, MEM_UART_SIZE);
+    syscon_attach(&m->bus, MEM_TEST_BASE, MEM_TEST_SIZE, &m->power);
+    goldfish_rtc_attach(&m->bus, MEM_RTC_BASE, MEM_RTC_SIZE);
     return virtio_devices_add(m, e);
 }
 
@@ -383,6 +403,7 @@ int machine_run(const struct vm_config *cfg, struct err *e)
     m->paravirt = cfg->bios == 0;
     m->time_origin_ns = now_ns();
     atomic_store(&m->exit_status, -1);
+    m->power = machine_power(m);
     pthread_mutex_init(&m->sbi_in_lock, NULL);
 
     int status = -1;

@@ -12,6 +12,7 @@
 
 #include "vm/bus.h"
 #include "vm/config.h"
+#include "vm/devif.h"
 
 struct err;
 struct hart;
@@ -45,14 +46,6 @@ struct virtio_dev;
 /* Timebase: mtime counts at 10 MHz, like QEMU's virt. */
 #define TIMEBASE_HZ 10000000ull
 
-/* Exit statuses of `cella vm run` (documented in the README). */
-enum {
-    EXIT_POWEROFF = 0,   /* guest powered off */
-    EXIT_ERROR = 1,      /* bad input, or a fatal monitor error */
-    EXIT_REBOOT = 3,     /* guest asked for a reboot */
-    EXIT_GUEST_FAIL = 4, /* guest reported failure (test device, tohost) */
-};
-
 struct machine {
     struct vm_config cfg;
     struct bus bus;
@@ -70,6 +63,7 @@ struct machine {
 
     /* Set once to the exit status; every hart stops when it is >= 0. */
     atomic_int exit_status;
+    struct vm_power power;      /* machine_power(m), for the devices */
 
     struct term *term;          /* the console back end */
 
@@ -104,6 +98,10 @@ int machine_sbi_getchar(struct machine *m);
 
 /* Raise or lower a PLIC interrupt source (1..PLIC_NUM_SOURCES-1). */
 void machine_set_irq(struct machine *m, unsigned irq, bool level);
+/* The same source as a device's interrupt line. */
+struct irq_line machine_irq_line(struct machine *m, unsigned irq);
+/* machine_stop as a device's power switch. */
+struct vm_power machine_power(struct machine *m);
 
 /* Build the board from a config, run it to the end, tear it down. Returns
  * the exit status, or -1 with e filled when the machine could not start. */

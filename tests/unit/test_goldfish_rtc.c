@@ -21,7 +21,7 @@ static int setup(void **state)
 {
     (void)state;
     m = test_machine_new(0);
-    goldfish_rtc_attach(m);
+    goldfish_rtc_attach(&m->bus, MEM_RTC_BASE, MEM_RTC_SIZE);
     return 0;
 }
 

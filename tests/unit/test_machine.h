@@ -15,6 +15,7 @@ static inline struct machine *test_machine_new(unsigned nharts)
     struct machine *m = calloc(1, sizeof *m);
     assert_non_null(m);
     atomic_init(&m->exit_status, -1);
+    m->power = machine_power(m);
     m->time_origin_ns = now_ns();
     for (unsigned i = 0; i < nharts; i++) {
         struct hart *h = calloc(1, sizeof *h);

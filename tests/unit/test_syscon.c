@@ -22,7 +22,7 @@ static int setup(void **state)
 {
     (void)state;
     m = test_machine_new(0);
-    syscon_attach(m);
+    syscon_attach(&m->bus, MEM_TEST_BASE, MEM_TEST_SIZE, &m->power);
     return 0;
 }
 

@@ -34,9 +34,9 @@ static int setup(void **state)
 {
     (void)state;
     m = test_machine_new(0);
-    u = uart_new(m, IRQ_UART, NULL, NULL);
+    u = uart_new(machine_irq_line(m, IRQ_UART), NULL, NULL);
     assert_non_null(u);
-    uart_attach(u);
+    uart_attach(u, &m->bus, MEM_UART_BASE, MEM_UART_SIZE);
     int p[2];
     assert_int_equal(pipe(p), 0);
     saved_stdin = dup(STDIN_FILENO);
@@ -105,7 +105,7 @@ static void test_escapes(void **state)
 {
     (void)state;
     struct err e = { 0 };
-    struct term *t = term_open(m, to_uart, u, &e);
+    struct term *t = term_open(m->power, to_uart, u, &e);
     assert_non_null(t);
     /* Ctrl-A Ctrl-A sends one Ctrl-A, Ctrl-A q is dropped, Ctrl-A x ends
      * the machine and nothing after it is read. */
@@ -122,7 +122,7 @@ static void test_escapes(void **state)
 static void test_escape_split_across_reads(void **state)
 {
     (void)state;
-    struct term *t = term_open(m, to_uart, u, NULL);
+    struct term *t = term_open(m->power, to_uart, u, NULL);
     assert_non_null(t);
     send("z\x01", 2);
     uint8_t c;
@@ -139,7 +139,7 @@ static void test_escape_split_across_reads(void **state)
 static void test_eof_leaves_guest_running(void **state)
 {
     (void)state;
-    struct term *t = term_open(m, to_uart, u, NULL);
+    struct term *t = term_open(m->power, to_uart, u, NULL);
     assert_non_null(t);
     send("hello", 5);
     close(in_w);
@@ -167,7 +167,7 @@ static void *writer(void *arg)
 static void test_back_pressure_loses_nothing(void **state)
 {
     (void)state;
-    struct term *t = term_open(m, to_uart, u, NULL);
+    struct term *t = term_open(m->power, to_uart, u, NULL);
     assert_non_null(t);
     pthread_t w;
     assert_int_equal(pthread_create(&w, NULL, writer, NULL), 0);
@@ -184,7 +184,7 @@ static void test_back_pressure_loses_nothing(void **state)
 static void test_close_while_uart_full(void **state)
 {
     (void)state;
-    struct term *t = term_open(m, to_uart, u, NULL);
+    struct term *t = term_open(m->power, to_uart, u, NULL);
     assert_non_null(t);
     static uint8_t buf[6000];
     memset(buf, 'k', sizeof buf);
@@ -199,7 +199,7 @@ static void test_close_while_uart_full(void **state)
 static void test_write_goes_to_stdout(void **state)
 {
     (void)state;
-    struct term *t = term_open(m, to_uart, u, NULL);
+    struct term *t = term_open(m->power, to_uart, u, NULL);
     assert_non_null(t);
     int p[2];
     assert_int_equal(pipe(p), 0);

@@ -46,10 +46,10 @@ static int setup(void **state)
     m->plic = plic_new(m);
     assert_non_null(m->plic);
     plic_attach(m->plic);
-    u = uart_new(m, IRQ_UART, capture, &nsent);
+    u = uart_new(machine_irq_line(m, IRQ_UART), capture, &nsent);
     assert_non_null(u);
     m->uart = u;
-    uart_attach(u);
+    uart_attach(u, &m->bus, MEM_UART_BASE, MEM_UART_SIZE);
     nsent = 0;
     return 0;
 }

@@ -85,7 +85,7 @@ static int setup(void **state)
     redirect(STDIN_FILENO, &saved_stdin, &in_w, true);
     redirect(STDOUT_FILENO, &saved_stdout, &out_r, false);
     assert_int_equal(fcntl(out_r, F_SETFL, O_NONBLOCK), 0);
-    m->term = term_open(m, to_console, d, &e);
+    m->term = term_open(m->power, to_console, d, &e);
     assert_non_null(m->term);
     return 0;
 }

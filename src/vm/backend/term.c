@@ -15,13 +15,12 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "vm/machine.h"
 
 #define ESCAPE 0x01             /* Ctrl-A */
 #define RETRY_MS 1              /* wait while the device's buffer is full */
 
 struct term {
-    struct machine *m;
+    struct vm_power power;
     term_input_fn *input;
     void *input_opaque;
     pthread_t thread;
@@ -98,7 +97,7 @@ static void *input_thread(void *arg)
         if (!feed(t, out, len))
             return NULL;
         if (quit) {
-            machine_stop(t->m, EXIT_POWEROFF);
+            vm_power_stop(&t->power, EXIT_POWEROFF);
             return NULL;
         }
     }
@@ -126,15 +125,15 @@ static int set_raw(struct term *t, struct err *e)
     return 0;
 }
 
-struct term *term_open(struct machine *m, term_input_fn *input, void *opaque,
-                       struct err *e)
+struct term *term_open(struct vm_power power, term_input_fn *input,
+                       void *opaque, struct err *e)
 {
     struct term *t = calloc(1, sizeof *t);
     if (!t) {
         err_set(e, ENOMEM, "cannot open the console");
         return NULL;
     }
-    t->m = m;
+    t->power = power;
     t->input = input;
     t->input_opaque = opaque;
     pthread_mutex_init(&t->out_lock, NULL);

@@ -9,8 +9,9 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "vm/devif.h"
+
 struct err;
-struct machine;
 struct term;
 
 /* Where input goes: returns how many of the bytes it took (0 when its
@@ -19,9 +20,10 @@ struct term;
 typedef size_t term_input_fn(void *opaque, const uint8_t *buf, size_t len);
 
 /* Put the terminal in raw mode (if stdin is one) and start the input
- * thread feeding input(opaque, ...). */
-struct term *term_open(struct machine *m, term_input_fn *input, void *opaque,
-                       struct err *e);
+ * thread feeding input(opaque, ...); Ctrl-A x ends the machine through
+ * power. */
+struct term *term_open(struct vm_power power, term_input_fn *input,
+                       void *opaque, struct err *e);
 /* Stop the input thread and restore the terminal. NULL is fine. */
 void term_close(struct term *t);
 /* Write guest output to stdout (any thread; whole writes, serialized).

@@ -6,7 +6,7 @@
 
 #include <time.h>
 
-#include "vm/machine.h"
+#include "vm/bus.h"
 
 #define RTC_TIME_LOW  0x00
 #define RTC_TIME_HIGH 0x04
@@ -44,15 +44,14 @@ static void rtc_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
     (void)opaque, (void)off, (void)val, (void)size;
 }
 
-void goldfish_rtc_attach(struct machine *m)
+void goldfish_rtc_attach(struct bus *bus, uint64_t base, uint64_t size)
 {
     struct mmio_dev d = {
         .name = "rtc",
-        .base = MEM_RTC_BASE,
-        .size = MEM_RTC_SIZE,
+        .base = base,
+        .size = size,
         .read = rtc_read,
         .write = rtc_write,
-        .opaque = m,
     };
-    bus_add(&m->bus, &d);
+    bus_add(bus, &d);
 }

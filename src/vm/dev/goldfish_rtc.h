@@ -2,9 +2,11 @@
 #ifndef CELLA_VM_DEV_GOLDFISH_RTC_H
 #define CELLA_VM_DEV_GOLDFISH_RTC_H
 
-struct machine;
+#include <stdint.h>
 
-/* Add the device at MEM_RTC_BASE to the machine's bus. */
-void goldfish_rtc_attach(struct machine *m);
+struct bus;
+
+/* Add the device at base (size bytes) to bus. */
+void goldfish_rtc_attach(struct bus *bus, uint64_t base, uint64_t size);
 
 #endif

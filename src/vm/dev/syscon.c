@@ -4,7 +4,8 @@
 
 #include <stdio.h>
 
-#include "vm/machine.h"
+#include "vm/bus.h"
+#include "vm/devif.h"
 
 #define FINISHER_FAIL  0x3333u
 #define FINISHER_PASS  0x5555u
@@ -20,33 +21,34 @@ static uint64_t syscon_read(void *opaque, uint64_t off, unsigned size)
  * low half says what to do, the high half is the failure code. */
 static void syscon_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 {
-    struct machine *m = opaque;
+    const struct vm_power *power = opaque;
     if (off != 0 || (size != 4 && size != 2))
         return;
     switch (val & 0xffff) {
     case FINISHER_PASS:
-        machine_stop(m, EXIT_POWEROFF);
+        vm_power_stop(power, EXIT_POWEROFF);
         break;
     case FINISHER_RESET:
-        machine_stop(m, EXIT_REBOOT);
+        vm_power_stop(power, EXIT_REBOOT);
         break;
     case FINISHER_FAIL:
         fprintf(stderr, "cella: guest reported failure (code %u)\n",
                 (unsigned)(val >> 16 & 0xffff));
-        machine_stop(m, EXIT_GUEST_FAIL);
+        vm_power_stop(power, EXIT_GUEST_FAIL);
         break;
     }
 }
 
-void syscon_attach(struct machine *m)
+void syscon_attach(struct bus *bus, uint64_t base, uint64_t size,
+                   const struct vm_power *power)
 {
     struct mmio_dev d = {
         .name = "test",
-        .base = MEM_TEST_BASE,
-        .size = MEM_TEST_SIZE,
+        .base = base,
+        .size = size,
         .read = syscon_read,
         .write = syscon_write,
-        .opaque = m,
+        .opaque = (void *)power,
     };
-    bus_add(&m->bus, &d);
+    bus_add(bus, &d);
 }

@@ -3,9 +3,14 @@
 #ifndef CELLA_VM_DEV_SYSCON_H
 #define CELLA_VM_DEV_SYSCON_H
 
-struct machine;
+#include <stdint.h>
 
-/* Add the device at MEM_TEST_BASE to the machine's bus. */
-void syscon_attach(struct machine *m);
+struct bus;
+struct vm_power;
+
+/* Add the device at base (size bytes) to bus; its writes end the machine
+ * through power, which must outlive the bus. */
+void syscon_attach(struct bus *bus, uint64_t base, uint64_t size,
+                   const struct vm_power *power);
 
 #endif

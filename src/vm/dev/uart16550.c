@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "vm/machine.h"
+#include "vm/bus.h"
 
 /* Register offsets (reg-shift 0, byte-wide). */
 enum {
@@ -61,8 +61,7 @@ enum {
 #define RX_BUF 4096
 
 struct uart {
-    struct machine *m;
-    unsigned irq;
+    struct irq_line irq;
     uart_tx_fn *tx;
     void *tx_opaque;
 
@@ -94,7 +93,7 @@ static void update_irq(struct uart *u)
     bool level = !(iir(u) & IIR_NONE);
     if (level != u->irq_level) {
         u->irq_level = level;
-        machine_set_irq(u->m, u->irq, level);
+        irq_line_set(&u->irq, level);
     }
 }
 
@@ -227,13 +226,11 @@ static void uart_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
     pthread_mutex_unlock(&u->lock);
 }
 
-struct uart *uart_new(struct machine *m, unsigned irq, uart_tx_fn *tx,
-                      void *tx_opaque)
+struct uart *uart_new(struct irq_line irq, uart_tx_fn *tx, void *tx_opaque)
 {
     struct uart *u = calloc(1, sizeof *u);
     if (!u)
         return NULL;
-    u->m = m;
     u->irq = irq;
     u->tx = tx;
     u->tx_opaque = tx_opaque;
@@ -249,17 +246,18 @@ void uart_free(struct uart *u)
     free(u);
 }
 
-void uart_attach(struct uart *u)
+void uart_attach(struct uart *u, struct bus *bus, uint64_t base,
+                 uint64_t size)
 {
     struct mmio_dev d = {
         .name = "uart",
-        .base = MEM_UART_BASE,
-        .size = MEM_UART_SIZE,
+        .base = base,
+        .size = size,
         .read = uart_read,
         .write = uart_write,
         .opaque = u,
     };
-    bus_add(&u->m->bus, &d);
+    bus_add(bus, &d);
 }
 
 size_t uart_rx(struct uart *u, const uint8_t *buf, size_t len)

@@ -6,16 +6,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct machine;
+#include "vm/devif.h"
+
+struct bus;
 struct uart;
 
 typedef void uart_tx_fn(void *opaque, const uint8_t *buf, size_t len);
 
-struct uart *uart_new(struct machine *m, unsigned irq, uart_tx_fn *tx,
-                      void *tx_opaque);
+struct uart *uart_new(struct irq_line irq, uart_tx_fn *tx, void *tx_opaque);
 void uart_free(struct uart *u);
-/* Add the UART's MMIO window at MEM_UART_BASE to the machine's bus. */
-void uart_attach(struct uart *u);
+/* Add the UART's MMIO window at base (size bytes) to bus. */
+void uart_attach(struct uart *u, struct bus *bus, uint64_t base,
+                 uint64_t size);
 /* Offer received bytes; returns how many were taken (0 when the receive
  * buffer is full: the caller retries later). Any thread. */
 size_t uart_rx(struct uart *u, const uint8_t *buf, size_t len);

@@ -1,0 +1,42 @@
+/* What a device sees of the machine it sits in, and no more: an interrupt
+ * line and the machine's power switch (to end it with an exit status).
+ * The board fills these in; files under dev/, virtio/ and backend/ use
+ * them instead of the board's own header, so data flows one way. */
+#ifndef CELLA_VM_DEVIF_H
+#define CELLA_VM_DEVIF_H
+
+#include <stdbool.h>
+
+/* Exit statuses of `cella vm run` (documented in the README). */
+enum {
+    EXIT_POWEROFF = 0,   /* guest powered off */
+    EXIT_ERROR = 1,      /* bad input, or a fatal monitor error */
+    EXIT_REBOOT = 3,     /* guest asked for a reboot */
+    EXIT_GUEST_FAIL = 4, /* guest reported failure (test device, tohost) */
+};
+
+/* One interrupt source of the board's interrupt controller. */
+struct irq_line {
+    void (*set)(void *opaque, unsigned irq, bool level);
+    void *opaque;
+    unsigned irq;
+};
+
+static inline void irq_line_set(const struct irq_line *l, bool level)
+{
+    l->set(l->opaque, l->irq, level);
+}
+
+/* Ends the machine with an exit status (the first call wins); safe from
+ * any thread. */
+struct vm_power {
+    void (*stop)(void *opaque, int status);
+    void *opaque;
+};
+
+static inline void vm_power_stop(const struct vm_power *p, int status)
+{
+    p->stop(p->opaque, status);
+}
+
+#endif
