@@ -124,7 +124,7 @@ static struct net_backend *loop_new(const struct net_opts *o,
 
 static struct virtio_dev *net_new(const struct bus *b, struct err *e)
 {
-    return virtio_net_new_on(b, NULL, "none", 0, loop_new, e);
+    return virtio_net_new(b, NULL, "none", 0, loop_new, e);
 }
 
 /* A frame of len bytes from the host side, as a back end delivers it. */
@@ -147,7 +147,7 @@ static void console_sink(void *opaque, const struct iovec *iov, unsigned n)
 static struct virtio_dev *console_new(const struct bus *b, struct err *e)
 {
     static uint8_t sum;
-    return virtio_console_new_on(b, console_sink, &sum, e);
+    return virtio_console_new(b, console_sink, &sum, e);
 }
 
 /* Typed text; what the device's buffer cannot hold is not offered again. */

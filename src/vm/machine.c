@@ -18,9 +18,9 @@
 #include "base/util.h"
 #include "vm/backend/term.h"
 #include "vm/cmdline.h"
-#include "vm/dev/clint.h"
+#include "vm/riscv/clint.h"
 #include "vm/dev/goldfish_rtc.h"
-#include "vm/dev/plic.h"
+#include "vm/riscv/plic.h"
 #include "vm/dev/syscon.h"
 #include "vm/dev/uart16550.h"
 #include "vm/fdt.h"
@@ -29,7 +29,7 @@
 #include "vm/rv/hart.h"
 #include "vm/sbi.h"
 #include "vm/virtio/console.h"
-#include "vm/virtio/devices.h"
+#include "vm/board_virtio.h"
 
 #define KERNEL_OFFSET 0x200000ull   /* kernel at RAM + 2 MiB */
 #define FDT_MAX 0x10000ull

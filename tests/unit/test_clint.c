@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "vm/bus.h"
-#include "vm/dev/clint.h"
+#include "vm/riscv/clint.h"
 #include "vm/machine.h"
 #include "vm/rv/hart.h"
 #include "test_machine.h"

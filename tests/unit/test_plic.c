@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "vm/bus.h"
-#include "vm/dev/plic.h"
+#include "vm/riscv/plic.h"
 #include "vm/machine.h"
 #include "vm/rv/hart.h"
 #include "test_machine.h"

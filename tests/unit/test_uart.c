@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "vm/bus.h"
-#include "vm/dev/plic.h"
+#include "vm/riscv/plic.h"
 #include "vm/dev/uart16550.h"
 #include "vm/machine.h"
 #include "vm/rv/hart.h"

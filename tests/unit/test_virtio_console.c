@@ -69,6 +69,12 @@ static void redirect(int fd, int *saved, int *test_end, bool test_writes)
     *test_end = p[test_writes ? 1 : 0];
 }
 
+/* The board's wiring: the device's output goes to the machine's console. */
+static void to_machine(void *opaque, const struct iovec *iov, unsigned n)
+{
+    machine_console_writev(opaque, iov, n);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -79,7 +85,7 @@ static int setup(void **state)
     m->bus.ram_base = RAM_BASE;
     m->bus.ram_size = RAM_SIZE;
     struct err e = {0};
-    d = virtio_console_new(m, &e);
+    d = virtio_console_new(&m->bus, to_machine, m, &e);
     assert_non_null(d);
     fflush(stdout);
     redirect(STDIN_FILENO, &saved_stdin, &in_w, true);

@@ -1,7 +1,7 @@
 /* virtio-console (virtio 1.2, 5.3) with a single port: no multiport, no
  * console size, no emergency write. The transmit queue's readable buffers
- * go from guest RAM straight to the console output (the machine's, or the
- * sink virtio_console_new_on was given). Input the terminal offers waits
+ * go from guest RAM straight to the console output (the sink
+ * virtio_console_new was given). Input the terminal offers waits
  * in a bounded ring (back pressure when it is full) and is copied into the
  * receive queue's buffers on the I/O thread. */
 #include "vm/virtio/console.h"
@@ -12,7 +12,6 @@
 #include <stdlib.h>
 
 #include "base/err.h"
-#include "vm/machine.h"
 #include "vm/virtio/mmio.h"
 
 enum { RECEIVEQ = 0, TRANSMITQ = 1 };
@@ -104,9 +103,9 @@ static const struct virtio_dev_ops console_ops = {
     .destroy = console_destroy,
 };
 
-struct virtio_dev *virtio_console_new_on(const struct bus *b,
-                                         console_out_fn *out, void *opaque,
-                                         struct err *e)
+struct virtio_dev *virtio_console_new(const struct bus *b,
+                                      console_out_fn *out, void *opaque,
+                                      struct err *e)
 {
     struct console *c = calloc(1, sizeof *c);
     if (!c) {
@@ -121,16 +120,6 @@ struct virtio_dev *virtio_console_new_on(const struct bus *b,
     }
     pthread_mutex_init(&c->rx_lock, NULL);
     return &c->dev;
-}
-
-static void machine_out(void *m, const struct iovec *iov, unsigned n)
-{
-    machine_console_writev(m, iov, n);
-}
-
-struct virtio_dev *virtio_console_new(struct machine *m, struct err *e)
-{
-    return virtio_console_new_on(&m->bus, machine_out, m, e);
 }
 
 size_t virtio_console_rx(struct virtio_dev *d, const uint8_t *buf,

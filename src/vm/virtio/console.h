@@ -9,19 +9,17 @@
 
 struct bus;
 struct err;
-struct machine;
 struct virtio_dev;
 
 /* Where the guest's output goes: n segments, written together. */
 typedef void console_out_fn(void *opaque, const struct iovec *iov,
                             unsigned n);
 
-struct virtio_dev *virtio_console_new(struct machine *m, struct err *e);
-/* The same device on a bus alone, its output going to out(opaque, ...)
- * (tests, fuzzing). */
-struct virtio_dev *virtio_console_new_on(const struct bus *b,
-                                         console_out_fn *out, void *opaque,
-                                         struct err *e);
+/* The device on bus b (its guest RAM), its output going to
+ * out(opaque, ...). */
+struct virtio_dev *virtio_console_new(const struct bus *b,
+                                      console_out_fn *out, void *opaque,
+                                      struct err *e);
 /* Offer input for the guest; returns how many bytes were taken (0 while
  * the input buffer is full: the caller retries later). Any thread. */
 size_t virtio_console_rx(struct virtio_dev *d, const uint8_t *buf,

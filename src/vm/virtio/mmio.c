@@ -13,7 +13,7 @@
 
 #include "base/err.h"
 #include "vm/iothread.h"
-#include "vm/machine.h"
+#include "vm/bus.h"
 
 #define MAGIC 0x74726976u       /* "virt" */
 #define VENDOR_ID 0x414c4543u   /* "CELA" */
@@ -33,8 +33,8 @@ static void set_isr(struct virtio_dev *d, uint32_t bits)
     pthread_mutex_lock(&d->irq_lock);
     bool was = d->isr != 0;
     d->isr |= bits;
-    if (!was && d->set_irq)
-        d->set_irq(d->irq_opaque, d->irq, true);
+    if (!was && d->irq.set)
+        irq_line_set(&d->irq, true);
     pthread_mutex_unlock(&d->irq_lock);
 }
 
@@ -43,8 +43,8 @@ static void ack_isr(struct virtio_dev *d, uint32_t bits)
     pthread_mutex_lock(&d->irq_lock);
     bool was = d->isr != 0;
     d->isr &= ~bits;
-    if (was && !d->isr && d->set_irq)
-        d->set_irq(d->irq_opaque, d->irq, false);
+    if (was && !d->isr && d->irq.set)
+        irq_line_set(&d->irq, false);
     pthread_mutex_unlock(&d->irq_lock);
 }
 
@@ -312,34 +312,22 @@ void virtio_dev_destroy(struct virtio_dev *d)
     pthread_mutex_destroy(&d->irq_lock);
 }
 
-static void machine_irq(void *opaque, unsigned irq, bool level)
+int virtio_mmio_attach(struct virtio_dev *d, struct bus *bus,
+                       struct iothread *io, uint64_t base, uint64_t size,
+                       struct irq_line irq, struct err *e)
 {
-    machine_set_irq(opaque, irq, level);
-}
-
-int virtio_mmio_attach(struct virtio_dev *d, struct machine *m,
-                       struct err *e)
-{
-    if (m->nvirtio >= VIRTIO_SLOTS)
-        return err_set(e, 0, "too many virtio devices (%d slots)",
-                       VIRTIO_SLOTS);
-    unsigned slot = m->nvirtio;
-    d->base = MEM_VIRTIO_BASE + slot * MEM_VIRTIO_STRIDE;
-    d->irq = IRQ_VIRTIO0 + slot;
-    d->set_irq = machine_irq;
-    d->irq_opaque = m;
-    if (iothread_add_fd(m->io, d->kick_fd, io_kicked, d, e) < 0)
+    d->base = base;
+    d->irq = irq;
+    if (iothread_add_fd(io, d->kick_fd, io_kicked, d, e) < 0)
         return -1;
     struct mmio_dev md = {
         .name = d->ops->name,
-        .base = d->base,
-        .size = MEM_VIRTIO_STRIDE,
+        .base = base,
+        .size = size,
         .read = virtio_mmio_read,
         .write = virtio_mmio_write,
         .opaque = d,
     };
-    bus_add(&m->bus, &md);
-    m->virtio[slot] = d;
-    m->nvirtio++;
+    bus_add(bus, &md);
     return 0;
 }

@@ -11,10 +11,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vm/devif.h"
 #include "vm/virtio/virtqueue.h"
 
+struct bus;
 struct err;
-struct machine;
+struct iothread;
 struct virtio_dev;
 
 #define VIRTIO_MAX_QUEUES 4
@@ -44,9 +46,7 @@ struct virtio_dev {
     const struct bus *bus;
     uint64_t features;          /* ops->features and what this one adds */
     uint64_t base;              /* MMIO window (for messages) */
-    unsigned irq;
-    void (*set_irq)(void *opaque, unsigned irq, bool level);
-    void *irq_opaque;
+    struct irq_line irq;        /* set: NULL until attached */
 
     /* Held by MMIO register accesses and by the I/O thread while it works
      * on the device's queues; not by notifies and interrupt status. */
@@ -73,10 +73,11 @@ int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
                     void *priv, const struct bus *bus, struct err *e);
 void virtio_dev_destroy(struct virtio_dev *d);
 
-/* Put the device in the machine's next free slot: its MMIO window, its
- * interrupt, its notifications on the machine's I/O thread. */
-int virtio_mmio_attach(struct virtio_dev *d, struct machine *m,
-                       struct err *e);
+/* Put the device on the board: its MMIO window at base (size bytes) on
+ * bus, its interrupt line, its notifications on the I/O thread io. */
+int virtio_mmio_attach(struct virtio_dev *d, struct bus *bus,
+                       struct iothread *io, uint64_t base, uint64_t size,
+                       struct irq_line irq, struct err *e);
 
 /* The register window (what the bus calls). */
 uint64_t virtio_mmio_read(void *dev, uint64_t off, unsigned size);

@@ -16,7 +16,6 @@
 #include "base/err.h"
 #include "vm/backend/net.h"
 #include "vm/backend/net_opts.h"
-#include "vm/machine.h"
 #include "vm/virtio/mmio.h"
 
 #define RXQ 0
@@ -202,10 +201,10 @@ static const struct virtio_dev_ops net_ops = {
     .destroy = net_destroy,
 };
 
-struct virtio_dev *virtio_net_new_on(const struct bus *b, struct iothread *io,
-                                     const char *arg, unsigned index,
-                                     net_backend_new_fn *new_backend,
-                                     struct err *e)
+struct virtio_dev *virtio_net_new(const struct bus *b, struct iothread *io,
+                                  const char *arg, unsigned index,
+                                  net_backend_new_fn *new_backend,
+                                  struct err *e)
 {
     struct net_opts o;
     if (net_opts_parse(arg, &o, e) < 0)
@@ -236,10 +235,4 @@ struct virtio_dev *virtio_net_new_on(const struct bus *b, struct iothread *io,
     memcpy(n->dev.config, &c, sizeof c);
     n->dev.config_len = sizeof c;
     return &n->dev;
-}
-
-struct virtio_dev *virtio_net_new(struct machine *m, const char *arg,
-                                  unsigned index, struct err *e)
-{
-    return virtio_net_new_on(&m->bus, m->io, arg, index, net_backend_new, e);
 }

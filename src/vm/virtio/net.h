@@ -7,18 +7,15 @@
 
 struct bus;
 struct err;
-struct machine;
 struct virtio_dev;
 
-/* arg is the --net value; index numbers the machine's interfaces (the
- * default MAC is 52:54:00:12:34:56 plus index). */
-struct virtio_dev *virtio_net_new(struct machine *m, const char *arg,
-                                  unsigned index, struct err *e);
-/* The same NIC on a bus alone, its back end made by new_backend on io
- * whatever arg's mode (tests, fuzzing). */
-struct virtio_dev *virtio_net_new_on(const struct bus *b, struct iothread *io,
-                                     const char *arg, unsigned index,
-                                     net_backend_new_fn *new_backend,
-                                     struct err *e);
+/* A NIC on bus b (its guest RAM), its back end made by new_backend on io
+ * (net_backend_new: the one arg, the --net value, names). index numbers
+ * the machine's interfaces (the default MAC is 52:54:00:12:34:56 plus
+ * index). */
+struct virtio_dev *virtio_net_new(const struct bus *b, struct iothread *io,
+                                  const char *arg, unsigned index,
+                                  net_backend_new_fn *new_backend,
+                                  struct err *e);
 
 #endif

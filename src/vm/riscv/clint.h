@@ -1,7 +1,7 @@
 /* CLINT (ACLINT MSWI + MTIMER layout): msip per hart, mtimecmp per hart,
  * mtime. The hart itself turns mtime >= mtimecmp into MTIP. */
-#ifndef CELLA_VM_DEV_CLINT_H
-#define CELLA_VM_DEV_CLINT_H
+#ifndef CELLA_VM_RISCV_CLINT_H
+#define CELLA_VM_RISCV_CLINT_H
 
 struct machine;
 

@@ -1,8 +1,9 @@
-/* The virtio devices of a machine, in slot order: those the command line
+/* The board's virtio-mmio slots, in order: the devices the command line
  * asked for (disks, networks, shares, in the order given), then the
- * console and the entropy source every machine has. */
-#ifndef CELLA_VM_VIRTIO_DEVICES_H
-#define CELLA_VM_VIRTIO_DEVICES_H
+ * console and the entropy source every machine has. Slot i sits at
+ * MEM_VIRTIO_BASE + i * MEM_VIRTIO_STRIDE with interrupt IRQ_VIRTIO0 + i. */
+#ifndef CELLA_VM_BOARD_VIRTIO_H
+#define CELLA_VM_BOARD_VIRTIO_H
 
 struct err;
 struct machine;

@@ -1,7 +1,7 @@
 /* PLIC (riscv,plic0, QEMU virt layout): source priorities, level-triggered
  * gateways with claim/complete, per-context enables and thresholds, and the
  * MEIP/SEIP lines of the harts it drives. */
-#include "vm/dev/plic.h"
+#include "vm/riscv/plic.h"
 
 #include <pthread.h>
 #include <stdlib.h>

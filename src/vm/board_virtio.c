@@ -1,7 +1,10 @@
-/* Builds the machine's virtio devices from its config and frees them. */
-#include "vm/virtio/devices.h"
+/* Builds the machine's virtio devices from its config, places each in the
+ * next virtio-mmio slot (address, interrupt line, the I/O thread), and
+ * frees them. The devices themselves never see the machine. */
+#include "vm/board_virtio.h"
 
 #include "base/err.h"
+#include "vm/backend/net.h"
 #include "vm/machine.h"
 #include "vm/virtio/9p.h"
 #include "vm/virtio/blk.h"
@@ -14,10 +17,21 @@ static int attach(struct machine *m, struct virtio_dev *d, struct err *e)
 {
     if (!d)
         return -1;
-    if (virtio_mmio_attach(d, m, e) < 0) {
+    if (m->nvirtio >= VIRTIO_SLOTS) {
+        d->ops->destroy(d);
+        return err_set(e, 0, "too many virtio devices (%d slots)",
+                       VIRTIO_SLOTS);
+    }
+    unsigned slot = m->nvirtio;
+    if (virtio_mmio_attach(d, &m->bus, m->io,
+                           MEM_VIRTIO_BASE + slot * MEM_VIRTIO_STRIDE,
+                           MEM_VIRTIO_STRIDE,
+                           machine_irq_line(m, IRQ_VIRTIO0 + slot), e) < 0) {
         d->ops->destroy(d);
         return -1;
     }
+    m->virtio[slot] = d;
+    m->nvirtio++;
     return 0;
 }
 
@@ -29,12 +43,18 @@ static struct virtio_dev *new_dev(struct machine *m,
     case VM_DEV_DISK:
         return virtio_blk_new(&m->bus, a->arg, e);
     case VM_DEV_NET:
-        return virtio_net_new(m, a->arg, net_index, e);
+        return virtio_net_new(&m->bus, m->io, a->arg, net_index,
+                              net_backend_new, e);
     case VM_DEV_SHARE:
         return virtio_9p_new(&m->bus, a->arg, e);
     }
     err_set(e, 0, "unknown device kind for '%s'", a->arg);
     return NULL;
+}
+
+static void console_out(void *m, const struct iovec *iov, unsigned n)
+{
+    machine_console_writev(m, iov, n);
 }
 
 int virtio_devices_add(struct machine *m, struct err *e)
@@ -46,7 +66,7 @@ int virtio_devices_add(struct machine *m, struct err *e)
             return -1;
         nets += a->kind == VM_DEV_NET;
     }
-    struct virtio_dev *console = virtio_console_new(m, e);
+    struct virtio_dev *console = virtio_console_new(&m->bus, console_out, m, e);
     if (attach(m, console, e) < 0)
         return -1;
     m->console = console;

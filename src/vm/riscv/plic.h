@@ -1,7 +1,7 @@
 /* PLIC (riscv,plic0): PLIC_NUM_SOURCES sources, two contexts per hart
  * (context 2*h is hart h's M-mode, 2*h+1 its S-mode), driving MEIP/SEIP. */
-#ifndef CELLA_VM_DEV_PLIC_H
-#define CELLA_VM_DEV_PLIC_H
+#ifndef CELLA_VM_RISCV_PLIC_H
+#define CELLA_VM_RISCV_PLIC_H
 
 #include <stdbool.h>
 

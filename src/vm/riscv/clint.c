@@ -2,7 +2,7 @@
  * It keeps no state of its own: msip is the hart's mip.MSIP bit, mtimecmp
  * lives in the hart (which compares it against mtime itself), and mtime is
  * the machine's clock. */
-#include "vm/dev/clint.h"
+#include "vm/riscv/clint.h"
 
 #include <stddef.h>
 
