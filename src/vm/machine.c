@@ -176,9 +176,17 @@ static int create_harts(struct machine *m, struct err *e)
         struct hart *h = calloc(1, sizeof *h);
         if (!h)
             return err_set(e, ENOMEM, "cannot allocate hart %u", i);
-        if (hart_init(h, m, i, e) < 0) {
+        int r = hart_init(h, m, i, e);
+        if (r < 0) {
             free(h);
             return -1;
+        }
+        if (r > 0) {
+            /* The host said no to hart i: it says no to all. One warning,
+             * and the harts after it are not made to ask again. */
+            fprintf(stderr, "cella: warning: %s: running interpreted\n",
+                    e->msg);
+            m->cfg.interpret = true;
         }
         m->harts[i] = h;
         m->nharts = i + 1;

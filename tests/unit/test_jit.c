@@ -300,8 +300,9 @@ static void test_tlb_miss_bails(void **state)
 }
 
 /* Blocks go straight on into blocks on another page (a call there and
- * the return back); one reached that way whose load misses the TLB
- * hands the load to the interpreter on its own page. */
+ * the return back), through jump cache entries that point into the
+ * executable view; one reached that way whose load misses the TLB hands
+ * the load to the interpreter on its own page. */
 static void test_chain_across_pages(void **state)
 {
     (void)state;
@@ -338,6 +339,20 @@ static void test_chain_across_pages(void **state)
     assert_int_equal(pa[0].op, OP_JIT);
     assert_int_equal(pa[4].op, OP_JIT);         /* the return lands here */
     assert_int_equal(pb[0].op, OP_JIT);
+    /* the lookup went through the jump cache: what it holds, and the
+     * lookup itself, are in the executable view (code), never the
+     * writable one */
+    const struct jit *j = jit->jit;
+    unsigned filled = 0;
+    for (unsigned i = 0; i < JIT_JUMPS; i++) {
+        const uint8_t *c = j->jumps[i].code;
+        if (!c)
+            continue;
+        filled++;
+        assert_true(c >= j->code + j->base && c < j->code + j->used);
+    }
+    assert_true(filled >= 2);
+    assert_true(j->lookup >= j->code && j->lookup < j->code + j->base);
 }
 
 /* A block's AMO on a misaligned address hands it to the interpreter,

@@ -181,9 +181,10 @@ int hart_init(struct hart *h, struct machine *m, unsigned id, struct err *e)
 #ifndef __x86_64__
     translate = false;      /* the translator writes x86-64 code */
 #endif
-    if (translate && !(h->jit = jit_new())) {
+    bool refused = false;
+    if (translate && !(h->jit = jit_new(&refused, e)) && !refused) {
         free(h->icache);
-        return err_set(e, errno, "cannot map hart %u's code buffer", id);
+        return -1;
     }
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -202,7 +203,7 @@ int hart_init(struct hart *h, struct machine *m, unsigned id, struct err *e)
     atomic_store(&h->hsm_state, HSM_STARTED);
     tlb_flush(h);
     hart_mode_changed(h);
-    return 0;
+    return refused ? 1 : 0;
 }
 
 void hart_destroy(struct hart *h)

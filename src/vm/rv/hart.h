@@ -145,7 +145,9 @@ struct hart {
 
 struct err;
 
-/* Set up hart id of machine m (reset state: M-mode, pc 0). */
+/* Set up hart id of machine m (reset state: M-mode, pc 0). Returns 0, -1
+ * on failure, or 1 when m asked for the translator but the host refused
+ * executable memory: the hart interprets, and e says why. */
 int hart_init(struct hart *h, struct machine *m, unsigned id, struct err *e);
 void hart_destroy(struct hart *h);
 /* The vCPU thread's body (arg is the hart); returns when the machine stops. */

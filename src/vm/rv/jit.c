@@ -12,18 +12,30 @@
  * another page, a block not made yet) jumps there; it finds the pc's
  * block through the fetch TLB, then a jump cache or the decoded-code
  * cache, and goes straight into it, or returns to the interpreter when
- * there is none. */
+ * there is none.
+ *
+ * Code is written through the buffer's writable view and runs from its
+ * executable one (jit.h): every label, jump target and block entry is an
+ * executable-view address (x86_here), every offset the same in both. */
 #include "vm/rv/jit.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "vm/rv/cpu.h"
 #include "vm/rv/x86.h"
 
 #define JIT_BYTES (32u << 20)
+/* memfd_create's flag (Linux 6.3) for a file that may be mapped
+ * executable even where vm.memfd_noexec makes memfds non-executable by
+ * default; older kernels reject it (EINVAL) and need none. */
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010u
+#endif
 #define BLOCK_MAX_INSNS 64
 /* Upper bound of the code for one instruction, with its exits. */
 #define INSN_MAX_BYTES 192
@@ -58,6 +70,14 @@ const uint8_t jit_starts[OP_COUNT] = {
     ON(AMOSWAP_D) ON(AMOADD_D) ON(AMOXOR_D) ON(AMOAND_D) ON(AMOOR_D)
 #undef ON
 };
+
+/* An assembler writing at byte off of the buffer, through the writable
+ * view, for code that runs from the executable one. */
+static struct x86 at(struct jit *j, size_t off)
+{
+    return (struct x86){j->write + off,
+                        (intptr_t)((uintptr_t)j->code - (uintptr_t)j->write)};
+}
 
 /* The moves every block starts with, from the C calling convention. */
 static void prologue(struct x86 *a)
@@ -103,15 +123,16 @@ static void jump_entry(struct x86 *a, const struct jit *j)
  * fills the entry. */
 static void emit_lookup(struct jit *j)
 {
-    struct x86 a = {j->code};
+    struct x86 a = at(j, 0);
     prologue(&a);
-    j->skip = (size_t)(a.p - j->code);
-    a.p = j->code;
-    uint8_t *not_found = a.p;   /* the host address was pushed */
+    j->skip = (size_t)(a.p - j->write);
+    a = at(j, 0);
+    /* not found: the host address was pushed */
+    const uint8_t *not_found = x86_here(&a);
     x86_pop(&a, RCX);
-    uint8_t *out = a.p;
+    const uint8_t *out = x86_here(&a);
     exit_rax(&a, 0);
-    j->lookup = a.p;
+    j->lookup = x86_here(&a);
     const int32_t in0 = (int32_t)offsetof(struct icache_page, insn);
     const int32_t jc_host = (int32_t)offsetof(struct jit_jump, host);
     const int32_t jc_code = (int32_t)offsetof(struct jit_jump, code);
@@ -174,28 +195,72 @@ static void emit_lookup(struct jit *j)
     x86_jcc(&a, CC_E, out);
     x86_mov(&a, PC0, RAX);
     x86_jmp_reg(&a, RCX);
-    j->base = j->used = ((size_t)(a.p - j->code) + 15) & ~(size_t)15;
+    j->base = j->used = ((size_t)(a.p - j->write) + 15) & ~(size_t)15;
 }
 
-struct jit *jit_new(void)
+/* The buffer's two views of one memfd. Hosts that enforce W^X refuse a
+ * mapping both writable and executable, and some refuse any new
+ * executable mapping: then *refused. */
+static int map_views(struct jit *j, bool *refused, struct err *e)
 {
+    int fd = memfd_create("cella-jit", MFD_CLOEXEC | MFD_EXEC);
+    if (fd < 0 && errno == EINVAL)
+        fd = memfd_create("cella-jit", MFD_CLOEXEC);
+    if (fd < 0) {
+        *refused = true;
+        return err_set(e, 0, "executable memory refused (memfd_create: %s)",
+                       strerror(errno));
+    }
+    if (ftruncate(fd, JIT_BYTES) < 0) {
+        int en = errno;
+        close(fd);
+        return err_set(e, en, "cannot size the translator's code buffer");
+    }
+    void *w = mmap(0, JIT_BYTES, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_NORESERVE, fd, 0);
+    if (w == MAP_FAILED) {
+        int en = errno;
+        close(fd);
+        return err_set(e, en, "cannot map the translator's code buffer");
+    }
+    void *x = mmap(0, JIT_BYTES, PROT_READ | PROT_EXEC,
+                   MAP_SHARED | MAP_NORESERVE, fd, 0);
+    int en = errno;
+    close(fd);
+    if (x == MAP_FAILED) {
+        munmap(w, JIT_BYTES);
+        if (en == EPERM || en == EACCES) {
+            *refused = true;
+            return err_set(e, 0, "executable memory refused (mmap: %s)",
+                           strerror(en));
+        }
+        return err_set(e, en, "cannot map the translator's code buffer");
+    }
+    j->write = w;
+    j->code = x;
+    j->size = JIT_BYTES;
+    return 0;
+}
+
+struct jit *jit_new(bool *refused, struct err *e)
+{
+    *refused = false;
     struct jit *j = calloc(1, sizeof *j);
-    if (!j)
-        return 0;
-    void *p = mmap(0, JIT_BYTES, PROT_READ | PROT_WRITE | PROT_EXEC,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) {
-        free(j);
+    if (!j) {
+        err_set(e, ENOMEM, "cannot allocate the translator");
         return 0;
     }
     j->jumps = calloc(JIT_JUMPS, sizeof *j->jumps);
     if (!j->jumps) {
-        munmap(p, JIT_BYTES);
+        err_set(e, ENOMEM, "cannot allocate the translator's jump cache");
         free(j);
         return 0;
     }
-    j->code = p;
-    j->size = JIT_BYTES;
+    if (map_views(j, refused, e) < 0) {
+        free(j->jumps);
+        free(j);
+        return 0;
+    }
     emit_lookup(j);
     return j;
 }
@@ -203,7 +268,8 @@ struct jit *jit_new(void)
 void jit_free(struct jit *j)
 {
     if (j) {
-        munmap(j->code, j->size);
+        munmap((void *)j->code, j->size);
+        munmap(j->write, j->size);
         free(j->jumps);
         free(j);
     }
@@ -239,7 +305,7 @@ struct unit {
     struct insn *code;
     uint8_t gen;
     unsigned off;
-    uint8_t *body;      /* the block's code after its prologue */
+    const uint8_t *body;    /* the block's code after its prologue */
 };
 
 /* Go on at the pc in rax with n more retired: through the lookup. */
@@ -257,7 +323,7 @@ static void go_to(struct x86 *a, const struct unit *u, int32_t pc_off,
                   uint32_t n)
 {
     int64_t t = (int64_t)u->off + pc_off;
-    uint8_t *next = 0;
+    const uint8_t *next = 0;
     if (t == u->off) {
         next = u->body;
     } else if (t >= 0 && t < 0x1000 && !(t & 1)) {
@@ -374,7 +440,7 @@ static enum emitted amo(struct x86 *a, const struct insn *in, unsigned size,
     } else {
         x86_mov(a, RDX, RAX);
         x86_load(a, w, RAX, RDX, 0);
-        uint8_t *again = a->p;
+        const uint8_t *again = x86_here(a);
         x86_mov(a, RCX, RAX);
         x86_alu_rm(a, w, (enum x86_alu)logic, RCX, HART, X86_NOREG,
                    XOFF(in->rs2));
@@ -577,17 +643,17 @@ long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
 {
     if (j->size - j->used < 2 * INSN_MAX_BYTES)
         return JIT_FULL;
-    uint8_t *start = j->code + j->used;
-    struct x86 a = {start};
+    size_t start = j->used;
+    struct x86 a = at(j, start);
     prologue(&a);
-    struct unit u = {j, code, gen, off, a.p};
+    struct unit u = {j, code, gen, off, x86_here(&a)};
     uint32_t n = 0;
     int32_t d = 0;
     enum emitted e = E_NONE;
     struct insn in;
     while (n < BLOCK_MAX_INSNS && off + (unsigned)d < 0x1000 &&
            decoded(code, host, off + (unsigned)d, gen, &in)) {
-        if ((size_t)(a.p - j->code) + 2 * INSN_MAX_BYTES > j->size)
+        if ((size_t)(a.p - j->write) + 2 * INSN_MAX_BYTES > j->size)
             return JIT_FULL;
         e = emit(&a, &u, &in, d, n);
         if (e == E_NONE)
@@ -601,6 +667,6 @@ long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
         return JIT_NONE;
     if (e != E_END)
         go_to(&a, &u, d, n);
-    j->used = ((size_t)(a.p - j->code) + 15) & ~(size_t)15;
-    return (long)(start - j->code);
+    j->used = ((size_t)(a.p - j->write) + 15) & ~(size_t)15;
+    return (long)start;
 }

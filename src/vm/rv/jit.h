@@ -3,13 +3,17 @@
  * the run starts. A block does integer arithmetic, loads and stores that
  * hit the data TLB, and ends at a branch or jump, at the page's end, or
  * before an instruction it does not translate; the interpreter does the
- * rest. Each hart has its own code buffer. */
+ * rest. Each hart has its own code buffer: one memfd mapped twice, a
+ * writable view the translator writes and an executable view that runs,
+ * so that no page is ever both (W^X). */
 #ifndef CELLA_VM_RV_JIT_H
 #define CELLA_VM_RV_JIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/err.h"
 #include "vm/rv/decode.h"
 #include "vm/rv/hart.h"
 
@@ -29,24 +33,30 @@ struct jit_exit {
 #define JIT_JUMPS 4096
 struct jit_jump {
     const uint8_t *host;
-    uint8_t *code;
+    const uint8_t *code;        /* the block's entry, in the code view */
 };
 
+/* Offsets (used, base, skip, a block's) are the same in both views;
+ * every address that code jumps to or is entered at is in code. */
 struct jit {
-    uint8_t *code;      /* size bytes, readable, writable, executable */
+    const uint8_t *code;    /* size bytes, readable and executable */
+    uint8_t *write;         /* the same bytes, readable and writable */
     size_t size;
     size_t used;
     size_t base;        /* bytes of the shared stubs: blocks start after */
     size_t skip;        /* bytes of a block's prologue */
-    uint8_t *lookup;    /* the stub a block leaves through (jit.c) */
+    const uint8_t *lookup;  /* the stub a block leaves through (jit.c) */
     struct jit_jump *jumps;     /* JIT_JUMPS, indexed by pc */
 };
 
 /* Ops a block can start with (1) and the ones it cannot (0). */
 extern const uint8_t jit_starts[OP_COUNT];
 
-/* Map a code buffer; NULL (and errno) on failure. */
-struct jit *jit_new(void);
+/* Map a code buffer; NULL on failure, with e filled. *refused is set
+ * when the host refuses executable memory altogether (a seccomp filter,
+ * an SELinux policy; W^X alone, as systemd's MemoryDenyWriteExecute or
+ * PR_SET_MDWE, is met): the caller can interpret instead, e saying why. */
+struct jit *jit_new(bool *refused, struct err *e);
 void jit_free(struct jit *j);
 /* Forget every block (the buffer is reused from the start). Only when no
  * decoded entry still points at a block: after every icache slot dropped. */
@@ -75,7 +85,7 @@ static inline struct jit_exit jit_run(struct jit *j, long off,
                                       struct tlb_entry (*dtlb)[TLB_SIZE],
                                       uint64_t pc, unsigned left)
 {
-    return ((jit_block_fn)(void *)(j->code + off))(
+    return ((jit_block_fn)(const void *)(j->code + off))(
         h, dtlb, pc, left, h->tlb[h->priv][TLB_X]);
 }
 

@@ -241,17 +241,24 @@ void x86_jmp_reg(struct x86 *a, int r)
     op_reg(a, 0, 0xff, 4, r);
 }
 
+/* A rel32 field at the current position, aiming at target: relative to
+ * where the next instruction runs. */
+static void rel32(struct x86 *a, const uint8_t *target)
+{
+    put32(a, (uint32_t)((uintptr_t)target - (uintptr_t)(x86_here(a) + 4)));
+}
+
 void x86_jmp(struct x86 *a, const uint8_t *target)
 {
     put(a, 0xe9);
-    put32(a, (uint32_t)(target - (a->p + 4)));
+    rel32(a, target);
 }
 
 void x86_jcc(struct x86 *a, enum x86_cc cc, const uint8_t *target)
 {
     put(a, 0x0f);
     put(a, (uint8_t)(0x80 | cc));
-    put32(a, (uint32_t)(target - (a->p + 4)));
+    rel32(a, target);
 }
 
 void x86_patch8(struct x86 *a, uint8_t *at)

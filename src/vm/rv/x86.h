@@ -2,7 +2,10 @@
  * emits: moves between registers and memory, integer ALU, shifts,
  * compares, jumps. Memory operands are [base + index + disp32] (index
  * optional), which covers the register file (hart + 8*n) and the TLB
- * (table + scaled slot). Bytes go into a buffer the caller sized. */
+ * (table + scaled slot). Bytes go into a buffer the caller sized,
+ * through a writable view of memory that runs from another view (W^X):
+ * every address a jump aims at, or the code is labelled with, is where
+ * the code runs, never where it is written. */
 #ifndef CELLA_VM_RV_X86_H
 #define CELLA_VM_RV_X86_H
 
@@ -32,8 +35,15 @@ enum x86_shift { SH_SHL = 4, SH_SHR = 5, SH_SAR = 7 };
 enum x86_atomic { AT_XCHG = 0x87, AT_XADD = 0x0fc1, AT_CMPXCHG = 0x0fb1 };
 
 struct x86 {
-    uint8_t *p;     /* next byte */
+    uint8_t *p;         /* next byte, in the writable view */
+    intptr_t delta;     /* the executable view's address minus p's */
 };
+
+/* Where the next byte will run: a label for jumps to aim at. */
+static inline const uint8_t *x86_here(const struct x86 *a)
+{
+    return (const uint8_t *)((uintptr_t)a->p + (uintptr_t)a->delta);
+}
 
 /* w: 1 for 64-bit operands, 0 for 32-bit. */
 void x86_load(struct x86 *a, int w, int dst, int base, int32_t disp);
@@ -76,7 +86,7 @@ void x86_pop(struct x86 *a, int r);
 void x86_ret(struct x86 *a);
 void x86_mfence(struct x86 *a);
 /* Jcc rel8 with the offset left 0; x86_patch8 points it at the current
- * position later. Returns where the offset byte is. */
+ * position later. Returns where the offset byte is (writable view). */
 uint8_t *x86_jcc8(struct x86 *a, enum x86_cc cc);
 void x86_mov_imm64(struct x86 *a, int dst, uint64_t imm);
 /* cmp byte [base + disp], imm */
@@ -84,9 +94,9 @@ void x86_cmp8_imm(struct x86 *a, int base, int32_t disp, uint8_t imm);
 /* dst = sign-extended dword [base + disp] */
 void x86_load_sx32(struct x86 *a, int dst, int base, int32_t disp);
 void x86_jmp_reg(struct x86 *a, int r);
-/* jmp rel32 to target (within 2 GiB) */
+/* jmp rel32 to target, an executable-view address (within 2 GiB) */
 void x86_jmp(struct x86 *a, const uint8_t *target);
-/* Jcc rel32 to target (within 2 GiB) */
+/* Jcc rel32 to target, an executable-view address (within 2 GiB) */
 void x86_jcc(struct x86 *a, enum x86_cc cc, const uint8_t *target);
 void x86_patch8(struct x86 *a, uint8_t *at);
 
