@@ -27,6 +27,7 @@
 #include "vm/iothread.h"
 #include "vm/loader.h"
 #include "vm/rv/hart.h"
+#include "vm/vcpu.h"
 #include "vm/sbi.h"
 #include "vm/virtio/console.h"
 #include "vm/board_virtio.h"
@@ -360,7 +361,7 @@ static int run_harts(struct machine *m, struct err *e)
 {
     unsigned started = 0;
     for (; started < m->nharts; started++) {
-        int r = pthread_create(&m->harts[started]->thread, 0, hart_thread,
+        int r = pthread_create(&m->harts[started]->thread, 0, vcpu_thread,
                                m->harts[started]);
         if (r) {
             err_set(e, r, "cannot start vCPU thread");

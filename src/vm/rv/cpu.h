@@ -177,8 +177,9 @@ bool csr_exec(struct hart *h, const struct insn *in);
 
 /* ---- traps (trap.c) ---- */
 
-/* Take exception h->exc_cause/exc_tval at h->pc. */
-void trap_exception(struct hart *h);
+/* Take exception h->exc_cause/exc_tval at h->pc; HART_EXIT_SBI instead
+ * for an ecall from S-mode when no firmware runs (the run loop's). */
+enum hart_exit trap_exception(struct hart *h);
 /* Take the highest-priority pending and enabled interrupt, if any.
  * Returns true when one was taken. */
 bool trap_interrupt(struct hart *h);
@@ -192,13 +193,6 @@ void do_sret(struct hart *h);
 
 /* ---- the interpreter (exec.c) ---- */
 
-/* Run up to n instructions (fewer if something needs the outer loop). */
-void hart_exec(struct hart *h, unsigned n);
-
-/* ---- the SBI in the monitor (sbi.c) ---- */
-
-/* Handle an ecall from S-mode when no firmware runs (a7 = extension). */
-void sbi_call(struct hart *h);
 
 /* ---- hart life cycle (hart.c) ---- */
 

@@ -199,7 +199,7 @@ static bool fs_off(const struct hart *h)
  * branch or jump: look pc up afresh), then jumps straight to the next
  * op's handler. The time-slice budget is counted at taken branches, jumps
  * and page changes: straight-line code cannot run long without one. */
-void hart_exec(struct hart *h, unsigned n)
+enum hart_exit hart_exec(struct hart *h, unsigned n)
 {
     /* [len >> 2][op]: a handler per encoding length (see OP) */
     static void *const labels[2][OP_COUNT] = {
@@ -541,7 +541,7 @@ ANYLEN(WFI)
     h->pc = pc;
     h->instret += retired + 1;
     hart_wfi(h);
-    return;
+    return HART_RAN;
 ANYLEN(SFENCE_VMA)
     if (h->priv == PRV_U || (h->priv == PRV_S && (h->mstatus & MSTATUS_TVM)))
         goto illegal;
@@ -620,17 +620,16 @@ illegal:
 exception:
     h->pc = pc;
     h->instret += retired;
-    trap_exception(h);
-    return;
+    return trap_exception(h);
 leave:      /* pc already advanced past an instruction that retired */
     retired++;
 out:
     h->pc = pc;
     h->instret += retired;
-    return;
+    return HART_RAN;
 leave_jumped:   /* an xRET set h->pc itself */
     h->instret += retired + 1;
-    return;
+    return HART_RAN;
 #undef RD
 #undef RS1
 #undef RS2

@@ -1,6 +1,7 @@
-/* The life of a vCPU thread: run slices of the interpreter, take
- * interrupts between them, keep the timer bits current, park in WFI (or
- * while stopped by the SBI HSM) until another thread wakes it. */
+/* A hart's life between slices: set-up and tear-down, the timer bits,
+ * interrupts' wake-ups, parking in WFI (or while stopped by the SBI HSM)
+ * until another thread wakes it. The vCPU thread's loop is the board's
+ * (vm/vcpu.c). */
 #include "vm/rv/cpu.h"
 
 #include <errno.h>
@@ -12,11 +13,6 @@
 #include "vm/machine.h"
 #include "vm/rv/jit.h"
 #include "vm/sbi.h"
-
-/* Taken branches, jumps and page changes per slice (a few thousand
- * instructions): interrupts, timers and requests from other threads are
- * looked at between slices. */
-#define SLICE 1024
 
 void hart_kick(struct hart *h)
 {
@@ -132,8 +128,7 @@ void hart_wfi(struct hart *h)
     }
 }
 
-/* A hart the SBI HSM has stopped waits here until hart_start. */
-static void park_stopped(struct hart *h)
+void hart_park_stopped(struct hart *h)
 {
     pthread_mutex_lock(&h->lock);
     while (atomic_load(&h->hsm_state) == HSM_STOPPED && !stopping(h)) {
@@ -153,22 +148,6 @@ static void park_stopped(struct hart *h)
         hart_mode_changed(h);
         atomic_store(&h->hsm_state, HSM_STARTED);
     }
-}
-
-void *hart_thread(void *arg)
-{
-    struct hart *h = arg;
-    while (!stopping(h)) {
-        if (atomic_load(&h->hsm_state) != HSM_STARTED) {
-            park_stopped(h);
-            continue;
-        }
-        hart_serve_flushes(h);
-        hart_update_timer(h);
-        trap_interrupt(h);
-        hart_exec(h, SLICE);
-    }
-    return 0;
 }
 
 int hart_init(struct hart *h, struct machine *m, unsigned id, struct err *e)

@@ -150,8 +150,21 @@ struct err;
  * executable memory: the hart interprets, and e says why. */
 int hart_init(struct hart *h, struct machine *m, unsigned id, struct err *e);
 void hart_destroy(struct hart *h);
-/* The vCPU thread's body (arg is the hart); returns when the machine stops. */
-void *hart_thread(void *arg);
+/* Why hart_exec returned. */
+enum hart_exit {
+    HART_RAN,           /* the slice ended, or something needs the loop */
+    HART_EXIT_SBI,      /* an ecall from S-mode with no firmware to take
+                         * it: pc is still at the ecall, for the run loop
+                         * to answer (sbi_call) and step past, as a KVM
+                         * exit is answered */
+};
+
+/* Run up to n instructions (fewer if something needs the outer loop). */
+enum hart_exit hart_exec(struct hart *h, unsigned n);
+
+/* A hart the SBI HSM has stopped waits here until hart_start or the
+ * machine's end; a pending start is then taken (pc, a0, a1, S-mode). */
+void hart_park_stopped(struct hart *h);
 
 /* Atomically set (level true) or clear bits of mip and wake the hart. */
 void hart_set_mip(struct hart *h, uint64_t bits, bool level);

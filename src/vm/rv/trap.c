@@ -1,6 +1,7 @@
 /* Traps: exceptions and interrupts, delegation to S-mode, vectored
  * interrupts, and the xRET instructions. With no firmware (paravirtual
- * boot) the monitor is M-mode: an ecall from S becomes an SBI call here. */
+ * boot) the monitor is M-mode: an ecall from S leaves the engine as an SBI
+ * exit for the run loop. */
 #include "vm/rv/cpu.h"
 
 #include <inttypes.h>
@@ -48,14 +49,12 @@ static void take_trap(struct hart *h, uint64_t cause, uint64_t tval, bool irq)
     hart_mode_changed(h);
 }
 
-void trap_exception(struct hart *h)
+enum hart_exit trap_exception(struct hart *h)
 {
-    if (h->exc_cause == EXC_ECALL_S && h->m->paravirt) {
-        sbi_call(h);
-        h->pc += 4;
-        return;
-    }
+    if (h->exc_cause == EXC_ECALL_S && h->m->paravirt)
+        return HART_EXIT_SBI;
     take_trap(h, h->exc_cause, h->exc_tval, false);
+    return HART_RAN;
 }
 
 /* Interrupt causes from highest to lowest priority. */
