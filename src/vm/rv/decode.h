@@ -39,10 +39,7 @@
     X(ROL) X(ROR) X(RORI) X(ROLW) X(RORW) X(RORIW) X(ORC_B) X(REV8) \
     X(BCLR) X(BCLRI) X(BEXT) X(BEXTI) X(BINV) X(BINVI) X(BSET) X(BSETI) \
     /* F and D loads/stores (imm is the offset) */ \
-    X(FLW) X(FSW) X(FLD) X(FSD) \
-    /* not an instruction: a cache entry where a translated block starts \
-     * (jit.h); imm is the block's offset, raw still the instruction */ \
-    X(JIT)
+    X(FLW) X(FSW) X(FLD) X(FSD)
 
 /* F and D arithmetic, executed by the FPU; rm holds the rounding mode. */
 #define RV_OPS_FPU(X) \

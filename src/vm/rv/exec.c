@@ -202,11 +202,11 @@ static bool fs_off(const struct hart *h)
 enum hart_exit hart_exec(struct hart *h, unsigned n)
 {
     /* [len >> 2][op]: a handler per encoding length (see OP) */
-    static void *const labels[2][OP_COUNT] = {
+    static void *const labels[2][OP_DISPATCH] = {
 #define RV_OP_LABEL2(name) [OP_##name] = &&L2_##name,
 #define RV_OP_LABEL4(name) [OP_##name] = &&L4_##name,
-        {RV_OPS_ALL(RV_OP_LABEL2)},
-        {RV_OPS_ALL(RV_OP_LABEL4)},
+        {RV_OPS_ALL(RV_OP_LABEL2) RV_OP_LABEL2(JIT)},
+        {RV_OPS_ALL(RV_OP_LABEL4) RV_OP_LABEL4(JIT)},
 #undef RV_OP_LABEL2
 #undef RV_OP_LABEL4
     };
@@ -222,7 +222,7 @@ enum hart_exit hart_exec(struct hart *h, unsigned n)
     unsigned retired = 0;
     uint64_t v;
     /* where a jump lands on one of these ops, a block is translated */
-    static const uint8_t interpret_only[OP_COUNT];
+    static const uint8_t interpret_only[OP_DISPATCH];
     const uint8_t *translate_at = h->jit ? jit_starts : interpret_only;
 
 #define RD x[in->rd]

@@ -52,7 +52,7 @@ _Static_assert(sizeof(struct tlb_entry) == 16, "TLB slot index is << 4");
 
 enum emitted { E_NONE, E_NEXT, E_END };
 
-const uint8_t jit_starts[OP_COUNT] = {
+const uint8_t jit_starts[OP_DISPATCH] = {
 #define ON(name) [OP_##name] = 1,
     ON(LUI) ON(AUIPC) ON(JAL) ON(JALR)
     ON(BEQ) ON(BNE) ON(BLT) ON(BGE) ON(BLTU) ON(BGEU)

@@ -49,8 +49,16 @@ struct jit {
     struct jit_jump *jumps;     /* JIT_JUMPS, indexed by pc */
 };
 
+/* Past the ISA's ops, the one op a decoded-code cache entry may hold that
+ * is no instruction: a translated block starts here; imm is the block's
+ * offset, raw still the instruction. Tables indexed by a cached op have
+ * OP_DISPATCH entries. */
+#define OP_JIT OP_COUNT
+#define OP_DISPATCH (OP_COUNT + 1)
+_Static_assert(OP_DISPATCH <= 256, "OP_JIT must fit in struct insn's op byte");
+
 /* Ops a block can start with (1) and the ones it cannot (0). */
-extern const uint8_t jit_starts[OP_COUNT];
+extern const uint8_t jit_starts[OP_DISPATCH];
 
 /* Map a code buffer; NULL on failure, with e filled. *refused is set
  * when the host refuses executable memory altogether (a seccomp filter,
