@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -112,6 +113,19 @@ uint64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Debian 12's headers predate it (Linux 6.3). */
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+int memfd_exec(const char *name, unsigned flags)
+{
+    int fd = memfd_create(name, flags | MFD_EXEC);
+    if (fd < 0 && errno == EINVAL)
+        fd = memfd_create(name, flags);
+    return fd;
 }
 
 int mkdir_parents(const char *path, mode_t mode, char *failed)

@@ -1,5 +1,5 @@
 /* Small helpers shared by every part: size parsing, whole-file reading,
- * mkdir -p. */
+ * mkdir -p, executable memfds. */
 #ifndef CELLA_BASE_UTIL_H
 #define CELLA_BASE_UTIL_H
 
@@ -25,6 +25,12 @@ int read_file(const char *path, uint8_t **data, size_t *len, struct err *e);
  * existing ones are left as they are. Returns 0, or -1 with errno set and
  * the directory that failed in failed (size PATH_MAX). */
 int mkdir_parents(const char *path, mode_t mode, char *failed);
+
+/* memfd_create(name, flags) of a file that may be mapped or run
+ * executable, also where the kernel makes memfds non-executable by
+ * default (vm.memfd_noexec): MFD_EXEC is asked for, and left out on
+ * kernels older than 6.3, which reject it. */
+int memfd_exec(const char *name, unsigned flags);
 
 /* Monotonic time in nanoseconds. */
 uint64_t now_ns(void);

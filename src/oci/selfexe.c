@@ -14,24 +14,11 @@
 #include <unistd.h>
 
 #include "base/err.h"
-
-/* Debian 12's headers predate it (Linux 6.3): an executable memfd, asked
- * for so that kernels defaulting to non-executable ones do not refuse. */
-#ifndef MFD_EXEC
-#define MFD_EXEC 0x0010U
-#endif
+#include "base/util.h"
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
 extern char **environ;
-
-static int memfd_for_exec(void)
-{
-    int fd = memfd_create("cella", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-    if (fd < 0 && errno == EINVAL)
-        fd = memfd_create("cella", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    return fd;
-}
 
 /* Copy all of src (size bytes) into dst. */
 static int copy_all(int dst, int src, off_t size)
@@ -111,7 +98,7 @@ int selfexe_ensure(char **argv, struct err *e)
         close(exe);
         return err_set(e, en, "stat /proc/self/exe");
     }
-    int mfd = memfd_for_exec();
+    int mfd = memfd_exec("cella", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (mfd < 0) {
         int en = errno;
         close(exe);

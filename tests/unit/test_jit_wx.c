@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/err.h"
 #include "vm/machine.h"
 #include "vm/rv/jit.h"
 #include "vm/rv/x86.h"

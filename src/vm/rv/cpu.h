@@ -191,9 +191,6 @@ static inline bool irq_wakeup(const struct hart *h)
 void do_mret(struct hart *h);
 void do_sret(struct hart *h);
 
-/* ---- the interpreter (exec.c) ---- */
-
-
 /* ---- hart life cycle (hart.c) ---- */
 
 /* Serve TLB flushes other harts asked of this one. */

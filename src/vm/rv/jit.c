@@ -26,16 +26,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "base/err.h"
+#include "base/util.h"
 #include "vm/rv/cpu.h"
 #include "vm/rv/x86.h"
 
 #define JIT_BYTES (32u << 20)
-/* memfd_create's flag (Linux 6.3) for a file that may be mapped
- * executable even where vm.memfd_noexec makes memfds non-executable by
- * default; older kernels reject it (EINVAL) and need none. */
-#ifndef MFD_EXEC
-#define MFD_EXEC 0x0010u
-#endif
 #define BLOCK_MAX_INSNS 64
 /* Upper bound of the code for one instruction, with its exits. */
 #define INSN_MAX_BYTES 192
@@ -203,9 +199,7 @@ static void emit_lookup(struct jit *j)
  * executable mapping: then *refused. */
 static int map_views(struct jit *j, bool *refused, struct err *e)
 {
-    int fd = memfd_create("cella-jit", MFD_CLOEXEC | MFD_EXEC);
-    if (fd < 0 && errno == EINVAL)
-        fd = memfd_create("cella-jit", MFD_CLOEXEC);
+    int fd = memfd_exec("cella-jit", MFD_CLOEXEC);
     if (fd < 0) {
         *refused = true;
         return err_set(e, 0, "executable memory refused (memfd_create: %s)",

@@ -13,9 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "base/err.h"
 #include "vm/rv/decode.h"
 #include "vm/rv/hart.h"
+
+struct err;
 
 /* What a block returns: the next pc; in n, how many instructions retired
  * (bits 0-30) and the budget left (bits 32-63, see jit_run). With
