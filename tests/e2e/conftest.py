@@ -83,6 +83,29 @@ def run_cella(cella, args, timeout, env=None, input=None):
     return r
 
 
+def run_to_files(argv, tmp_dir, timeout, on_timeout=None, **kw):
+    """Runs argv with no stdin and its stdout and stderr in temporary files
+    under tmp_dir (a process it leaves running, a detached container's
+    monitor, may hold on to what it inherits: a pipe would never close);
+    kw goes to subprocess.run (env, cwd). Returns the Result; fails the
+    test when argv outlives timeout, with what on_timeout() returns (if
+    given) after the command."""
+    with tempfile.TemporaryFile(dir=tmp_dir) as out, \
+            tempfile.TemporaryFile(dir=tmp_dir) as err:
+        try:
+            p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                               timeout=timeout, start_new_session=True, **kw)
+        except subprocess.TimeoutExpired:
+            more = on_timeout() if on_timeout else ""
+            pytest.fail(f"no exit within {timeout} s\ncommand: {' '.join(argv)}{more}",
+                        pytrace=False)
+        out.seek(0)
+        err.seek(0)
+        r = Result(argv, p.returncode, _text(out.read()), _text(err.read()))
+    check_clean(argv, r.returncode, r.stderr, r.stdout)
+    return r
+
+
 @pytest.fixture(scope="session")
 def cella():
     path = Path(os.environ.get("CELLA") or REPO / "build" / "cella")

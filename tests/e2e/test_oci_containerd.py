@@ -40,7 +40,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (REPO, SANITIZER_MARKS, Result, Session, _text, check_clean, tail)
+from conftest import REPO, SANITIZER_MARKS, Session, run_to_files, tail
 from oci_bundle import (CGROUP_ROOT, cgroup_dirs, cgroup_v2, find_cthelper, make_rootfs_template,
                         mounts_under, parse_kv, pid_alive, remove_cgroup, wait_gone)
 
@@ -207,20 +207,8 @@ class Containerd:
     def __call__(self, *args, timeout=CALL_TIMEOUT):
         """Runs ctr ARGS; stdout and stderr go to files (a detached task
         must not hold a pipe of ours)."""
-        argv = self.argv(*args)
-        with tempfile.TemporaryFile(dir=self.tmp) as out, \
-                tempfile.TemporaryFile(dir=self.tmp) as err:
-            try:
-                p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                   timeout=timeout, start_new_session=True)
-            except subprocess.TimeoutExpired:
-                pytest.fail(f"no exit within {timeout} s\ncommand: {' '.join(argv)}\n"
-                            f"--- containerd log ---\n{tail(self.log())}", pytrace=False)
-            out.seek(0)
-            err.seek(0)
-            r = Result(argv, p.returncode, _text(out.read()), _text(err.read()))
-        check_clean(argv, r.returncode, r.stderr, r.stdout)
-        return r
+        return run_to_files(self.argv(*args), self.tmp, timeout,
+                            on_timeout=lambda: f"\n--- containerd log ---\n{tail(self.log())}")
 
     def ok(self, *args, **kw):
         r = self(*args, **kw)

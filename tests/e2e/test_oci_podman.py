@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Result, Session, _text, check_clean, tail
+from conftest import REPO, Session, run_to_files, tail
 from oci_bundle import CGROUP_ROOT, find_cthelper, make_rootfs_template, mounts_under, parse_kv
 
 if shutil.which("podman") is None:
@@ -107,21 +107,8 @@ class Podman:
     def __call__(self, *args, timeout=CALL_TIMEOUT, cwd=None):
         """Runs podman ARGS; stdout and stderr go to files, as a detached
         container's conmon may hold on to what it inherits."""
-        argv = self.argv(*args)
-        with tempfile.TemporaryFile(dir=self.tmp) as out, \
-                tempfile.TemporaryFile(dir=self.tmp) as err:
-            try:
-                p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                   env=self.env, cwd=cwd or self.tmp, timeout=timeout,
-                                   start_new_session=True)
-            except subprocess.TimeoutExpired:
-                pytest.fail(f"no exit within {timeout} s\ncommand: {' '.join(argv)}",
-                            pytrace=False)
-            out.seek(0)
-            err.seek(0)
-            r = Result(argv, p.returncode, _text(out.read()), _text(err.read()))
-        check_clean(argv, r.returncode, r.stderr, r.stdout)
-        return r
+        return run_to_files(self.argv(*args), self.tmp, timeout, env=self.env,
+                            cwd=cwd or self.tmp)
 
     def ok(self, *args, **kw):
         r = self(*args, **kw)
