@@ -270,6 +270,22 @@ class Bundle:
         self.linux["namespaces"].append(entry)
         return self
 
+    def map_users(self, host_id=100000, size=65536):
+        """A user namespace of its own, ids 0.. inside being host_id.. on
+        the host, with the rootfs owned by its root. sysfs and cgroupfs
+        cannot be mounted from it without a network (or cgroup) namespace
+        of its own: those mounts are left out."""
+        self.add_namespace("user")
+        for key in ("uidMappings", "gidMappings"):
+            self.linux[key] = [{"containerID": 0, "hostID": host_id, "size": size}]
+        self.config["mounts"] = [m for m in self.config["mounts"]
+                                 if m["type"] not in ("sysfs", "cgroup")]
+        for dirpath, dirs, files in os.walk(self.rootfs):
+            for name in dirs + files:
+                os.lchown(os.path.join(dirpath, name), host_id, host_id)
+        os.chown(self.rootfs, host_id, host_id)
+        return self
+
     def remove_namespace(self, ns_type):
         self.linux["namespaces"] = [n for n in self.linux["namespaces"] if n["type"] != ns_type]
         return self

@@ -149,16 +149,8 @@ def test_bind_source_the_user_namespace_cannot_search(oci):
     (private / "data").mkdir(parents=True)
     (private / "data" / "file").write_text("reached\n")
     os.chmod(private, 0o700)
-    b = oci.bundle("cat", "/mnt/file")
-    b.add_namespace("user")
-    b.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-    b.linux["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-    b.config["mounts"] = [m for m in b.config["mounts"] if m["type"] not in ("sysfs", "cgroup")]
+    b = oci.bundle("cat", "/mnt/file").map_users(100000)
     b.add_mount("/mnt", "bind", private / "data", ["rbind", "ro"])
-    for dirpath, dirs, files in os.walk(b.rootfs):
-        for name in dirs + files:
-            os.lchown(os.path.join(dirpath, name), 100000, 100000)
-    os.chown(b.rootfs, 100000, 100000)
     r = oci.run(b)
     assert r.returncode == 0, r.explain()
     assert r.stdout == "reached\n", r.explain()
@@ -166,10 +158,7 @@ def test_bind_source_the_user_namespace_cannot_search(oci):
 
 # A missing source fails before anything is made.
 def test_missing_bind_source_in_a_user_namespace(oci):
-    b = oci.bundle("true")
-    b.add_namespace("user")
-    b.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-    b.linux["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b = oci.bundle("true").map_users(100000)
     b.add_mount("/mnt", "bind", oci.tmp / "no-such-dir", ["rbind"])
     r = oci.run(b)
     assert r.returncode != 0, r.explain()

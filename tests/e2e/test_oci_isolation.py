@@ -61,16 +61,7 @@ def test_user_namespace_id_maps(oci):
         pytest.skip("no user namespaces in this kernel")
     b = oci.bundle("sh", "-c", "cthelper id write /tmp/mine yes; cat /proc/self/uid_map; "
                    "echo done; sleep 30")
-    b.add_namespace("user")
-    b.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-    b.linux["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-    # sysfs and cgroupfs cannot be mounted from a user namespace without a
-    # network (or cgroup) namespace of its own: leave them out.
-    b.config["mounts"] = [m for m in b.config["mounts"] if m["type"] not in ("sysfs", "cgroup")]
-    for dirpath, dirs, files in os.walk(b.rootfs):
-        for name in dirs + files:
-            os.lchown(os.path.join(dirpath, name), 100000, 100000)
-    os.chown(b.rootfs, 100000, 100000)
+    b.map_users(100000)
     st = oci.start_container(b)
     text = wait_output(b.out, "done")
     kv = parse_kv(text)
