@@ -15,12 +15,13 @@
 # the one command to run as root and exits 1. Nothing missing: no output.
 set -euo pipefail
 
-# Building cella: the four libraries are linked from their static archives;
-# libslirp is loaded at run time, and libglib2.0-dev is there because
-# slirp.pc requires glib-2.0, which libslirp-dev does not pull in.
+# Building cella: the five libraries (zlib for the state records' CRC-32)
+# are linked from their static archives; libslirp is loaded at run time,
+# and libglib2.0-dev is there because slirp.pc requires glib-2.0, which
+# libslirp-dev does not pull in.
 run_pkgs=(
     build-essential pkg-config git
-    libfdt-dev libjson-c-dev libseccomp-dev libcap-dev
+    libfdt-dev libjson-c-dev libseccomp-dev libcap-dev zlib1g-dev
     libslirp-dev libglib2.0-dev
 )
 
