@@ -1,11 +1,15 @@
 /* What a device sees of the machine it sits in, and no more: an interrupt
- * line and the machine's power switch (to end it with an exit status).
+ * line, the machine's power switch (to end it with an exit status) and its
+ * clock.
  * The board fills these in; files under dev/, virtio/ and backend/ use
  * them instead of the board's own header, so data flows one way. */
 #ifndef CELLA_VM_DEVIF_H
 #define CELLA_VM_DEVIF_H
 
 #include <stdbool.h>
+#include <stdint.h>
+
+#include "base/util.h"
 
 /* Exit statuses of `cella vm run` (documented in the README). */
 enum {
@@ -37,6 +41,19 @@ struct vm_power {
 static inline void vm_power_stop(const struct vm_power *p, int status)
 {
     p->stop(p->opaque, status);
+}
+
+/* The machine's clock (mtime): TIMEBASE_HZ ticks since origin_ns, host
+ * monotonic time. */
+#define TIMEBASE_HZ 10000000ull     /* 10 MHz, like QEMU's virt */
+
+struct vm_clock {
+    uint64_t origin_ns;
+};
+
+static inline uint64_t vm_clock_now(const struct vm_clock *c)
+{
+    return (now_ns() - c->origin_ns) / (1000000000ull / TIMEBASE_HZ);
 }
 
 #endif

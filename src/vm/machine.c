@@ -17,40 +17,22 @@
 #include "base/err.h"
 #include "base/util.h"
 #include "vm/backend/term.h"
-#include "vm/board_virtio.h"
 #include "vm/cmdline.h"
-#include "vm/dev/goldfish_rtc.h"
-#include "vm/dev/syscon.h"
 #include "vm/dev/uart16550.h"
-#include "vm/fdt.h"
 #include "vm/iothread.h"
-#include "vm/loader.h"
-#include "vm/riscv/clint.h"
+#include "vm/riscv/boot.h"
 #include "vm/riscv/plic.h"
-#include "vm/rv/hart.h"
-#include "vm/sbi.h"
+#include "vm/riscv/virtio_slots.h"
+#include "vm/rv/engine.h"
 #include "vm/vcpu.h"
 #include "vm/virtio/console.h"
-
-#define KERNEL_OFFSET 0x200000ull   /* kernel at RAM + 2 MiB */
-#define FDT_MAX 0x10000ull
-#define FW_DYNAMIC_MAGIC 0x4942534full
-
-/* Exceptions the monitor hands to S-mode when it is the firmware: all but
- * ecalls from S and M (those are SBI calls). */
-#define PARAVIRT_MEDELEG 0xb1ffull
-
-uint64_t machine_time(const struct machine *m)
-{
-    return (now_ns() - m->time_origin_ns) / (1000000000ull / TIMEBASE_HZ);
-}
 
 void machine_stop(struct machine *m, int status)
 {
     int expect = -1;
     if (atomic_compare_exchange_strong(&m->exit_status, &expect, status))
         for (unsigned i = 0; i < m->nharts; i++)
-            hart_kick(m->harts[i]);
+            m->engine->kick(m->harts[i]);
 }
 
 void machine_set_irq(struct machine *m, unsigned irq, bool level)
@@ -78,6 +60,17 @@ struct vm_power machine_power(struct machine *m)
     return (struct vm_power){stop, m};
 }
 
+struct hart_env machine_hart_env(struct machine *m)
+{
+    return (struct hart_env){
+        .bus = &m->bus,
+        .clock = &m->clock,
+        .power = machine_power(m),
+        .ending = &m->exit_status,
+        .paravirt = m->paravirt,
+    };
+}
+
 void machine_console_write(struct machine *m, const uint8_t *buf, size_t len)
 {
     term_write(m->term, buf, len);
@@ -87,11 +80,6 @@ void machine_console_writev(struct machine *m, const struct iovec *iov,
                             unsigned n)
 {
     term_writev(m->term, iov, n);
-}
-
-static void uart_tx(void *opaque, const uint8_t *buf, size_t len)
-{
-    machine_console_write(opaque, buf, len);
 }
 
 static size_t uart_input(void *uart, const uint8_t *buf, size_t len)
@@ -166,149 +154,36 @@ static int alloc_ram(struct machine *m, uint64_t size, struct err *e)
         return err_set(e, en, "cannot map %" PRIu64 " bytes of guest RAM",
                        size);
     m->bus.ram = p;
-    m->bus.ram_base = MEM_RAM_BASE;
+    m->bus.ram_base = BOARD_RAM_BASE;
     m->bus.ram_size = size;
     return 0;
 }
 
 static int create_harts(struct machine *m, struct err *e)
 {
+    m->engine = engine_ops(m->cfg.interpret ? ENGINE_INTERP : ENGINE_JIT);
+    struct hart_env env = machine_hart_env(m);
     for (unsigned i = 0; i < m->cfg.cpus; i++) {
         struct hart *h = calloc(1, sizeof *h);
         if (!h)
             return err_set(e, ENOMEM, "cannot allocate hart %u", i);
-        int r = hart_init(h, m, i, e);
+        int r = m->engine->init(h, &env, i, e);
         if (r < 0) {
             free(h);
             return -1;
         }
         if (r > 0) {
-            /* The host said no to hart i: it says no to all. One warning,
-             * and the harts after it are not made to ask again. */
+            /* The host said no to hart i's engine: it says no to all. One
+             * warning, and the harts after it are not made to ask again. */
             fprintf(stderr, "cella: warning: %s: running interpreted\n",
                     e->msg);
-            m->cfg.interpret = true;
+            m->engine = engine_ops(ENGINE_INTERP);
         }
         m->harts[i] = h;
+        m->vcpus[i] = (struct vcpu){.m = m, .index = i};
         m->nharts = i + 1;
     }
     return 0;
-}
-
-static int add_devices(struct machine *m, struct err *e)
-{
-    m->io = iothread_new(e);
-    if (!m->io)
-        return -1;
-    m->plic = plic_new(m);
-    plic_attach(m->plic);
-    clint_attach(m);
-    m->uart = uart_new(machine_irq_line(m, IRQ_UART), uart_tx, m);
-    uart_attach(m->uart, &m->bus, MEM_UART_BASE, MEM_UART_SIZE);
-    syscon_attach(&m->bus, MEM_TEST_BASE, MEM_TEST_SIZE, &m->power);
-    goldfish_rtc_attach(&m->bus, MEM_RTC_BASE, MEM_RTC_SIZE);
-    return virtio_devices_add(m, e);
-}
-
-/* Where things go, from the top of RAM down: the device tree, the
- * fw_dynamic info block, then the initrd; the kernel sits at RAM + 2 MiB. */
-struct layout {
-    uint64_t entry;          /* where harts start */
-    uint64_t fdt_addr;
-    uint64_t fw_info_addr;
-    uint64_t initrd_start, initrd_end;
-};
-
-static int load_images(struct machine *m, struct layout *l, struct err *e)
-{
-    const struct vm_config *c = &m->cfg;
-    struct bus *b = &m->bus;
-    uint64_t ram_end = b->ram_base + b->ram_size;
-    uint64_t low = b->ram_base;
-    if (b->ram_size < FDT_MAX + 0x1000)
-        return err_set(e, 0, "guest RAM is too small");
-    l->fdt_addr = ram_end - FDT_MAX;
-    l->fw_info_addr = l->fdt_addr - 0x1000;
-    struct loaded fw = {0}, k = {0};
-    if (c->bios) {
-        if (load_firmware(b, c->bios, &fw, e) < 0)
-            return -1;
-        l->entry = fw.entry;
-        low = fw.end;
-        m->tohost = fw.tohost;
-    }
-    if (c->kernel) {
-        uint64_t at = b->ram_base + KERNEL_OFFSET;
-        if (low > at)
-            return err_set(e, 0, "firmware '%s' overlaps the kernel at "
-                           "0x%" PRIx64, c->bios, at);
-        if (load_kernel(b, c->kernel, at, &k, e) < 0)
-            return -1;
-        if (k.end > l->fw_info_addr)
-            return err_set(e, 0, "kernel '%s' does not fit in guest RAM",
-                           c->kernel);
-        low = k.end;
-        if (!c->bios)
-            l->entry = k.entry;
-    }
-    if (c->initrd &&
-        load_initrd(b, c->initrd, low, l->fw_info_addr, &l->initrd_start,
-                    &l->initrd_end, e) < 0)
-        return -1;
-    if (c->bios && c->kernel) {
-        uint64_t info[6] = {FW_DYNAMIC_MAGIC, 2, k.entry, 1 /* S-mode */, 0,
-                            0 /* boot hart */};
-        memcpy(bus_ram_ptr(b, l->fw_info_addr, sizeof info), info,
-               sizeof info);
-    }
-    return 0;
-}
-
-static int write_fdt(struct machine *m, const struct layout *l, struct err *e)
-{
-    struct fdt_params p = {
-        .bootargs = m->cfg.append,
-        .initrd_start = l->initrd_start,
-        .initrd_end = l->initrd_end,
-    };
-    void *buf = bus_ram_ptr(&m->bus, l->fdt_addr, FDT_MAX);
-    int size = fdt_build(m, &p, buf, FDT_MAX, e);
-    if (size < 0)
-        return -1;
-    if (m->cfg.dump_dtb) {
-        FILE *f = fopen(m->cfg.dump_dtb, "wb");
-        if (!f)
-            return err_set(e, errno, "cannot create '%s'", m->cfg.dump_dtb);
-        bool ok = fwrite(buf, 1, (size_t)size, f) == (size_t)size;
-        if (fclose(f) != 0 || !ok)
-            return err_set(e, errno, "cannot write '%s'", m->cfg.dump_dtb);
-    }
-    return 0;
-}
-
-static void reset_harts(struct machine *m, const struct layout *l)
-{
-    for (unsigned i = 0; i < m->nharts; i++) {
-        struct hart *h = m->harts[i];
-        h->pc = l->entry;
-        h->x[10] = i;
-        h->x[11] = l->fdt_addr;
-        h->x[12] = l->fw_info_addr;
-        if (m->paravirt) {
-            /* The monitor plays the firmware: S-mode, traps delegated, and
-             * cycle/time/instret readable from S and U, as firmware leaves
-             * them (Linux's vDSO reads time in U-mode). */
-            h->priv = PRV_S;
-            h->medeleg = PARAVIRT_MEDELEG;
-            h->mideleg = MIP_SSIP | MIP_STIP | MIP_SEIP;
-            h->mcounteren = 7;
-            h->scounteren = 7;
-            h->menvcfg = MENVCFG_STCE;
-            hart_mode_changed(h);
-            if (i != 0)
-                atomic_store(&h->hsm_state, HSM_STOPPED);
-        }
-    }
 }
 
 /* HTIF: 1 = pass, (n << 1) | 1 = case n failed; device 1 command 1 is a
@@ -361,8 +236,8 @@ static int run_harts(struct machine *m, struct err *e)
 {
     unsigned started = 0;
     for (; started < m->nharts; started++) {
-        int r = pthread_create(&m->harts[started]->thread, 0, vcpu_thread,
-                               m->harts[started]);
+        int r = pthread_create(&m->vcpus[started].thread, 0, vcpu_thread,
+                               &m->vcpus[started]);
         if (r) {
             err_set(e, r, "cannot start vCPU thread");
             machine_stop(m, EXIT_ERROR);
@@ -378,7 +253,7 @@ static int run_harts(struct machine *m, struct err *e)
             machine_stop(m, EXIT_ERROR);
     }
     for (unsigned i = 0; i < started; i++)
-        pthread_join(m->harts[i]->thread, 0);
+        pthread_join(m->vcpus[i].thread, 0);
     return started == m->nharts ? 0 : -1;
 }
 
@@ -390,7 +265,7 @@ static void destroy(struct machine *m)
     term_close(m->term);
     virtio_devices_free(m);
     for (unsigned i = 0; i < m->nharts; i++) {
-        hart_destroy(m->harts[i]);
+        m->engine->destroy(m->harts[i]);
         free(m->harts[i]);
     }
     if (m->uart)
@@ -410,24 +285,21 @@ int machine_run(const struct vm_config *cfg, struct err *e)
         return err_set(e, ENOMEM, "cannot allocate the machine");
     m->cfg = *cfg;
     m->paravirt = cfg->bios == 0;
-    m->time_origin_ns = now_ns();
+    m->clock.origin_ns = now_ns();
     atomic_store(&m->exit_status, -1);
     m->power = machine_power(m);
     pthread_mutex_init(&m->sbi_in_lock, NULL);
 
     int status = -1;
-    struct layout l = {0};
     if (alloc_ram(m, cfg->mem_size, e) < 0 || create_harts(m, e) < 0)
         goto out;
-    if (add_devices(m, e) < 0)
-        goto out;
-    if (load_images(m, &l, e) < 0 || write_fdt(m, &l, e) < 0)
+    m->io = iothread_new(e);
+    if (!m->io || board_create(m, e) < 0 || board_boot(m, e) < 0)
         goto out;
     if (cfg->dump_dtb) {
         status = 0;
         goto out;
     }
-    reset_harts(m, &l);
     m->term = open_console(m, e);
     if (!m->term || iothread_start(m->io, e) < 0)
         goto out;

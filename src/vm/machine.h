@@ -13,50 +13,31 @@
 #include "vm/bus.h"
 #include "vm/config.h"
 #include "vm/devif.h"
+#include "vm/riscv/board.h"
+#include "vm/vcpu.h"
 
 struct err;
 struct hart;
+struct engine_ops;
 struct iothread;
 struct plic;
 struct uart;
 struct term;
 struct virtio_dev;
 
-/* Memory map (same addresses as QEMU's virt board). */
-#define MEM_TEST_BASE   0x00100000ull   /* sifive,test: power-off / reboot */
-#define MEM_TEST_SIZE   0x1000ull
-#define MEM_RTC_BASE    0x00101000ull   /* goldfish RTC */
-#define MEM_RTC_SIZE    0x1000ull
-#define MEM_CLINT_BASE  0x02000000ull
-#define MEM_CLINT_SIZE  0x10000ull
-#define MEM_PLIC_BASE   0x0c000000ull
-#define MEM_PLIC_SIZE   0x600000ull
-#define MEM_UART_BASE   0x10000000ull
-#define MEM_UART_SIZE   0x100ull
-#define MEM_VIRTIO_BASE 0x10001000ull   /* virtio-mmio slots */
-#define MEM_VIRTIO_STRIDE 0x1000ull
-#define VIRTIO_SLOTS    8
-#define MEM_RAM_BASE    0x80000000ull
-
-#define IRQ_VIRTIO0 1                   /* slot i uses IRQ_VIRTIO0 + i */
-#define IRQ_UART 10
-#define IRQ_RTC 11
-#define PLIC_NUM_SOURCES 32
-
-/* Timebase: mtime counts at 10 MHz, like QEMU's virt. */
-#define TIMEBASE_HZ 10000000ull
-
 struct machine {
     struct vm_config cfg;
     struct bus bus;
     struct hart *harts[VM_MAX_CPUS];
+    struct vcpu vcpus[VM_MAX_CPUS];         /* the thread of each hart */
     unsigned nharts;
+    const struct engine_ops *engine;        /* runs the harts */
     bool paravirt;              /* no firmware: the monitor answers SBI */
 
     struct plic *plic;
     struct uart *uart;
 
-    uint64_t time_origin_ns;    /* host time at mtime == 0 */
+    struct vm_clock clock;      /* mtime */
 
     /* Guest address of the HTIF tohost word of a test program, or 0. */
     uint64_t tohost;
@@ -68,7 +49,7 @@ struct machine {
     struct term *term;          /* the console back end */
 
     struct iothread *io;        /* device back ends run here */
-    struct virtio_dev *virtio[VIRTIO_SLOTS];
+    struct virtio_dev *virtio[BOARD_VIRTIO_SLOTS];
     unsigned nvirtio;
     struct virtio_dev *console; /* the virtio console, one of virtio[] */
 
@@ -79,9 +60,6 @@ struct machine {
     uint8_t sbi_in[256];
     unsigned sbi_in_head, sbi_in_count;
 };
-
-/* Current mtime (ticks at TIMEBASE_HZ since the machine started). */
-uint64_t machine_time(const struct machine *m);
 
 /* Ask the whole machine to stop with this exit status (first call wins),
  * waking every hart. Safe from any thread. */
@@ -102,6 +80,8 @@ void machine_set_irq(struct machine *m, unsigned irq, bool level);
 struct irq_line machine_irq_line(struct machine *m, unsigned irq);
 /* machine_stop as a device's power switch. */
 struct vm_power machine_power(struct machine *m);
+/* What m's harts see of it: bus, clock, power, paravirt. */
+struct hart_env machine_hart_env(struct machine *m);
 
 /* Build the board from a config, run it to the end, tear it down. Returns
  * the exit status, or -1 with e filled when the machine could not start. */

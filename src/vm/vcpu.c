@@ -1,12 +1,13 @@
 /* The vCPU thread's loop: the board runs a hart's engine in slices and
- * answers what leaves it (an SBI call), so the CPU never calls the SBI. */
+ * answers what leaves it (an SBI call), as a KVM run loop answers exits;
+ * the CPU never calls the SBI. */
 #include "vm/vcpu.h"
 
 #include <stdatomic.h>
 
 #include "vm/machine.h"
-#include "vm/rv/cpu.h"
-#include "vm/sbi.h"
+#include "vm/riscv/sbi.h"
+#include "vm/rv/engine.h"
 
 /* Taken branches, jumps and page changes per slice (a few thousand
  * instructions): interrupts, timers and requests from other threads are
@@ -15,17 +16,12 @@
 
 void *vcpu_thread(void *arg)
 {
-    struct hart *h = arg;
-    while (atomic_load(&h->m->exit_status) < 0) {
-        if (atomic_load(&h->hsm_state) != HSM_STARTED) {
-            hart_park_stopped(h);
-            continue;
-        }
-        hart_serve_flushes(h);
-        hart_update_timer(h);
-        trap_interrupt(h);
-        if (hart_exec(h, SLICE) == HART_EXIT_SBI) {
-            sbi_call(h);
+    struct vcpu *v = arg;
+    struct machine *m = v->m;
+    struct hart *h = m->harts[v->index];
+    while (atomic_load(&m->exit_status) < 0) {
+        if (m->engine->run(h, SLICE) == HART_EXIT_SBI) {
+            sbi_call(m, h);
             h->pc += 4;     /* the ecall retires */
         }
     }

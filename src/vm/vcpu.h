@@ -1,10 +1,19 @@
-/* The vCPU threads: one per hart, running it until the machine stops. */
+/* A vCPU: the host thread that runs one hart of a machine. */
 #ifndef CELLA_VM_VCPU_H
 #define CELLA_VM_VCPU_H
 
-/* The thread's body (arg is the hart): slices of the engine, with timers,
- * interrupts and other harts' requests looked at between them, SBI exits
- * answered, and the SBI HSM's stops parked. */
+#include <pthread.h>
+
+struct machine;
+
+struct vcpu {
+    struct machine *m;
+    unsigned index;         /* the hart it runs: m->harts[index] */
+    pthread_t thread;
+};
+
+/* The thread's body (arg: its struct vcpu): runs the hart's engine in
+ * slices until the machine ends, answering its SBI exits. */
 void *vcpu_thread(void *arg);
 
 #endif

@@ -14,6 +14,8 @@
 #include "vm/rv/hart.h"
 #include "test_machine.h"
 
+#define CLINT_DEV board_devs[BOARD_CLINT]
+
 #define NHARTS 2
 #define MSIP(h) (4u * (h))
 #define MTIMECMP(h) (0x4000u + 8u * (h))
@@ -25,7 +27,8 @@ static int setup(void **state)
 {
     (void)state;
     m = test_machine_new(NHARTS);
-    clint_attach(m);
+    clint_attach(m, CLINT_DEV.base,
+                 CLINT_DEV.size);
     return 0;
 }
 
@@ -39,13 +42,13 @@ static int teardown(void **state)
 static uint64_t rd(uint64_t off, unsigned size)
 {
     uint64_t v = 0xdead;
-    assert_true(bus_mmio_read(&m->bus, MEM_CLINT_BASE + off, size, &v));
+    assert_true(bus_mmio_read(&m->bus, CLINT_DEV.base + off, size, &v));
     return v;
 }
 
 static void wr(uint64_t off, uint64_t val, unsigned size)
 {
-    assert_true(bus_mmio_write(&m->bus, MEM_CLINT_BASE + off, size, val));
+    assert_true(bus_mmio_write(&m->bus, CLINT_DEV.base + off, size, val));
 }
 
 static void test_msip(void **state)
@@ -143,8 +146,8 @@ static void test_hostile_accesses(void **state)
     assert_int_equal(rd(MTIME + 4, 8), 0);
     /* The gap between mtimecmp and mtime, and the end of the window. */
     assert_int_equal(rd(0xbff0, 8), 0);
-    assert_int_equal(rd(MEM_CLINT_SIZE - 8, 8), 0);
-    wr(MEM_CLINT_SIZE - 8, 1, 8);
+    assert_int_equal(rd(CLINT_DEV.size - 8, 8), 0);
+    wr(CLINT_DEV.size - 8, 1, 8);
     /* None of it touched the real state. */
     assert_int_equal(atomic_load(&m->harts[0]->mip), 0);
     assert_int_equal(atomic_load(&m->harts[1]->mip), 0);

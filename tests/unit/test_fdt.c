@@ -12,8 +12,14 @@
 #include <string.h>
 
 #include "base/err.h"
-#include "vm/fdt.h"
+#include "vm/riscv/fdt.h"
 #include "vm/machine.h"
+
+#define CLINT_DEV board_devs[BOARD_CLINT]
+#define PLIC_DEV board_devs[BOARD_PLIC]
+#define RTC_DEV board_devs[BOARD_RTC]
+#define SYSCON_DEV board_devs[BOARD_TEST]
+#define UART_DEV board_devs[BOARD_UART]
 
 #define BUF_SIZE 65536
 
@@ -23,7 +29,7 @@ static uint8_t *build(unsigned nharts, uint64_t ram_size,
     static struct machine m;
     memset(&m, 0, sizeof m);
     m.nharts = nharts;
-    m.bus.ram_base = MEM_RAM_BASE;
+    m.bus.ram_base = BOARD_RAM_BASE;
     m.bus.ram_size = ram_size;
     uint8_t *buf = malloc(BUF_SIZE);
     assert_non_null(buf);
@@ -248,13 +254,13 @@ static void test_soc_devices(void **state)
     assert_int_equal(fdt_stringlist_count(fdt, clint, "compatible"), 2);
     assert_int_equal(fdt_stringlist_search(fdt, clint, "compatible", "sifive,clint0"), 0);
     assert_int_equal(fdt_stringlist_search(fdt, clint, "compatible", "riscv,clint0"), 1);
-    check_reg(fdt, clint, MEM_CLINT_BASE, MEM_CLINT_SIZE);
+    check_reg(fdt, clint, CLINT_DEV.base, CLINT_DEV.size);
 
     int plic = node(fdt, "/soc/plic@c000000");
     assert_int_equal(fdt_stringlist_count(fdt, plic, "compatible"), 2);
     assert_int_equal(fdt_stringlist_search(fdt, plic, "compatible", "sifive,plic-1.0.0"), 0);
     assert_int_equal(fdt_stringlist_search(fdt, plic, "compatible", "riscv,plic0"), 1);
-    check_reg(fdt, plic, MEM_PLIC_BASE, MEM_PLIC_SIZE);
+    check_reg(fdt, plic, PLIC_DEV.base, PLIC_DEV.size);
     assert_int_equal(prop_u32(fdt, plic, "#interrupt-cells"), 1);
     assert_non_null(fdt_getprop(fdt, plic, "interrupt-controller", NULL));
     assert_int_equal(prop_u32(fdt, plic, "riscv,ndev"), PLIC_NUM_SOURCES - 1);
@@ -263,15 +269,15 @@ static void test_soc_devices(void **state)
 
     int uart = node(fdt, "/soc/serial@10000000");
     assert_int_equal(fdt_node_check_compatible(fdt, uart, "ns16550a"), 0);
-    check_reg(fdt, uart, MEM_UART_BASE, MEM_UART_SIZE);
+    check_reg(fdt, uart, UART_DEV.base, UART_DEV.size);
     assert_int_equal(prop_u32(fdt, uart, "clock-frequency"), 3686400);
-    assert_int_equal(prop_u32(fdt, uart, "interrupts"), IRQ_UART);
+    assert_int_equal(prop_u32(fdt, uart, "interrupts"), UART_DEV.irq);
     assert_int_equal(prop_u32(fdt, uart, "interrupt-parent"), plic_ph);
 
     int rtc = node(fdt, "/soc/rtc@101000");
     assert_int_equal(fdt_node_check_compatible(fdt, rtc, "google,goldfish-rtc"), 0);
-    check_reg(fdt, rtc, MEM_RTC_BASE, MEM_RTC_SIZE);
-    assert_int_equal(prop_u32(fdt, rtc, "interrupts"), IRQ_RTC);
+    check_reg(fdt, rtc, RTC_DEV.base, RTC_DEV.size);
+    assert_int_equal(prop_u32(fdt, rtc, "interrupts"), RTC_DEV.irq);
     assert_int_equal(prop_u32(fdt, rtc, "interrupt-parent"), plic_ph);
 
     int test = node(fdt, "/soc/test@100000");
@@ -279,7 +285,7 @@ static void test_soc_devices(void **state)
     assert_int_equal(fdt_stringlist_search(fdt, test, "compatible", "sifive,test1"), 0);
     assert_int_equal(fdt_stringlist_search(fdt, test, "compatible", "sifive,test0"), 1);
     assert_int_equal(fdt_stringlist_search(fdt, test, "compatible", "syscon"), 2);
-    check_reg(fdt, test, MEM_TEST_BASE, MEM_TEST_SIZE);
+    check_reg(fdt, test, SYSCON_DEV.base, SYSCON_DEV.size);
 
     /* Power-off and reboot point at the test device's register. */
     const struct { const char *path, *compat; uint32_t value; } fin[] = {
@@ -309,7 +315,7 @@ static void test_errors(void **state)
     (void)state;
     static struct machine m;
     m.nharts = 2;
-    m.bus.ram_base = MEM_RAM_BASE;
+    m.bus.ram_base = BOARD_RAM_BASE;
     m.bus.ram_size = 256ull << 20;
     struct fdt_params p = { .bootargs = "console=ttyS0" };
     uint8_t small[256];

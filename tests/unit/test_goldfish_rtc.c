@@ -15,13 +15,15 @@
 #include "vm/machine.h"
 #include "test_machine.h"
 
+#define RTC_DEV board_devs[BOARD_RTC]
+
 static struct machine *m;
 
 static int setup(void **state)
 {
     (void)state;
     m = test_machine_new(0);
-    goldfish_rtc_attach(&m->bus, MEM_RTC_BASE, MEM_RTC_SIZE);
+    goldfish_rtc_attach(&m->bus, RTC_DEV.base, RTC_DEV.size);
     return 0;
 }
 
@@ -35,7 +37,7 @@ static int teardown(void **state)
 static uint64_t rd(uint64_t off, unsigned size)
 {
     uint64_t v = 0xdead;
-    assert_true(bus_mmio_read(&m->bus, MEM_RTC_BASE + off, size, &v));
+    assert_true(bus_mmio_read(&m->bus, RTC_DEV.base + off, size, &v));
     return v;
 }
 
@@ -86,9 +88,9 @@ static void test_reads_from_two_threads(void **state)
 static void test_other_registers_and_writes(void **state)
 {
     (void)state;
-    for (uint64_t off = 0; off < MEM_RTC_SIZE; off += 4)
-        assert_true(bus_mmio_write(&m->bus, MEM_RTC_BASE + off, 4, 0));
-    for (uint64_t off = 0x08; off < MEM_RTC_SIZE; off += 4)
+    for (uint64_t off = 0; off < RTC_DEV.size; off += 4)
+        assert_true(bus_mmio_write(&m->bus, RTC_DEV.base + off, 4, 0));
+    for (uint64_t off = 0x08; off < RTC_DEV.size; off += 4)
         assert_int_equal(rd(off, 4), 0);
     /* Setting the clock is ignored: it still reads host time. */
     uint64_t before = host_ns();

@@ -16,9 +16,10 @@
 
 #include "vm/machine.h"
 #include "vm/rv/cpu.h"
+#include "vm/rv/engine.h"
 #include "vm/rv/jit.h"
 
-#define RAM MEM_RAM_BASE
+#define RAM BOARD_RAM_BASE
 #define RAM_SIZE (1u << 20)
 #define CODE RAM                 /* programs start here */
 #define DATA (RAM + 0x80000)     /* x31 points here; 4 KiB used */
@@ -38,10 +39,9 @@ static int setup(void **state)
     m->nharts = 1;
     interp = calloc(1, sizeof *interp);
     jit = calloc(1, sizeof *jit);
-    m->cfg.interpret = true;
-    assert_int_equal(hart_init(interp, m, 0, 0), 0);
-    m->cfg.interpret = false;
-    assert_int_equal(hart_init(jit, m, 0, 0), 0);
+    struct hart_env env = machine_hart_env(m);
+    assert_int_equal(engine_ops(ENGINE_INTERP)->init(interp, &env, 0, 0), 0);
+    assert_int_equal(engine_ops(ENGINE_JIT)->init(jit, &env, 0, 0), 0);
     assert_null(interp->jit);
     assert_non_null(jit->jit);
     return 0;

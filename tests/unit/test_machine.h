@@ -8,7 +8,7 @@
 
 #include "base/util.h"
 #include "vm/machine.h"
-#include "vm/rv/hart.h"
+#include "vm/rv/engine.h"
 
 static inline struct machine *test_machine_new(unsigned nharts)
 {
@@ -16,11 +16,13 @@ static inline struct machine *test_machine_new(unsigned nharts)
     assert_non_null(m);
     atomic_init(&m->exit_status, -1);
     m->power = machine_power(m);
-    m->time_origin_ns = now_ns();
+    m->engine = engine_ops(ENGINE_INTERP);
+    m->clock.origin_ns = now_ns();
     for (unsigned i = 0; i < nharts; i++) {
         struct hart *h = calloc(1, sizeof *h);
         assert_non_null(h);
-        assert_int_equal(hart_init(h, m, i, NULL), 0);
+        struct hart_env env = machine_hart_env(m);
+        assert_int_equal(hart_init(h, &env, false, i, NULL), 0);
         m->harts[i] = h;
         m->nharts = i + 1;
     }

@@ -12,7 +12,7 @@
 #include "vm/machine.h"
 #include "vm/rv/cpu.h"
 
-#define RAM (MEM_RAM_BASE)
+#define RAM (BOARD_RAM_BASE)
 #define V (1ull << 0)
 #define R (1ull << 1)
 #define W (1ull << 2)
@@ -44,7 +44,8 @@ static int setup(void **state)
     m->bus.ram = calloc(1, m->bus.ram_size);
     m->nharts = 1;
     h = calloc(1, sizeof *h);
-    assert_int_equal(hart_init(h, m, 0, 0), 0);
+    struct hart_env env = machine_hart_env(m);
+    assert_int_equal(hart_init(h, &env, false, 0, 0), 0);
     h->priv = PRV_S;
     return 0;
 }

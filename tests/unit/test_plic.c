@@ -14,6 +14,8 @@
 #include "vm/rv/hart.h"
 #include "test_machine.h"
 
+#define PLIC_DEV board_devs[BOARD_PLIC]
+
 #define NHARTS 2
 
 #define PRIORITY(irq) (4u * (irq))
@@ -36,7 +38,8 @@ static int setup(void **state)
     m = test_machine_new(NHARTS);
     m->plic = plic_new(m);
     assert_non_null(m->plic);
-    plic_attach(m->plic);
+    plic_attach(m->plic, PLIC_DEV.base,
+                PLIC_DEV.size);
     return 0;
 }
 
@@ -51,7 +54,7 @@ static int teardown(void **state)
 static uint64_t rd_size(uint64_t off, unsigned size)
 {
     uint64_t v = 0xdead;
-    assert_true(bus_mmio_read(&m->bus, MEM_PLIC_BASE + off, size, &v));
+    assert_true(bus_mmio_read(&m->bus, PLIC_DEV.base + off, size, &v));
     return v;
 }
 
@@ -62,7 +65,7 @@ static uint32_t rd(uint64_t off)
 
 static void wr_size(uint64_t off, uint64_t val, unsigned size)
 {
-    assert_true(bus_mmio_write(&m->bus, MEM_PLIC_BASE + off, size, val));
+    assert_true(bus_mmio_write(&m->bus, PLIC_DEV.base + off, size, val));
 }
 
 static void wr(uint64_t off, uint32_t val)
@@ -259,8 +262,8 @@ static void test_hostile_accesses(void **state)
         assert_int_equal(rd(CLAIM(ctx)), 0);
     }
     assert_int_equal(rd(ENABLE(1000)), 0);
-    assert_int_equal(rd(MEM_PLIC_SIZE - 4), 0);
-    wr(MEM_PLIC_SIZE - 4, 0xffffffff);
+    assert_int_equal(rd(PLIC_DEV.size - 4), 0);
+    wr(PLIC_DEV.size - 4, 0xffffffff);
 
     /* Sizes and alignments other than 32-bit. */
     assert_int_equal(rd_size(CLAIM(M0), 8), 0);

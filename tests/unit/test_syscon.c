@@ -16,13 +16,15 @@
 #include "vm/machine.h"
 #include "test_machine.h"
 
+#define SYSCON_DEV board_devs[BOARD_TEST]
+
 static struct machine *m;
 
 static int setup(void **state)
 {
     (void)state;
     m = test_machine_new(0);
-    syscon_attach(&m->bus, MEM_TEST_BASE, MEM_TEST_SIZE, &m->power);
+    syscon_attach(&m->bus, SYSCON_DEV.base, SYSCON_DEV.size, &m->power);
     return 0;
 }
 
@@ -35,7 +37,7 @@ static int teardown(void **state)
 
 static void wr(uint64_t off, uint64_t val, unsigned size)
 {
-    assert_true(bus_mmio_write(&m->bus, MEM_TEST_BASE + off, size, val));
+    assert_true(bus_mmio_write(&m->bus, SYSCON_DEV.base + off, size, val));
 }
 
 static void test_poweroff(void **state)
@@ -89,13 +91,13 @@ static void test_ignored_writes(void **state)
     wr(0, 0x5555, 1);
     wr(0, 0x5555, 8);
     wr(4, 0x5555, 4);
-    wr(MEM_TEST_SIZE - 4, 0x7777, 4);
+    wr(SYSCON_DEV.size - 4, 0x7777, 4);
     wr(0, 0, 4);
     wr(0, 0x1234, 4);
     wr(0, 0x5556, 4);
     assert_int_equal(atomic_load(&m->exit_status), -1);
     uint64_t v = 0xdead;
-    assert_true(bus_mmio_read(&m->bus, MEM_TEST_BASE, 4, &v));
+    assert_true(bus_mmio_read(&m->bus, SYSCON_DEV.base, 4, &v));
     assert_int_equal(v, 0);
 }
 

@@ -20,6 +20,8 @@
 #include "vm/machine.h"
 #include "test_machine.h"
 
+#define UART_DEV board_devs[BOARD_UART]
+
 static struct machine *m;
 static struct uart *u;
 static int in_w = -1;           /* the test's end of the fake stdin */
@@ -34,9 +36,9 @@ static int setup(void **state)
 {
     (void)state;
     m = test_machine_new(0);
-    u = uart_new(machine_irq_line(m, IRQ_UART), NULL, NULL);
+    u = uart_new(machine_irq_line(m, UART_DEV.irq), NULL, NULL);
     assert_non_null(u);
-    uart_attach(u, &m->bus, MEM_UART_BASE, MEM_UART_SIZE);
+    uart_attach(u, &m->bus, UART_DEV.base, UART_DEV.size);
     int p[2];
     assert_int_equal(pipe(p), 0);
     saved_stdin = dup(STDIN_FILENO);
@@ -76,13 +78,13 @@ static void receive(uint8_t *buf, size_t n)
     size_t got = 0;
     for (int waited = 0; got < n; ) {
         uint64_t lsr = 0, c = 0;
-        assert_true(bus_mmio_read(&m->bus, MEM_UART_BASE + 5, 1, &lsr));
+        assert_true(bus_mmio_read(&m->bus, UART_DEV.base + 5, 1, &lsr));
         if (!(lsr & 1)) {
             assert_true(waited++ < 5000);
             sleep_ms(1);
             continue;
         }
-        assert_true(bus_mmio_read(&m->bus, MEM_UART_BASE, 1, &c));
+        assert_true(bus_mmio_read(&m->bus, UART_DEV.base, 1, &c));
         buf[got++] = (uint8_t)c;
     }
 }
@@ -90,7 +92,7 @@ static void receive(uint8_t *buf, size_t n)
 static bool uart_has_data(void)
 {
     uint64_t lsr = 0;
-    assert_true(bus_mmio_read(&m->bus, MEM_UART_BASE + 5, 1, &lsr));
+    assert_true(bus_mmio_read(&m->bus, UART_DEV.base + 5, 1, &lsr));
     return lsr & 1;
 }
 

@@ -19,6 +19,9 @@
 #include "vm/rv/hart.h"
 #include "test_machine.h"
 
+#define PLIC_DEV board_devs[BOARD_PLIC]
+#define UART_DEV board_devs[BOARD_UART]
+
 enum { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2,
        LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
 
@@ -45,11 +48,12 @@ static int setup(void **state)
     hart0 = m->harts[0];
     m->plic = plic_new(m);
     assert_non_null(m->plic);
-    plic_attach(m->plic);
-    u = uart_new(machine_irq_line(m, IRQ_UART), capture, &nsent);
+    plic_attach(m->plic, PLIC_DEV.base,
+                PLIC_DEV.size);
+    u = uart_new(machine_irq_line(m, UART_DEV.irq), capture, &nsent);
     assert_non_null(u);
     m->uart = u;
-    uart_attach(u, &m->bus, MEM_UART_BASE, MEM_UART_SIZE);
+    uart_attach(u, &m->bus, UART_DEV.base, UART_DEV.size);
     nsent = 0;
     return 0;
 }
@@ -66,7 +70,7 @@ static int teardown(void **state)
 static uint64_t rd_size(uint64_t off, unsigned size)
 {
     uint64_t v = 0xdead;
-    assert_true(bus_mmio_read(&m->bus, MEM_UART_BASE + off, size, &v));
+    assert_true(bus_mmio_read(&m->bus, UART_DEV.base + off, size, &v));
     return v;
 }
 
@@ -79,7 +83,7 @@ static uint8_t rd(uint64_t off)
 
 static void wr_size(uint64_t off, uint64_t val, unsigned size)
 {
-    assert_true(bus_mmio_write(&m->bus, MEM_UART_BASE + off, size, val));
+    assert_true(bus_mmio_write(&m->bus, UART_DEV.base + off, size, val));
 }
 
 static void wr(uint64_t off, uint8_t val)
@@ -91,8 +95,8 @@ static void wr(uint64_t off, uint8_t val)
 static bool irq_line(void)
 {
     uint64_t pending = 0;
-    assert_true(bus_mmio_read(&m->bus, MEM_PLIC_BASE + 0x1000, 4, &pending));
-    return pending & (1u << IRQ_UART);
+    assert_true(bus_mmio_read(&m->bus, PLIC_DEV.base + 0x1000, 4, &pending));
+    return pending & (1u << UART_DEV.irq);
 }
 
 static void test_transmit(void **state)
@@ -291,7 +295,7 @@ static void test_hostile_accesses(void **state)
     (void)state;
     wr(IER, 0x01);
     wr(SCR, 0x11);
-    for (uint64_t off = 8; off < MEM_UART_SIZE; off++) {
+    for (uint64_t off = 8; off < UART_DEV.size; off++) {
         wr(off, 0xff);
         assert_int_equal(rd(off), 0);
     }

@@ -40,7 +40,7 @@ static uint64_t clint_read(void *opaque, uint64_t off, unsigned size)
         return (atomic_load(&h->mip) & MIP_MSIP) != 0;
     }
     if (off >= CLINT_MTIME)
-        return part(machine_time(m), off - CLINT_MTIME, size);
+        return part(vm_clock_now(&m->clock), off - CLINT_MTIME, size);
     struct hart *h = hart_at(m, (off - CLINT_MTIMECMP) / 8);
     if (!h)
         return 0;
@@ -84,12 +84,12 @@ static void clint_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
     hart_kick(h);
 }
 
-void clint_attach(struct machine *m)
+void clint_attach(struct machine *m, uint64_t base, uint64_t size)
 {
     struct mmio_dev d = {
         .name = "clint",
-        .base = MEM_CLINT_BASE,
-        .size = MEM_CLINT_SIZE,
+        .base = base,
+        .size = size,
         .read = clint_read,
         .write = clint_write,
         .opaque = m,

@@ -3,9 +3,11 @@
 #ifndef CELLA_VM_RISCV_CLINT_H
 #define CELLA_VM_RISCV_CLINT_H
 
+#include <stdint.h>
+
 struct machine;
 
-/* Add the CLINT's MMIO window at MEM_CLINT_BASE to the machine's bus. */
-void clint_attach(struct machine *m);
+/* Add the CLINT's MMIO window at base (size bytes) to the machine's bus. */
+void clint_attach(struct machine *m, uint64_t base, uint64_t size);
 
 #endif

@@ -194,12 +194,12 @@ void plic_free(struct plic *p)
     free(p);
 }
 
-void plic_attach(struct plic *p)
+void plic_attach(struct plic *p, uint64_t base, uint64_t size)
 {
     struct mmio_dev d = {
         .name = "plic",
-        .base = MEM_PLIC_BASE,
-        .size = MEM_PLIC_SIZE,
+        .base = base,
+        .size = size,
         .read = plic_read,
         .write = plic_write,
         .opaque = p,

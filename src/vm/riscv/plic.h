@@ -4,14 +4,15 @@
 #define CELLA_VM_RISCV_PLIC_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct machine;
 struct plic;
 
 struct plic *plic_new(struct machine *m);
 void plic_free(struct plic *p);
-/* Add the PLIC's MMIO window at MEM_PLIC_BASE to the machine's bus. */
-void plic_attach(struct plic *p);
+/* Add the PLIC's MMIO window at base (size bytes) to the machine's bus. */
+void plic_attach(struct plic *p, uint64_t base, uint64_t size);
 /* Level of interrupt source irq (1..PLIC_NUM_SOURCES-1); any thread. */
 void plic_set_irq(struct plic *p, unsigned irq, bool level);
 

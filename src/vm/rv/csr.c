@@ -3,7 +3,6 @@
  * effects of writes (TLB flushes, interrupt re-evaluation, counters). */
 #include "vm/rv/cpu.h"
 
-#include "vm/machine.h"
 
 enum {
     CSR_FFLAGS = 0x001, CSR_FRM = 0x002, CSR_FCSR = 0x003,
@@ -143,7 +142,7 @@ static bool csr_read(struct hart *h, unsigned csr, uint64_t *v)
         return true;
     case CSR_TIME:
         if (!counter_allowed(h, csr)) return false;
-        *v = machine_time(h->m);
+        *v = vm_clock_now(h->env.clock);
         return true;
     case CSR_SSTATUS: *v = mstatus_read(h) & SSTATUS_MASK; return true;
     case CSR_SIE: *v = h->mie & h->mideleg; return true;

@@ -3,7 +3,7 @@
  * arithmetic goes to the MMU, CSR, trap or FPU code. */
 #include "vm/rv/cpu.h"
 
-#include "vm/machine.h"
+#include "vm/bus.h"
 #include "vm/rv/fpu.h"
 #include "vm/rv/jit.h"
 
@@ -14,7 +14,7 @@ static bool fetch_cross(struct hart *h, uint16_t lo, uint32_t *raw)
     uint64_t va = h->pc + 2;
     if (!mmu_translate(h, va, TLB_X, h->priv, &pa))
         return false;
-    uint8_t *p = bus_ram_ptr(&h->m->bus, pa, 2);
+    uint8_t *p = bus_ram_ptr(h->env.bus, pa, 2);
     if (!p)
         return rv_raise(h, EXC_INSN_ACCESS, va);
     uint16_t hi;

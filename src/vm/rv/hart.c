@@ -10,9 +10,7 @@
 
 #include "base/err.h"
 #include "base/util.h"
-#include "vm/machine.h"
 #include "vm/rv/jit.h"
-#include "vm/sbi.h"
 
 void hart_kick(struct hart *h)
 {
@@ -45,7 +43,7 @@ void hart_serve_flushes(struct hart *h)
  * same comparator); otherwise STIP belongs to M-mode software. */
 static bool stip_from_stimecmp(const struct hart *h)
 {
-    return h->m->paravirt || (h->menvcfg & MENVCFG_STCE);
+    return h->env.paravirt || (h->menvcfg & MENVCFG_STCE);
 }
 
 static void set_level(struct hart *h, uint64_t bit, bool level)
@@ -57,8 +55,8 @@ static void set_level(struct hart *h, uint64_t bit, bool level)
 
 void hart_update_timer(struct hart *h)
 {
-    uint64_t t = machine_time(h->m);
-    if (!h->m->paravirt)
+    uint64_t t = vm_clock_now(h->env.clock);
+    if (!h->env.paravirt)
         set_level(h, MIP_MTIP, t >= atomic_load(&h->mtimecmp));
     if (stip_from_stimecmp(h))
         set_level(h, MIP_STIP, t >= atomic_load(&h->stimecmp));
@@ -70,7 +68,7 @@ void hart_update_timer(struct hart *h)
 static uint64_t next_deadline(const struct hart *h)
 {
     uint64_t d = UINT64_MAX;
-    if (!h->m->paravirt && (h->mie & MIP_MTIP))
+    if (!h->env.paravirt && (h->mie & MIP_MTIP))
         d = atomic_load(&h->mtimecmp);
     if (stip_from_stimecmp(h) && (h->mie & MIP_STIP)) {
         uint64_t s = atomic_load(&h->stimecmp);
@@ -82,7 +80,7 @@ static uint64_t next_deadline(const struct hart *h)
 
 static bool stopping(const struct hart *h)
 {
-    return atomic_load(&h->m->exit_status) >= 0;
+    return atomic_load(h->env.ending) >= 0;
 }
 
 static bool flush_pending(struct hart *h)
@@ -94,7 +92,7 @@ static bool flush_pending(struct hart *h)
  * second from now so a lost wakeup can never hang a hart for long. */
 static struct timespec deadline(const struct hart *h, uint64_t cmp)
 {
-    uint64_t now_t = machine_time(h->m);
+    uint64_t now_t = vm_clock_now(h->env.clock);
     uint64_t ticks = cmp > now_t ? cmp - now_t : 0;
     if (ticks > TIMEBASE_HZ)
         ticks = TIMEBASE_HZ;
@@ -119,7 +117,7 @@ void hart_wfi(struct hart *h)
         pthread_mutex_lock(&h->lock);
         h->sleeping = true;
         if (!irq_wakeup(h) && !stopping(h) && !flush_pending(h) &&
-            machine_time(h->m) < cmp) {
+            vm_clock_now(h->env.clock) < cmp) {
             struct timespec ts = deadline(h, cmp);
             pthread_cond_timedwait(&h->wake, &h->lock, &ts);
         }
@@ -128,7 +126,9 @@ void hart_wfi(struct hart *h)
     }
 }
 
-void hart_park_stopped(struct hart *h)
+/* A hart the SBI HSM has stopped waits here until hart_start or the
+ * machine's end; a pending start is then taken (pc, a0, a1, S-mode). */
+static void park_stopped(struct hart *h)
 {
     pthread_mutex_lock(&h->lock);
     while (atomic_load(&h->hsm_state) == HSM_STOPPED && !stopping(h)) {
@@ -150,13 +150,25 @@ void hart_park_stopped(struct hart *h)
     }
 }
 
-int hart_init(struct hart *h, struct machine *m, unsigned id, struct err *e)
+enum hart_exit hart_run(struct hart *h, unsigned n)
+{
+    if (atomic_load(&h->hsm_state) != HSM_STARTED) {
+        park_stopped(h);
+        return HART_RAN;
+    }
+    hart_serve_flushes(h);
+    hart_update_timer(h);
+    trap_interrupt(h);
+    return hart_exec(h, n);
+}
+
+int hart_init(struct hart *h, const struct hart_env *env, bool translate,
+              unsigned id, struct err *e)
 {
     memset(h, 0, sizeof *h);
     h->icache = calloc(ICACHE_PAGES, sizeof *h->icache);
     if (!h->icache)
         return err_set(e, ENOMEM, "cannot allocate hart %u", id);
-    bool translate = !m->cfg.interpret;
 #ifndef __x86_64__
     translate = false;      /* the translator writes x86-64 code */
 #endif
@@ -172,17 +184,37 @@ int hart_init(struct hart *h, struct machine *m, unsigned id, struct err *e)
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&h->lock, 0);
     h->id = id;
-    h->m = m;
+    h->env = *env;
+    hart_reset(h);
+    return refused ? 1 : 0;
+}
+
+void hart_reset(struct hart *h)
+{
+    memset(h->x, 0, sizeof h->x);
+    memset(h->f, 0, sizeof h->f);
+    h->pc = 0;
+    h->fflags = h->frm = 0;
     h->priv = PRV_M;
+    h->mstatus = h->medeleg = h->mideleg = h->mie = h->mtvec = 0;
+    h->mscratch = h->mepc = h->mcause = h->mtval = h->mcounteren = 0;
+    h->mcountinhibit = h->menvcfg = h->mseccfg = 0;
+    memset(h->pmpcfg, 0, sizeof h->pmpcfg);
+    memset(h->pmpaddr, 0, sizeof h->pmpaddr);
+    h->stvec = h->sscratch = h->sepc = h->scause = h->stval = h->satp = 0;
+    h->scounteren = h->senvcfg = 0;
+    h->instret = h->cycle_offset = 0;
+    h->resv_valid = false;
     /* RV64 with A C D F I M S U */
     h->misa = (2ull << 62) | (1u << 0) | (1u << 2) | (1u << 3) | (1u << 5) |
               (1u << 8) | (1u << 12) | (1u << 18) | (1u << 20);
+    atomic_store(&h->mip, 0);
     atomic_store(&h->mtimecmp, UINT64_MAX);
     atomic_store(&h->stimecmp, UINT64_MAX);
     atomic_store(&h->hsm_state, HSM_STARTED);
     tlb_flush(h);
+    icache_flush(h);
     hart_mode_changed(h);
-    return refused ? 1 : 0;
 }
 
 void hart_destroy(struct hart *h)

@@ -1,6 +1,7 @@
-/* One RISC-V hart (vCPU): architectural state, CSRs, its software TLB, and
- * the interface other threads (devices, other harts, the SBI) use to raise
- * interrupts in it and wake it from WFI. */
+/* One RISC-V hart (vCPU): architectural state, CSRs, its software TLB,
+ * what it sees of the machine (struct hart_env), and the interface other
+ * threads (devices, other harts, the SBI) use to raise interrupts in it and
+ * wake it from WFI. */
 #ifndef CELLA_VM_RV_HART_H
 #define CELLA_VM_RV_HART_H
 
@@ -9,12 +10,32 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct machine;
+#include "vm/devif.h"
+
+struct bus;
 struct insn;
 struct icache_page;
 struct jit;
 
 enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };
+
+/* HSM hart states (SBI spec, hart state management extension). */
+enum {
+    HSM_STARTED = 0,
+    HSM_STOPPED = 1,
+    HSM_START_PENDING = 2,
+};
+
+/* What a hart sees of the machine it runs in, and no more; the board
+ * fills it in. */
+struct hart_env {
+    struct bus *bus;                /* guest RAM and MMIO */
+    const struct vm_clock *clock;   /* mtime */
+    struct vm_power power;          /* ends the machine on a fatal state */
+    const atomic_int *ending;       /* >= 0 once the machine is ending */
+    bool paravirt;                  /* no firmware: ecalls from S-mode
+                                     * leave as HART_EXIT_SBI */
+};
 
 /* mip / mie bits */
 #define MIP_SSIP (1ull << 1)
@@ -139,17 +160,21 @@ struct hart {
     bool sleeping;
 
     unsigned id;
-    struct machine *m;
-    pthread_t thread;
+    struct hart_env env;
 };
 
 struct err;
 
-/* Set up hart id of machine m (reset state: M-mode, pc 0). Returns 0, -1
- * on failure, or 1 when m asked for the translator but the host refused
- * executable memory: the hart interprets, and e says why. */
-int hart_init(struct hart *h, struct machine *m, unsigned id, struct err *e);
+/* Set up hart id in env (reset state: M-mode, pc 0), with the translator
+ * when translate is true. Returns 0, -1 on failure, or 1 when the host
+ * refused the translator executable memory: the hart interprets, and e
+ * says why. */
+int hart_init(struct hart *h, const struct hart_env *env, bool translate,
+              unsigned id, struct err *e);
 void hart_destroy(struct hart *h);
+/* Back to the reset state: every register and CSR as at power-on (M-mode,
+ * pc 0, timers off, no reservation), caches of the old state dropped. */
+void hart_reset(struct hart *h);
 /* Why hart_exec returned. */
 enum hart_exit {
     HART_RAN,           /* the slice ended, or something needs the loop */
@@ -159,12 +184,14 @@ enum hart_exit {
                          * exit is answered */
 };
 
-/* Run up to n instructions (fewer if something needs the outer loop). */
+/* Run up to n taken branches, jumps and page changes (fewer if something
+ * needs the outer loop). */
 enum hart_exit hart_exec(struct hart *h, unsigned n);
 
-/* A hart the SBI HSM has stopped waits here until hart_start or the
- * machine's end; a pending start is then taken (pc, a0, a1, S-mode). */
-void hart_park_stopped(struct hart *h);
+/* One slice of a vCPU: a hart the SBI HSM stopped waits until it is
+ * started or the machine ends; a running one serves other harts' flush
+ * requests, takes a pending interrupt, and runs hart_exec(h, n). */
+enum hart_exit hart_run(struct hart *h, unsigned n);
 
 /* Atomically set (level true) or clear bits of mip and wake the hart. */
 void hart_set_mip(struct hart *h, uint64_t bits, bool level);

@@ -3,7 +3,7 @@
  * atomics and instruction fetch (page crossing, MMIO, faults). */
 #include "vm/rv/cpu.h"
 
-#include "vm/machine.h"
+#include "vm/bus.h"
 #include "vm/rv/jit.h"
 
 #define PTE_V (1ull << 0)
@@ -68,7 +68,7 @@ bool mmu_translate(struct hart *h, uint64_t va, int kind, int priv,
     if ((uint64_t)((int64_t)(va << (64 - vabits)) >> (64 - vabits)) != va)
         return rv_raise(h, page_fault_cause[kind], va);
 
-    struct bus *bus = &h->m->bus;
+    struct bus *bus = h->env.bus;
 restart:;
     uint64_t table = (h->satp & PPN_MASK) << 12;
     for (int i = levels - 1; i >= 0; i--) {
@@ -109,7 +109,7 @@ static void *translate_fill(struct hart *h, uint64_t va, int kind, int priv,
     *ok = mmu_translate(h, va, kind, priv, pa);
     if (!*ok)
         return 0;
-    uint8_t *page = bus_ram_ptr(&h->m->bus, *pa & ~0xfffull, 0x1000);
+    uint8_t *page = bus_ram_ptr(h->env.bus, *pa & ~0xfffull, 0x1000);
     if (!page)
         return 0;
     struct tlb_entry *t = &h->tlb[slot][kind][(va >> 12) & (TLB_SIZE - 1)];
@@ -150,7 +150,7 @@ bool mem_load_slow(struct hart *h, uint64_t va, unsigned size, uint64_t *v)
     }
     if (va & (size - 1))
         return rv_raise(h, EXC_LOAD_MISALIGNED, va);
-    if (!bus_mmio_read(&h->m->bus, pa, size, v))
+    if (!bus_mmio_read(h->env.bus, pa, size, v))
         return rv_raise(h, EXC_LOAD_ACCESS, va);
     return true;
 }
@@ -182,7 +182,7 @@ bool mem_store_slow(struct hart *h, uint64_t va, unsigned size, uint64_t v)
     }
     if (va & (size - 1))
         return rv_raise(h, EXC_STORE_MISALIGNED, va);
-    if (!bus_mmio_write(&h->m->bus, pa, size, v))
+    if (!bus_mmio_write(h->env.bus, pa, size, v))
         return rv_raise(h, EXC_STORE_ACCESS, va);
     return true;
 }

@@ -7,7 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "vm/machine.h"
+#include "vm/devif.h"
 
 #define INT_BIT (1ull << 63)
 
@@ -27,13 +27,13 @@ static void take_trap(struct hart *h, uint64_t cause, uint64_t tval, bool irq)
         h->priv = PRV_S;
         h->pc = (h->stvec & ~3ull) + ((irq && (h->stvec & 1)) ? 4 * cause : 0);
     } else {
-        if (h->m->paravirt) {
+        if (h->env.paravirt) {
             fprintf(stderr,
                     "cella: hart %u: guest %s %" PRIu64 " at pc 0x%" PRIx64
                     " (tval 0x%" PRIx64 ") needs firmware, and none runs\n",
                     h->id, irq ? "interrupt" : "exception", cause, h->pc,
                     tval);
-            machine_stop(h->m, EXIT_ERROR);
+            vm_power_stop(&h->env.power, EXIT_ERROR);
             return;
         }
         h->mcause = cause | (irq ? INT_BIT : 0);
@@ -51,7 +51,7 @@ static void take_trap(struct hart *h, uint64_t cause, uint64_t tval, bool irq)
 
 enum hart_exit trap_exception(struct hart *h)
 {
-    if (h->exc_cause == EXC_ECALL_S && h->m->paravirt)
+    if (h->exc_cause == EXC_ECALL_S && h->env.paravirt)
         return HART_EXIT_SBI;
     take_trap(h, h->exc_cause, h->exc_tval, false);
     return HART_RAN;

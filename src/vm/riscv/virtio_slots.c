@@ -1,11 +1,12 @@
-/* Builds the machine's virtio devices from its config, places each in the
- * next virtio-mmio slot (address, interrupt line, the I/O thread), and
- * frees them. The devices themselves never see the machine. */
-#include "vm/board_virtio.h"
+/* Makes the machine's virtio devices from its config, and puts each in its
+ * virtio-mmio slot of the board table (window, interrupt line, the I/O
+ * thread). The devices themselves never see the machine. */
+#include "vm/riscv/virtio_slots.h"
 
 #include "base/err.h"
 #include "vm/backend/net.h"
 #include "vm/machine.h"
+#include "vm/riscv/board.h"
 #include "vm/virtio/9p.h"
 #include "vm/virtio/blk.h"
 #include "vm/virtio/console.h"
@@ -13,25 +14,16 @@
 #include "vm/virtio/net.h"
 #include "vm/virtio/rng.h"
 
-static int attach(struct machine *m, struct virtio_dev *d, struct err *e)
+static int add(struct machine *m, struct virtio_dev *d, struct err *e)
 {
     if (!d)
         return -1;
-    if (m->nvirtio >= VIRTIO_SLOTS) {
+    if (m->nvirtio >= BOARD_VIRTIO_SLOTS) {
         d->ops->destroy(d);
         return err_set(e, 0, "too many virtio devices (%d slots)",
-                       VIRTIO_SLOTS);
+                       BOARD_VIRTIO_SLOTS);
     }
-    unsigned slot = m->nvirtio;
-    if (virtio_mmio_attach(d, &m->bus, m->io,
-                           MEM_VIRTIO_BASE + slot * MEM_VIRTIO_STRIDE,
-                           MEM_VIRTIO_STRIDE,
-                           machine_irq_line(m, IRQ_VIRTIO0 + slot), e) < 0) {
-        d->ops->destroy(d);
-        return -1;
-    }
-    m->virtio[slot] = d;
-    m->nvirtio++;
+    m->virtio[m->nvirtio++] = d;
     return 0;
 }
 
@@ -57,20 +49,30 @@ static void console_out(void *m, const struct iovec *iov, unsigned n)
     machine_console_writev(m, iov, n);
 }
 
-int virtio_devices_add(struct machine *m, struct err *e)
+int virtio_devices_make(struct machine *m, struct err *e)
 {
     unsigned nets = 0;
     for (unsigned i = 0; i < m->cfg.ndevs; i++) {
         const struct vm_dev_arg *a = &m->cfg.devs[i];
-        if (attach(m, new_dev(m, a, nets, e), e) < 0)
+        if (add(m, new_dev(m, a, nets, e), e) < 0)
             return -1;
         nets += a->kind == VM_DEV_NET;
     }
     struct virtio_dev *console = virtio_console_new(&m->bus, console_out, m, e);
-    if (attach(m, console, e) < 0)
+    if (add(m, console, e) < 0)
         return -1;
     m->console = console;
-    return attach(m, virtio_rng_new(&m->bus, e), e);
+    return add(m, virtio_rng_new(&m->bus, e), e);
+}
+
+int virtio_slot_create(struct machine *m, const struct board_dev *d,
+                       struct err *e)
+{
+    unsigned slot = (unsigned)(d - &board_devs[BOARD_VIRTIO0]);
+    if (slot >= m->nvirtio)
+        return 0;
+    return virtio_mmio_attach(m->virtio[slot], &m->bus, m->io, d->base,
+                              d->size, machine_irq_line(m, d->irq), e);
 }
 
 void virtio_devices_free(struct machine *m)

@@ -1,7 +1,7 @@
 /* The SBI answered by the monitor itself when the guest boots without
  * firmware: BASE, TIME, IPI, RFENCE, HSM, SRST, DBCN and the legacy calls.
  * This is the guest's hypercall interface. */
-#include "vm/sbi.h"
+#include "vm/riscv/sbi.h"
 
 #include <sched.h>
 
@@ -85,9 +85,8 @@ static void send_ipis(struct machine *m, uint64_t set)
  * (serves remote fence.i and sfence.vma alike) and wait until the running
  * ones have done it. Serves this hart's own requests while waiting so two
  * harts fencing each other cannot deadlock. */
-static void remote_sfence(struct hart *self, uint64_t set)
+static void remote_sfence(struct machine *m, struct hart *self, uint64_t set)
 {
-    struct machine *m = self->m;
     uint64_t want[VM_MAX_CPUS] = {0};
     for (unsigned i = 0; i < m->nharts; i++) {
         if (!(set & (1ull << i)))
@@ -112,9 +111,9 @@ static void remote_sfence(struct hart *self, uint64_t set)
     }
 }
 
-static struct sbi_ret hsm_call(struct hart *h, uint64_t fid, uint64_t *a)
+static struct sbi_ret hsm_call(struct machine *m, struct hart *h,
+                               uint64_t fid, uint64_t *a)
 {
-    struct machine *m = h->m;
     switch (fid) {
     case 0: {   /* hart_start(hartid, start_addr, opaque) */
         if (a[0] >= m->nharts)
@@ -146,9 +145,8 @@ static struct sbi_ret hsm_call(struct hart *h, uint64_t fid, uint64_t *a)
     return (struct sbi_ret){SBI_ERR_NOT_SUPPORTED, 0};
 }
 
-static struct sbi_ret dbcn_call(struct hart *h, uint64_t fid, uint64_t *a)
+static struct sbi_ret dbcn_call(struct machine *m, uint64_t fid, uint64_t *a)
 {
-    struct machine *m = h->m;
     switch (fid) {
     case 0: {   /* console_write(num_bytes, base_lo, base_hi) */
         const uint8_t *p = bus_ram_ptr(&m->bus, a[1] | (a[2] << 32), a[0]);
@@ -169,19 +167,20 @@ static struct sbi_ret dbcn_call(struct hart *h, uint64_t fid, uint64_t *a)
 }
 
 /* Legacy calls that take a pointer to a hart mask in guest memory. */
-static bool legacy_mask(struct hart *h, uint64_t ptr, uint64_t *set)
+static bool legacy_mask(const struct machine *m, struct hart *h, uint64_t ptr,
+                        uint64_t *set)
 {
     if (!ptr) {
-        *set = h->m->nharts >= 64 ? UINT64_MAX : (1ull << h->m->nharts) - 1;
+        *set = m->nharts >= 64 ? UINT64_MAX : (1ull << m->nharts) - 1;
         return true;
     }
     uint64_t mask;
-    return mem_load(h, ptr, 8, &mask) && hart_set(h->m, mask, 0, set);
+    return mem_load(h, ptr, 8, &mask) && hart_set(m, mask, 0, set);
 }
 
-static int64_t legacy_call(struct hart *h, uint64_t eid, uint64_t *a)
+static int64_t legacy_call(struct machine *m, struct hart *h, uint64_t eid,
+                           uint64_t *a)
 {
-    struct machine *m = h->m;
     uint64_t set;
     switch (eid) {
     case EXT_LEGACY_SET_TIMER:
@@ -198,16 +197,16 @@ static int64_t legacy_call(struct hart *h, uint64_t eid, uint64_t *a)
         hart_set_mip(h, MIP_SSIP, false);
         return 0;
     case EXT_LEGACY_SEND_IPI:
-        if (!legacy_mask(h, a[0], &set))
+        if (!legacy_mask(m, h, a[0], &set))
             return SBI_ERR_INVALID_PARAM;
         send_ipis(m, set);
         return 0;
     case EXT_LEGACY_FENCE_I:
     case EXT_LEGACY_SFENCE_VMA:
     case EXT_LEGACY_SFENCE_VMA_ASID:
-        if (!legacy_mask(h, a[0], &set))
+        if (!legacy_mask(m, h, a[0], &set))
             return SBI_ERR_INVALID_PARAM;
-        remote_sfence(h, set);
+        remote_sfence(m, h, set);
         return 0;
     default:    /* EXT_LEGACY_SHUTDOWN */
         machine_stop(m, EXIT_POWEROFF);
@@ -215,9 +214,8 @@ static int64_t legacy_call(struct hart *h, uint64_t eid, uint64_t *a)
     }
 }
 
-void sbi_call(struct hart *h)
+void sbi_call(struct machine *m, struct hart *h)
 {
-    struct machine *m = h->m;
     uint64_t *x = h->x;
     uint64_t eid = x[17], fid = x[16];
     uint64_t a[6] = {x[10], x[11], x[12], x[13], x[14], x[15]};
@@ -225,7 +223,7 @@ void sbi_call(struct hart *h)
     uint64_t set;
 
     if (eid <= EXT_LEGACY_SHUTDOWN) {
-        x[10] = (uint64_t)legacy_call(h, eid, a);
+        x[10] = (uint64_t)legacy_call(m, h, eid, a);
         return;
     }
     switch (eid) {
@@ -261,11 +259,11 @@ void sbi_call(struct hart *h)
             r.error = SBI_ERR_INVALID_PARAM;
             break;
         }
-        remote_sfence(h, set);
+        remote_sfence(m, h, set);
         r = (struct sbi_ret){SBI_SUCCESS, 0};
         break;
     case EXT_HSM:
-        r = hsm_call(h, fid, a);
+        r = hsm_call(m, h, fid, a);
         break;
     case EXT_SRST:
         if (fid == 0 && a[0] <= 2) {
@@ -276,7 +274,7 @@ void sbi_call(struct hart *h)
         }
         break;
     case EXT_DBCN:
-        r = dbcn_call(h, fid, a);
+        r = dbcn_call(m, fid, a);
         break;
     }
     x[10] = (uint64_t)r.error;

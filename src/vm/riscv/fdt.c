@@ -1,9 +1,9 @@
 /* The board's device tree, written with libfdt's sequential-write API in the
- * shape of QEMU's virt board, describing exactly the devices that exist:
- * RAM, the harts and their local interrupt controllers, CLINT, PLIC, UART,
- * the test finisher (power-off and reboot), the RTC and the virtio-mmio
- * slots in use. */
-#include "vm/fdt.h"
+ * shape of QEMU's virt board, describing exactly what exists: RAM, the
+ * harts and their local interrupt controllers, and the devices of the
+ * board table (each entry writes its own node, riscv/board.c), and the
+ * power-off and reboot nodes on the test device. */
+#include "vm/riscv/fdt.h"
 
 #include <limits.h>
 #include <libfdt.h>
@@ -11,38 +11,25 @@
 
 #include "base/err.h"
 #include "vm/machine.h"
+#include "vm/riscv/board.h"
 
 #define RISCV_ISA "rv64imafdc_zicsr_zifencei_zba_zbb_zbs_sstc"
-#define UART_CLOCK_HZ 3686400u
 
-/* Phandles: the PLIC and the test device, then two per hart (the cpu node
- * and its interrupt controller). */
-enum { PH_PLIC = 1, PH_TEST = 2, PH_CPU0 = 3 };
+uint32_t fdt_phandle_intc(unsigned hart)
+{
+    return PH_CPU0 + 2 * hart + 1;
+}
 
 static uint32_t ph_cpu(unsigned hart) { return PH_CPU0 + 2 * hart; }
-static uint32_t ph_intc(unsigned hart) { return PH_CPU0 + 2 * hart + 1; }
 
-/* Each step returns 0 or a negative libfdt error; the first error ends the
- * build. */
-#define TRY(expr)              \
-    do {                       \
-        int r_ = (expr);       \
-        if (r_ < 0)            \
-            return r_;         \
-    } while (0)
-
-/* A string list property from a literal with embedded NULs. */
-#define STRLIST(fdt, name, lit) fdt_property(fdt, name, lit, sizeof(lit))
-
-static int begin_node_at(void *fdt, const char *name, uint64_t addr)
+int fdt_begin_node_at(void *fdt, const char *name, uint64_t addr)
 {
     char buf[64];
     snprintf(buf, sizeof buf, "%s@%llx", name, (unsigned long long)addr);
     return fdt_begin_node(fdt, buf);
 }
 
-/* reg = <addr size> with #address-cells = #size-cells = 2. */
-static int prop_reg(void *fdt, uint64_t addr, uint64_t size)
+int fdt_prop_reg(void *fdt, uint64_t addr, uint64_t size)
 {
     fdt32_t cells[4] = {
         cpu_to_fdt32(addr >> 32), cpu_to_fdt32((uint32_t)addr),
@@ -51,15 +38,13 @@ static int prop_reg(void *fdt, uint64_t addr, uint64_t size)
     return fdt_property(fdt, "reg", cells, sizeof cells);
 }
 
-/* interrupts-extended = <&intc0 a &intc0 b &intc1 a ...>: the two local
- * interrupt lines a device drives in every hart. */
-static int prop_irqs_ext(void *fdt, unsigned nharts, uint32_t a, uint32_t b)
+int fdt_prop_irqs_ext(void *fdt, unsigned nharts, uint32_t a, uint32_t b)
 {
     fdt32_t cells[4 * VM_MAX_CPUS];
     for (unsigned i = 0; i < nharts; i++) {
-        cells[4 * i + 0] = cpu_to_fdt32(ph_intc(i));
+        cells[4 * i + 0] = cpu_to_fdt32(fdt_phandle_intc(i));
         cells[4 * i + 1] = cpu_to_fdt32(a);
-        cells[4 * i + 2] = cpu_to_fdt32(ph_intc(i));
+        cells[4 * i + 2] = cpu_to_fdt32(fdt_phandle_intc(i));
         cells[4 * i + 3] = cpu_to_fdt32(b);
     }
     return fdt_property(fdt, "interrupts-extended", cells,
@@ -69,7 +54,8 @@ static int prop_irqs_ext(void *fdt, unsigned nharts, uint32_t a, uint32_t b)
 static int chosen(void *fdt, const struct fdt_params *p)
 {
     char path[64];
-    snprintf(path, sizeof path, "/soc/serial@%llx", MEM_UART_BASE);
+    snprintf(path, sizeof path, "/soc/%s@%llx", board_devs[BOARD_UART].name,
+             (unsigned long long)board_devs[BOARD_UART].base);
     TRY(fdt_begin_node(fdt, "chosen"));
     if (p->bootargs)
         TRY(fdt_property_string(fdt, "bootargs", p->bootargs));
@@ -83,15 +69,15 @@ static int chosen(void *fdt, const struct fdt_params *p)
 
 static int memory(void *fdt, const struct machine *m)
 {
-    TRY(begin_node_at(fdt, "memory", m->bus.ram_base));
+    TRY(fdt_begin_node_at(fdt, "memory", m->bus.ram_base));
     TRY(fdt_property_string(fdt, "device_type", "memory"));
-    TRY(prop_reg(fdt, m->bus.ram_base, m->bus.ram_size));
+    TRY(fdt_prop_reg(fdt, m->bus.ram_base, m->bus.ram_size));
     return fdt_end_node(fdt);
 }
 
 static int cpu(void *fdt, unsigned hart)
 {
-    TRY(begin_node_at(fdt, "cpu", hart));
+    TRY(fdt_begin_node_at(fdt, "cpu", hart));
     TRY(fdt_property_u32(fdt, "phandle", ph_cpu(hart)));
     TRY(fdt_property_string(fdt, "device_type", "cpu"));
     TRY(fdt_property_u32(fdt, "reg", hart));
@@ -103,7 +89,7 @@ static int cpu(void *fdt, unsigned hart)
     TRY(fdt_property_u32(fdt, "#interrupt-cells", 1));
     TRY(fdt_property(fdt, "interrupt-controller", NULL, 0));
     TRY(fdt_property_string(fdt, "compatible", "riscv,cpu-intc"));
-    TRY(fdt_property_u32(fdt, "phandle", ph_intc(hart)));
+    TRY(fdt_property_u32(fdt, "phandle", fdt_phandle_intc(hart)));
     TRY(fdt_end_node(fdt));
     return fdt_end_node(fdt);
 }
@@ -130,69 +116,16 @@ static int cpus(void *fdt, unsigned nharts)
     return fdt_end_node(fdt);
 }
 
-/* One node per populated virtio-mmio slot, in slot order: Linux names
- * disks in the order it finds them. */
-static int virtio_slots(void *fdt, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t base = MEM_VIRTIO_BASE + i * MEM_VIRTIO_STRIDE;
-        TRY(begin_node_at(fdt, "virtio_mmio", base));
-        TRY(fdt_property_string(fdt, "compatible", "virtio,mmio"));
-        TRY(prop_reg(fdt, base, MEM_VIRTIO_STRIDE));
-        TRY(fdt_property_u32(fdt, "interrupts", IRQ_VIRTIO0 + i));
-        TRY(fdt_property_u32(fdt, "interrupt-parent", PH_PLIC));
-        TRY(fdt_end_node(fdt));
-    }
-    return 0;
-}
-
-static int soc(void *fdt, unsigned nharts, unsigned nvirtio)
+/* The board's devices, from its table, in address order. */
+static int soc(void *fdt, const struct machine *m)
 {
     TRY(fdt_begin_node(fdt, "soc"));
     TRY(fdt_property_u32(fdt, "#address-cells", 2));
     TRY(fdt_property_u32(fdt, "#size-cells", 2));
     TRY(fdt_property_string(fdt, "compatible", "simple-bus"));
     TRY(fdt_property(fdt, "ranges", NULL, 0));
-
-    TRY(begin_node_at(fdt, "test", MEM_TEST_BASE));
-    TRY(STRLIST(fdt, "compatible", "sifive,test1\0sifive,test0\0syscon"));
-    TRY(prop_reg(fdt, MEM_TEST_BASE, MEM_TEST_SIZE));
-    TRY(fdt_property_u32(fdt, "phandle", PH_TEST));
-    TRY(fdt_end_node(fdt));
-
-    TRY(begin_node_at(fdt, "rtc", MEM_RTC_BASE));
-    TRY(fdt_property_string(fdt, "compatible", "google,goldfish-rtc"));
-    TRY(prop_reg(fdt, MEM_RTC_BASE, MEM_RTC_SIZE));
-    TRY(fdt_property_u32(fdt, "interrupts", IRQ_RTC));
-    TRY(fdt_property_u32(fdt, "interrupt-parent", PH_PLIC));
-    TRY(fdt_end_node(fdt));
-
-    TRY(begin_node_at(fdt, "clint", MEM_CLINT_BASE));
-    TRY(STRLIST(fdt, "compatible", "sifive,clint0\0riscv,clint0"));
-    TRY(prop_reg(fdt, MEM_CLINT_BASE, MEM_CLINT_SIZE));
-    TRY(prop_irqs_ext(fdt, nharts, 3, 7));    /* M software, M timer */
-    TRY(fdt_end_node(fdt));
-
-    TRY(begin_node_at(fdt, "plic", MEM_PLIC_BASE));
-    TRY(STRLIST(fdt, "compatible", "sifive,plic-1.0.0\0riscv,plic0"));
-    TRY(prop_reg(fdt, MEM_PLIC_BASE, MEM_PLIC_SIZE));
-    TRY(fdt_property_u32(fdt, "#address-cells", 0));
-    TRY(fdt_property_u32(fdt, "#interrupt-cells", 1));
-    TRY(fdt_property(fdt, "interrupt-controller", NULL, 0));
-    TRY(fdt_property_u32(fdt, "riscv,ndev", PLIC_NUM_SOURCES - 1));
-    TRY(prop_irqs_ext(fdt, nharts, 11, 9));   /* context 2h: M, 2h+1: S */
-    TRY(fdt_property_u32(fdt, "phandle", PH_PLIC));
-    TRY(fdt_end_node(fdt));
-
-    TRY(begin_node_at(fdt, "serial", MEM_UART_BASE));
-    TRY(fdt_property_string(fdt, "compatible", "ns16550a"));
-    TRY(prop_reg(fdt, MEM_UART_BASE, MEM_UART_SIZE));
-    TRY(fdt_property_u32(fdt, "clock-frequency", UART_CLOCK_HZ));
-    TRY(fdt_property_u32(fdt, "interrupts", IRQ_UART));
-    TRY(fdt_property_u32(fdt, "interrupt-parent", PH_PLIC));
-    TRY(fdt_end_node(fdt));
-
-    TRY(virtio_slots(fdt, nvirtio));
+    for (unsigned i = 0; i < BOARD_NDEVS; i++)
+        TRY(board_devs[i].fdt(fdt, m, &board_devs[i]));
     return fdt_end_node(fdt);
 }
 
@@ -224,7 +157,7 @@ static int build(void *fdt, int size, const struct machine *m,
     TRY(chosen(fdt, p));
     TRY(memory(fdt, m));
     TRY(cpus(fdt, m->nharts));
-    TRY(soc(fdt, m->nharts, m->nvirtio));
+    TRY(soc(fdt, m));
     TRY(finisher(fdt, "poweroff", 0x5555));
     TRY(finisher(fdt, "reboot", 0x7777));
     TRY(fdt_end_node(fdt));

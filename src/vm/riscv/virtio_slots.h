@@ -1,0 +1,22 @@
+/* The board's virtio devices, in slot order: the devices the command line
+ * asked for (disks, networks, shares, in the order given), then the
+ * console and the entropy source every machine has. The board table's
+ * virtio-mmio slot i holds the i-th. */
+#ifndef CELLA_VM_RISCV_VIRTIO_SLOTS_H
+#define CELLA_VM_RISCV_VIRTIO_SLOTS_H
+
+struct board_dev;
+struct err;
+struct machine;
+
+/* Make every device (not yet on the bus); -1 with e filled on the first
+ * that fails, or when there are more than the board has slots. */
+int virtio_devices_make(struct machine *m, struct err *e);
+/* A slot's constructor in the board table: put the slot's device, if
+ * there is one, on the bus at the slot's window and interrupt. */
+int virtio_slot_create(struct machine *m, const struct board_dev *d,
+                       struct err *e);
+/* Free them all; the I/O thread must have stopped. */
+void virtio_devices_free(struct machine *m);
+
+#endif

@@ -1,0 +1,50 @@
+/* The seam inside the translator: jit.c decides what a block is (where it
+ * starts and ends, which blocks it can go straight into, when the buffer
+ * is full), and a host code emitter (jit_x86.c, the only one) writes the
+ * host instructions for it. */
+#ifndef CELLA_VM_RV_JIT_EMIT_H
+#define CELLA_VM_RV_JIT_EMIT_H
+
+#include <stdint.h>
+
+#include "vm/rv/decode.h"
+#include "vm/rv/jit.h"
+
+/* Upper bound of the host code for one instruction, with its exits. */
+#define JIT_INSN_MAX_BYTES 192
+
+/* A block being made: where on its page it starts, and where the emitter
+ * writes next (in the buffer's writable view). */
+struct jit_unit {
+    struct jit *j;
+    struct insn *code;      /* the page's decoded entries */
+    uint8_t gen;            /* their generation */
+    unsigned off;           /* the block's first instruction in the page */
+    const uint8_t *body;    /* the block's code after its prologue (code
+                             * view): where a jump to its start goes */
+    uint8_t *p;             /* the next byte, writable view */
+};
+
+enum jit_emitted {
+    JIT_E_NONE,     /* not translated: the block ends before it */
+    JIT_E_NEXT,     /* translated, the block goes on */
+    JIT_E_END,      /* translated, and it ended the block (a jump) */
+};
+
+/* From jit.c, for the emitter: the entry (code view, past its prologue)
+ * of the block already made at pc_off from u's start on u's page, or
+ * NULL when there is none there. */
+const uint8_t *jit_block_at(const struct jit_unit *u, int32_t pc_off);
+
+/* Write the stubs every block shares at the start of the buffer, and set
+ * j->lookup, j->skip, j->base and j->used. */
+void jit_emit_stubs(struct jit *j);
+/* Start u's block at u->p: its prologue; sets u->body. */
+void jit_emit_begin(struct jit_unit *u);
+/* Instruction n of the block, at pc_off d from its start. */
+enum jit_emitted jit_emit_insn(struct jit_unit *u, const struct insn *in,
+                               int32_t d, uint32_t n);
+/* End a block that did not end itself: go on at pc_off d, n retired. */
+void jit_emit_end(struct jit_unit *u, int32_t d, uint32_t n);
+
+#endif
