@@ -39,6 +39,7 @@ FUZZ_CFLAGS = $(CFLAGS_COMMON) -O1 -fsanitize=fuzzer-no-link,address,undefined \
 FUZZ_OBJS  := $(filter-out $(FUZZ_BUILD)/obj/src/main.o,$(SRCS:%.c=$(FUZZ_BUILD)/obj/%.o))
 FUZZ_BINS  := $(patsubst fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_CORPUS = fuzz/corpus/virtio
+FUZZ_STATE_CORPUS = fuzz/corpus/state
 # A bounded run for `make test`; `make fuzz-run FUZZ_ARGS=-max_total_time=600`
 # runs longer.
 FUZZ_ARGS   = -runs=$(FUZZ_RUNS) -max_total_time=40
@@ -106,13 +107,17 @@ test: deps-test
 
 fuzz: $(FUZZ_BINS)
 
-# Over the saved corpus (read only: new finds go to a scratch directory,
-# crashes to $(FUZZ_BUILD)/crash-*); the guest's broken-ring warnings on
-# stderr are closed.
-fuzz-run: $(FUZZ_BUILD)/fuzz_virtio
-	rm -rf $(FUZZ_BUILD)/new && mkdir -p $(FUZZ_BUILD)/new
+# Each target over its saved corpus (read only: new finds go to a scratch
+# directory, crashes to $(FUZZ_BUILD)/crash-* and state-crash-*); the
+# guest's broken-ring warnings on stderr are closed.
+fuzz-run: $(FUZZ_BUILD)/fuzz_virtio $(FUZZ_BUILD)/fuzz_state
+	rm -rf $(FUZZ_BUILD)/new $(FUZZ_BUILD)/new-state
+	mkdir -p $(FUZZ_BUILD)/new $(FUZZ_BUILD)/new-state
 	$(FUZZ_BUILD)/fuzz_virtio $(FUZZ_ARGS) -timeout=5 -close_fd_mask=2 \
 	    -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/new $(FUZZ_CORPUS)
+	$(FUZZ_BUILD)/fuzz_state $(FUZZ_ARGS) -timeout=5 \
+	    -artifact_prefix=$(FUZZ_BUILD)/state- $(FUZZ_BUILD)/new-state \
+	    $(FUZZ_STATE_CORPUS)
 
 guest:
 	guest/make-guest.sh guest/out

@@ -1,5 +1,5 @@
-/* Unit tests of the CLINT: msip, mtimecmp (whole and in halves), mtime, and
- * accesses that hit nothing. */
+/* Unit tests of the CLINT: msip, mtimecmp (whole and in halves), mtime,
+ * accesses that hit nothing, and its state record. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +13,7 @@
 #include "vm/machine.h"
 #include "vm/rv/hart.h"
 #include "test_machine.h"
+#include "test_state.h"
 
 #define CLINT_DEV board_devs[BOARD_CLINT]
 
@@ -155,6 +156,166 @@ static void test_hostile_accesses(void **state)
     assert_int_equal(atomic_load(&m->harts[1]->mtimecmp), UINT64_MAX);
 }
 
+/* State records. */
+
+static void save_c(struct rec_out *o)
+{
+    clint_save(m, o);
+}
+
+static int load_c(struct rec_in *in, struct err *e)
+{
+    return clint_load(m, in, e);
+}
+
+/* What the CLINT sets in the harts besides its record: MTIP. */
+static uint64_t mips(void)
+{
+    return atomic_load(&m->harts[0]->mip) |
+           atomic_load(&m->harts[1]->mip) << 32;
+}
+
+static void test_state_round_trip(void **state)
+{
+    (void)state;
+    wr(MSIP(1), 1, 4);
+    wr(MTIMECMP(0), FAR, 8);
+    wr(MTIMECMP(1), 1, 8);
+    assert_int_equal(atomic_load(&m->harts[1]->mip), MIP_MSIP | MIP_MTIP);
+    struct rec_out rec;
+    state_save(save_c, &rec);
+    /* nharts, then (msip, mtimecmp) per hart. */
+    assert_int_equal(rec.len, REC_HEADER_SIZE + 4 + 2 * 9 + REC_TRAILER_SIZE);
+
+    wr(MSIP(0), 1, 4);
+    wr(MSIP(1), 0, 4);
+    wr(MTIMECMP(0), 0, 8);
+    wr(MTIMECMP(1), FAR, 8);
+    assert_int_equal(atomic_load(&m->harts[0]->mip), MIP_MSIP | MIP_MTIP);
+    assert_int_equal(atomic_load(&m->harts[1]->mip), 0);
+
+    struct err e = {0};
+    assert_int_equal(state_load(load_c, rec.buf, rec.len, &e), 0);
+    struct rec_out again;
+    state_save(save_c, &again);
+    assert_int_equal(again.len, rec.len);
+    assert_memory_equal(again.buf, rec.buf, rec.len);
+    rec_out_free(&again);
+    rec_out_free(&rec);
+    /* The registers read as saved, and MTIP follows mtimecmp at once. */
+    assert_int_equal(rd(MSIP(0), 4), 0);
+    assert_int_equal(rd(MSIP(1), 4), 1);
+    assert_int_equal(rd(MTIMECMP(0), 8), FAR);
+    assert_int_equal(rd(MTIMECMP(1), 8), 1);
+    assert_int_equal(atomic_load(&m->harts[0]->mip), 0);
+    assert_int_equal(atomic_load(&m->harts[1]->mip), MIP_MSIP | MIP_MTIP);
+}
+
+/* The load leaves the harts' other mip bits alone. */
+static void test_state_other_mip_bits(void **state)
+{
+    (void)state;
+    wr(MTIMECMP(0), FAR, 8);
+    wr(MTIMECMP(1), FAR, 8);
+    struct rec_out rec;
+    state_save(save_c, &rec);
+    uint64_t others = MIP_SSIP | MIP_SEIP | MIP_MEIP | MIP_STIP;
+    atomic_store(&m->harts[0]->mip, others | MIP_MSIP | MIP_MTIP);
+    struct err e = {0};
+    assert_int_equal(state_load(load_c, rec.buf, rec.len, &e), 0);
+    assert_int_equal(atomic_load(&m->harts[0]->mip), others);
+    rec_out_free(&rec);
+}
+
+/* A record in the layout of version 1, field by field. */
+static void write_fields(struct rec_out *o, uint32_t version, uint32_t count,
+                         unsigned nwritten, const uint8_t *msip,
+                         const uint64_t *mtimecmp)
+{
+    *o = (struct rec_out){0};
+    rec_begin(o, "clint", version);
+    rec_u32(o, count);
+    for (unsigned i = 0; i < nwritten; i++) {
+        rec_u8(o, msip[i]);
+        rec_u64(o, mtimecmp[i]);
+    }
+    rec_end(o);
+}
+
+static void expect_refused(uint32_t version, uint32_t count,
+                           unsigned nwritten, const uint8_t *msip,
+                           const uint64_t *mtimecmp, const char *msg)
+{
+    struct rec_out o;
+    write_fields(&o, version, count, nwritten, msip, mtimecmp);
+    state_expect_refused(save_c, load_c, mips, o.buf, o.len, msg);
+    rec_out_free(&o);
+}
+
+static void test_state_refused(void **state)
+{
+    (void)state;
+    wr(MSIP(0), 1, 4);
+    wr(MTIMECMP(0), FAR, 8);
+    wr(MTIMECMP(1), 0, 8);
+    const uint8_t msip[3] = { 0, 1, 0 }, bad_msip[3] = { 0, 2, 0 };
+    const uint64_t cmp[3] = { 0, FAR, 0 };
+
+    expect_refused(1, 1, 1, msip, cmp,
+                   "state of clint: 1 harts, this machine has 2");
+    expect_refused(1, 3, 3, msip, cmp,
+                   "state of clint: 3 harts, this machine has 2");
+    expect_refused(1, 0xffffffff, 0, msip, cmp,
+                   "state of clint: 4294967295 harts, this machine has 2");
+    expect_refused(1, 2, 2, bad_msip, cmp,
+                   "state of clint: boolean field holds 2");
+    expect_refused(1, 2, 1, msip, cmp, "state of clint: truncated record");
+    expect_refused(1, 2, 3, msip, cmp,
+                   "state of clint: 9 bytes left unread");
+    expect_refused(2, 2, 2, msip, cmp,
+                   "state of clint: version 2 (this build reads 1-1)");
+    state_expect_refused(save_c, load_c, mips, "", 0,
+                         "state of clint: missing or truncated record");
+
+    /* A record from a machine of one hart. */
+    struct machine *one = test_machine_new(1);
+    struct rec_out o = {0};
+    clint_save(one, &o);
+    state_expect_refused(save_c, load_c, mips, o.buf, o.len,
+                         "state of clint: 1 harts, this machine has 2");
+    rec_out_free(&o);
+    test_machine_free(one);
+
+    /* Every truncation of a real record. */
+    state_save(save_c, &o);
+    for (size_t len = 0; len < o.len; len++)
+        state_expect_refused(save_c, load_c, mips, o.buf, len, NULL);
+    rec_out_free(&o);
+
+    /* The good one is taken. */
+    write_fields(&o, 1, 2, 2, msip, cmp);
+    struct err e = {0};
+    assert_int_equal(state_load(load_c, o.buf, o.len, &e), 0);
+    assert_int_equal(atomic_load(&m->harts[0]->mip), MIP_MTIP);
+    assert_int_equal(atomic_load(&m->harts[1]->mip), MIP_MSIP);
+    rec_out_free(&o);
+}
+
+/* Property: whatever one payload byte is changed to, the CLINT takes the
+ * whole record (and saves it back unchanged) or none of it. */
+static void test_state_every_byte(void **state)
+{
+    (void)state;
+    wr(MSIP(1), 1, 4);
+    wr(MTIMECMP(0), FAR, 8);
+    wr(MTIMECMP(1), FAR, 8);
+    struct rec_out good;
+    state_save(save_c, &good);
+    unsigned taken = state_check_every_byte(save_c, load_c, mips, &good);
+    assert_true(taken > 0);
+    rec_out_free(&good);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -166,6 +327,10 @@ int main(void)
         T(test_mtime),
         T(test_hostile_accesses),
         T(test_mtimecmp_updates_mtip),
+        T(test_state_round_trip),
+        T(test_state_other_mip_bits),
+        T(test_state_refused),
+        T(test_state_every_byte),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* Unit tests of the goldfish RTC: host wall-clock time through the
- * TIME_LOW/TIME_HIGH latch, and registers that read 0 and ignore writes. */
+ * TIME_LOW/TIME_HIGH latch, registers that read 0 and ignore writes, and
+ * its (empty) state record. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,6 +15,7 @@
 #include "vm/dev/goldfish_rtc.h"
 #include "vm/machine.h"
 #include "test_machine.h"
+#include "test_state.h"
 
 #define RTC_DEV board_devs[BOARD_RTC]
 
@@ -101,6 +103,67 @@ static void test_other_registers_and_writes(void **state)
     assert_int_equal(rd(0x04, 2), 0);
 }
 
+/* State records: the RTC keeps no state, so its record is empty; it is
+ * there so that a snapshot names the device. */
+
+static void save_r(struct rec_out *o)
+{
+    goldfish_rtc_save(o);
+}
+
+static int load_r(struct rec_in *in, struct err *e)
+{
+    return goldfish_rtc_load(in, e);
+}
+
+static void test_state_round_trip(void **state)
+{
+    (void)state;
+    struct rec_out o;
+    state_save(save_r, &o);
+    assert_int_equal(o.len, REC_HEADER_SIZE + REC_TRAILER_SIZE);
+    assert_memory_equal(o.buf, "rtc\0\0\0\0\0\0\0\0\0\0\0\0\0", REC_NAME_MAX);
+    assert_int_equal(o.buf[REC_NAME_MAX], 1);     /* version 1 */
+    struct err e = {0};
+    assert_int_equal(state_load(load_r, o.buf, o.len, &e), 0);
+    rec_out_free(&o);
+    /* And the clock is the host's as before. */
+    uint64_t before = host_ns();
+    uint64_t t = guest_read_time();
+    assert_true(t >= before && t <= host_ns());
+}
+
+static void test_state_refused(void **state)
+{
+    (void)state;
+    struct rec_out o = {0};
+    rec_begin(&o, "rtc", 2);
+    rec_end(&o);
+    state_expect_refused(save_r, load_r, NULL, o.buf, o.len,
+                         "state of rtc: version 2 (this build reads 1-1)");
+    rec_out_free(&o);
+    o = (struct rec_out){0};
+    rec_begin(&o, "rtc", 1);
+    rec_u8(&o, 0);
+    rec_end(&o);
+    state_expect_refused(save_r, load_r, NULL, o.buf, o.len,
+                         "state of rtc: 1 bytes left unread");
+    rec_out_free(&o);
+    o = (struct rec_out){0};
+    rec_begin(&o, "syscon", 1);
+    rec_end(&o);
+    state_expect_refused(save_r, load_r, NULL, o.buf, o.len,
+                         "state of rtc: found a record named \"syscon\"");
+    rec_out_free(&o);
+    state_save(save_r, &o);
+    for (size_t len = 0; len < o.len; len++)
+        state_expect_refused(save_r, load_r, NULL, o.buf, len, NULL);
+    o.buf[REC_HEADER_SIZE] ^= 1;
+    state_expect_refused(save_r, load_r, NULL, o.buf, o.len,
+                         "state of rtc: checksum mismatch");
+    rec_out_free(&o);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -109,6 +172,8 @@ int main(void)
         T(test_time_is_host_realtime),
         T(test_reads_from_two_threads),
         T(test_other_registers_and_writes),
+        T(test_state_round_trip),
+        T(test_state_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* Unit tests of the PLIC: priorities, thresholds, claim/complete gating,
- * per-context enables and the MEIP/SEIP lines, through its MMIO window. */
+ * per-context enables and the MEIP/SEIP lines, through its MMIO window;
+ * and its state record. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include "vm/machine.h"
 #include "vm/rv/hart.h"
 #include "test_machine.h"
+#include "test_state.h"
 
 #define PLIC_DEV board_devs[BOARD_PLIC]
 
@@ -285,6 +287,262 @@ static void test_hostile_accesses(void **state)
     assert_int_equal(rd(CLAIM(M0)), 2);
 }
 
+/* State records. */
+
+static void save_p(struct rec_out *o)
+{
+    plic_save(m->plic, o);
+}
+
+static int load_p(struct rec_in *in, struct err *e)
+{
+    return plic_load(m->plic, in, e);
+}
+
+/* All the PLIC drives: both harts' mip. */
+static uint64_t mips(void)
+{
+    return mip(0) | mip(1) << 32;
+}
+
+/* Something in every part of the state: priorities, enables and
+ * thresholds of all four contexts, lines high, one source claimed.
+ * Hart 0 gets MEIP and SEIP, hart 1 MEIP. */
+static void make_busy_state(void)
+{
+    wr(PRIORITY(1), 2);
+    wr(PRIORITY(2), 5);
+    wr(PRIORITY(3), 5);
+    wr(PRIORITY(10), 7);
+    wr(PRIORITY(31), 1);
+    wr(ENABLE(M0), (1u << 1) | (1u << 2) | (1u << 3));
+    wr(ENABLE(S0), 1u << 10);
+    wr(ENABLE(M1), (1u << 3) | (1u << 31));
+    wr(ENABLE(S1), 1u << 1);
+    wr(THRESHOLD(M0), 1);
+    wr(THRESHOLD(M1), 4);
+    wr(THRESHOLD(S1), 7);
+    for (unsigned irq = 1; irq < PLIC_NUM_SOURCES; irq++)
+        if ((1u << 1 | 1u << 2 | 1u << 3 | 1u << 10 | 1u << 31) >> irq & 1)
+            plic_set_irq(m->plic, irq, true);
+    assert_int_equal(rd(CLAIM(M0)), 2);
+    assert_int_equal(mip(0), MIP_MEIP | MIP_SEIP);
+    assert_int_equal(mip(1), MIP_MEIP);
+}
+
+static void test_state_round_trip(void **state)
+{
+    (void)state;
+    make_busy_state();
+    struct rec_out rec;
+    state_save(save_p, &rec);
+
+    /* Change everything; both harts' lines go low. */
+    wr(CLAIM(M0), 2);
+    for (unsigned irq = 1; irq < PLIC_NUM_SOURCES; irq++) {
+        plic_set_irq(m->plic, irq, false);
+        wr(PRIORITY(irq), 0);
+    }
+    for (unsigned ctx = 0; ctx < 2 * NHARTS; ctx++) {
+        wr(ENABLE(ctx), 0);
+        wr(THRESHOLD(ctx), 0);
+    }
+    assert_int_equal(mips(), 0);
+
+    struct err e = {0};
+    assert_int_equal(state_load(load_p, rec.buf, rec.len, &e), 0);
+    struct rec_out again;
+    state_save(save_p, &again);
+    assert_int_equal(again.len, rec.len);
+    assert_memory_equal(again.buf, rec.buf, rec.len);
+    rec_out_free(&again);
+    rec_out_free(&rec);
+
+    /* The harts' lines are back, and the registers read as saved. */
+    assert_int_equal(mip(0), MIP_MEIP | MIP_SEIP);
+    assert_int_equal(mip(1), MIP_MEIP);
+    assert_int_equal(rd(PRIORITY(2)), 5);
+    assert_int_equal(rd(PRIORITY(10)), 7);
+    assert_int_equal(rd(PRIORITY(31)), 1);
+    assert_int_equal(rd(ENABLE(M1)), (1u << 3) | (1u << 31));
+    assert_int_equal(rd(ENABLE(S1)), 1u << 1);
+    assert_int_equal(rd(THRESHOLD(M1)), 4);
+    assert_int_equal(rd(THRESHOLD(S1)), 7);
+    /* 2 is still claimed: not pending though its line is high. */
+    assert_int_equal(rd(PENDING),
+                     (1u << 1) | (1u << 3) | (1u << 10) | (1u << 31));
+    assert_int_equal(rd(CLAIM(M0)), 3);
+    assert_int_equal(mip(1), 0);          /* 3 was hart 1's only source */
+    assert_int_equal(rd(CLAIM(M0)), 1);
+    assert_int_equal(rd(CLAIM(M0)), 0);
+    assert_int_equal(mip(0), MIP_SEIP);
+    /* Its completion lets it through again. */
+    wr(CLAIM(M0), 2);
+    assert_int_equal(mip(0), MIP_MEIP | MIP_SEIP);
+    assert_int_equal(rd(CLAIM(M0)), 2);
+    assert_int_equal(rd(CLAIM(S0)), 10);
+    assert_int_equal(mip(0), 0);
+}
+
+/* The load drives every context's line into its hart, whatever the hart
+ * held and whatever the PLIC last drove; other mip bits are left alone. */
+static void test_state_redrives_harts(void **state)
+{
+    (void)state;
+    wr(PRIORITY(4), 1);
+    wr(ENABLE(S0), 1u << 4);
+    wr(ENABLE(M1), 1u << 4);
+    plic_set_irq(m->plic, 4, true);
+    assert_int_equal(mip(0), MIP_SEIP);
+    assert_int_equal(mip(1), MIP_MEIP);
+    struct rec_out rec;
+    state_save(save_p, &rec);
+
+    /* The harts' bits changed behind the PLIC's back (a hart record
+     * loaded, say): the outputs it last drove have not moved. */
+    atomic_store(&m->harts[0]->mip, MIP_MEIP | MIP_MSIP);
+    atomic_store(&m->harts[1]->mip, MIP_SEIP | MIP_SSIP);
+    struct err e = {0};
+    assert_int_equal(state_load(load_p, rec.buf, rec.len, &e), 0);
+    assert_int_equal(mip(0), MIP_SEIP | MIP_MSIP);
+    assert_int_equal(mip(1), MIP_MEIP | MIP_SSIP);
+    rec_out_free(&rec);
+}
+
+/* A record from a PLIC of another number of harts. */
+static void test_state_other_context_count(void **state)
+{
+    (void)state;
+    make_busy_state();
+    struct machine *one = test_machine_new(1);
+    one->plic = plic_new(one);
+    assert_non_null(one->plic);
+    struct rec_out rec = {0};
+    plic_save(one->plic, &rec);
+    state_expect_refused(save_p, load_p, mips, rec.buf, rec.len,
+                         "state of plic: 2 contexts, this PLIC has 4");
+    rec_out_free(&rec);
+
+    /* And the other way. */
+    state_save(save_p, &rec);
+    struct rec_in in;
+    struct err e = {0};
+    rec_in_init(&in, rec.buf, rec.len);
+    assert_int_equal(plic_load(one->plic, &in, &e), -1);
+    assert_string_equal(e.msg, "state of plic: 4 contexts, this PLIC has 2");
+    rec_out_free(&rec);
+    plic_free(one->plic);
+    test_machine_free(one);
+}
+
+/* A record in the layout of version 1, field by field. */
+struct plic_fields {
+    uint32_t version, nctx, nsources;
+    uint32_t priority[PLIC_NUM_SOURCES];
+    uint32_t level, claimed;
+    uint32_t enable[2 * NHARTS], threshold[2 * NHARTS];
+    bool short_by_one;  /* leave the last threshold out */
+};
+
+static void write_fields(struct rec_out *o, const struct plic_fields *f)
+{
+    *o = (struct rec_out){0};
+    rec_begin(o, "plic", f->version);
+    rec_u32(o, f->nctx);
+    rec_u32(o, f->nsources);
+    for (unsigned i = 1; i < PLIC_NUM_SOURCES; i++)
+        rec_u32(o, f->priority[i]);
+    rec_u32(o, f->level);
+    rec_u32(o, f->claimed);
+    for (unsigned ctx = 0; ctx < 2 * NHARTS; ctx++) {
+        rec_u32(o, f->enable[ctx]);
+        if (!f->short_by_one || ctx + 1 < 2 * NHARTS)
+            rec_u32(o, f->threshold[ctx]);
+    }
+    rec_end(o);
+}
+
+static void expect_refused(const struct plic_fields *f, const char *msg)
+{
+    struct rec_out o;
+    write_fields(&o, f);
+    state_expect_refused(save_p, load_p, mips, o.buf, o.len, msg);
+    rec_out_free(&o);
+}
+
+static void test_state_refused(void **state)
+{
+    (void)state;
+    make_busy_state();
+    const struct plic_fields good = {
+        .version = 1, .nctx = 2 * NHARTS, .nsources = PLIC_NUM_SOURCES,
+        .priority = { [6] = 3 }, .level = 1u << 6, .claimed = 1u << 31,
+        .enable = { [S1] = 1u << 6 }, .threshold = { [S1] = 2, [M0] = 7 },
+    };
+    struct plic_fields f;
+
+    f = good, f.priority[5] = 8;
+    expect_refused(&f, "state of plic: priority of source 5 is 8 (at most 7)");
+    f = good, f.priority[31] = 0xffffffff;
+    expect_refused(&f, "state of plic: priority of source 31 is 4294967295 "
+                   "(at most 7)");
+    f = good, f.threshold[S1] = 9;
+    expect_refused(&f, "state of plic: threshold of context 3 is 9 "
+                   "(at most 7)");
+    /* Source 0 does not exist: no level, claim or enable bit. */
+    f = good, f.level |= 1;
+    expect_refused(&f, "state of plic: level word 0 is 0x00000041: sources "
+                   "that do not exist");
+    f = good, f.claimed = 1;
+    expect_refused(&f, "state of plic: claimed word 0 is 0x00000001: "
+                   "sources that do not exist");
+    f = good, f.enable[M1] = 0xffffffff;
+    expect_refused(&f, "state of plic: enable word 0 is 0xffffffff: sources "
+                   "that do not exist");
+    f = good, f.nsources = 64;
+    expect_refused(&f, "state of plic: 64 sources, this PLIC has 32");
+    f = good, f.nctx = 0;
+    expect_refused(&f, "state of plic: 0 contexts, this PLIC has 4");
+    f = good, f.short_by_one = true;
+    expect_refused(&f, "state of plic: truncated record");
+    f = good, f.version = 2;
+    expect_refused(&f, "state of plic: version 2 (this build reads 1-1)");
+    state_expect_refused(save_p, load_p, mips, "", 0,
+                         "state of plic: missing or truncated record");
+
+    /* Every truncation of a real record. */
+    struct rec_out o;
+    state_save(save_p, &o);
+    for (size_t len = 0; len < o.len; len++)
+        state_expect_refused(save_p, load_p, mips, o.buf, len, NULL);
+    rec_out_free(&o);
+
+    /* The good one is taken: source 6 reaches hart 1's S-mode only. */
+    write_fields(&o, &good);
+    struct err e = {0};
+    assert_int_equal(state_load(load_p, o.buf, o.len, &e), 0);
+    assert_int_equal(mip(0), 0);
+    assert_int_equal(mip(1), MIP_SEIP);
+    assert_int_equal(rd(PENDING), 1u << 6);
+    assert_int_equal(rd(CLAIM(S1)), 6);
+    assert_int_equal(mips(), 0);
+    rec_out_free(&o);
+}
+
+/* Property: whatever one payload byte is changed to, the PLIC takes the
+ * whole record (and saves it back unchanged) or none of it, its harts'
+ * lines included. */
+static void test_state_every_byte(void **state)
+{
+    (void)state;
+    make_busy_state();
+    struct rec_out good;
+    state_save(save_p, &good);
+    unsigned taken = state_check_every_byte(save_p, load_p, mips, &good);
+    assert_true(taken > 0);
+    rec_out_free(&good);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -300,6 +558,11 @@ int main(void)
         T(test_complete_of_unclaimed_source_is_harmless),
         T(test_registers_are_warl),
         T(test_hostile_accesses),
+        T(test_state_round_trip),
+        T(test_state_redrives_harts),
+        T(test_state_other_context_count),
+        T(test_state_refused),
+        T(test_state_every_byte),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

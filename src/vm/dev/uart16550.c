@@ -7,7 +7,10 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "base/err.h"
+#include "base/rec.h"
 #include "vm/bus.h"
 
 /* Register offsets (reg-shift 0, byte-wide). */
@@ -271,4 +274,95 @@ size_t uart_rx(struct uart *u, const uint8_t *buf, size_t len)
     update_irq(u);
     pthread_mutex_unlock(&u->lock);
     return n;
+}
+
+/* The state record, version 1:
+ *
+ *   ier lcr mcr scr dll dlm    u8 each
+ *   fifo_enabled thre_pending  bool each
+ *   irq_level                  bool: the line as last driven
+ *   rx_count                   u32, at most RX_BUF
+ *   rx                         rx_count bytes, the oldest first
+ *
+ * Only the registers' meaningful bits may be set, and irq_level must be
+ * what the registers and the receive buffer make it. */
+#define UART_REC_VERSION 1
+
+void uart_save(const struct uart *cu, struct rec_out *o)
+{
+    /* The lock only: the state is read, not changed. */
+    struct uart *u = (struct uart *)cu;
+    pthread_mutex_lock(&u->lock);
+    rec_begin(o, "uart", UART_REC_VERSION);
+    rec_u8(o, u->ier);
+    rec_u8(o, u->lcr);
+    rec_u8(o, u->mcr);
+    rec_u8(o, u->scr);
+    rec_u8(o, u->dll);
+    rec_u8(o, u->dlm);
+    rec_bool(o, u->fifo_enabled);
+    rec_bool(o, u->thre_pending);
+    rec_bool(o, u->irq_level);
+    rec_u32(o, u->rx_count);
+    /* The ring in at most two runs, from its head. */
+    unsigned first = RX_BUF - u->rx_head;
+    if (first > u->rx_count)
+        first = u->rx_count;
+    rec_bytes(o, u->rx + u->rx_head, first);
+    rec_bytes(o, u->rx, u->rx_count - first);
+    rec_end(o);
+    pthread_mutex_unlock(&u->lock);
+}
+
+int uart_load(struct uart *u, struct rec_in *in, struct err *e)
+{
+    if (rec_open(in, "uart", UART_REC_VERSION, e) < 0)
+        return -1;
+    /* Read into a copy: the device changes only once all of it is good. */
+    struct uart n = {0};
+    n.ier = rec_get_u8(in);
+    n.lcr = rec_get_u8(in);
+    n.mcr = rec_get_u8(in);
+    n.scr = rec_get_u8(in);
+    n.dll = rec_get_u8(in);
+    n.dlm = rec_get_u8(in);
+    n.fifo_enabled = rec_get_bool(in);
+    n.thre_pending = rec_get_bool(in);
+    n.irq_level = rec_get_bool(in);
+    uint32_t count = rec_get_u32(in);
+    if (n.ier & ~IER_MASK)
+        rec_fail(in, "IER 0x%02x has undefined bits", n.ier);
+    if (n.mcr & ~MCR_MASK)
+        rec_fail(in, "MCR 0x%02x has undefined bits", n.mcr);
+    if (count > RX_BUF)
+        rec_fail(in, "%u received bytes (at most %u)", count, RX_BUF);
+    if (rec_ok(in)) {
+        n.rx_count = count;
+        rec_get_bytes(in, n.rx, count);
+    }
+    bool level = !(iir(&n) & IIR_NONE);
+    if (rec_ok(in) && n.irq_level != level)
+        rec_fail(in, "interrupt line %s while the registers say %s",
+                 n.irq_level ? "high" : "low", level ? "high" : "low");
+    if (rec_close(in, e) < 0)
+        return -1;
+
+    pthread_mutex_lock(&u->lock);
+    u->ier = n.ier;
+    u->lcr = n.lcr;
+    u->mcr = n.mcr;
+    u->scr = n.scr;
+    u->dll = n.dll;
+    u->dlm = n.dlm;
+    u->fifo_enabled = n.fifo_enabled;
+    u->thre_pending = n.thre_pending;
+    memcpy(u->rx, n.rx, n.rx_count);
+    u->rx_head = 0;
+    u->rx_count = n.rx_count;
+    /* Drive the line even where it has not moved: whatever the interrupt
+     * controller held before, it now hears this device's level. */
+    u->irq_level = n.irq_level;
+    irq_line_set(&u->irq, u->irq_level);
+    pthread_mutex_unlock(&u->lock);
+    return 0;
 }

@@ -9,6 +9,9 @@
 #include "vm/devif.h"
 
 struct bus;
+struct err;
+struct rec_in;
+struct rec_out;
 struct uart;
 
 typedef void uart_tx_fn(void *opaque, const uint8_t *buf, size_t len);
@@ -21,5 +24,12 @@ void uart_attach(struct uart *u, struct bus *bus, uint64_t base,
 /* Offer received bytes; returns how many were taken (0 when the receive
  * buffer is full: the caller retries later). Any thread. */
 size_t uart_rx(struct uart *u, const uint8_t *buf, size_t len);
+
+/* The UART's state record ("uart"): registers, the bytes received and not
+ * yet read, the pending THRE interrupt and the line's level. Any thread.
+ * uart_load changes nothing unless the whole record is good (else -1 with
+ * e filled); then it drives the interrupt line to the loaded level. */
+void uart_save(const struct uart *u, struct rec_out *o);
+int uart_load(struct uart *u, struct rec_in *in, struct err *e);
 
 #endif

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "base/err.h"
+#include "base/rec.h"
 #include "vm/machine.h"
 #include "vm/rv/hart.h"
 
@@ -95,4 +97,64 @@ void clint_attach(struct machine *m, uint64_t base, uint64_t size)
         .opaque = m,
     };
     bus_add(&m->bus, &d);
+}
+
+/* The state record, version 1:
+ *
+ *   nharts                     u32
+ *   per hart: msip             bool: mip.MSIP
+ *             mtimecmp         u64
+ *
+ * mtime is not here: it is the machine's clock, saved with the machine. */
+#define CLINT_REC_VERSION 1
+
+/* The harts the CLINT serves: those hart_at reaches. */
+static unsigned clint_harts(const struct machine *m)
+{
+    return m->nharts < VM_MAX_CPUS ? m->nharts : VM_MAX_CPUS;
+}
+
+void clint_save(const struct machine *m, struct rec_out *o)
+{
+    unsigned n = clint_harts(m);
+    rec_begin(o, "clint", CLINT_REC_VERSION);
+    rec_u32(o, n);
+    for (unsigned i = 0; i < n; i++) {
+        struct hart *h = m->harts[i];
+        rec_bool(o, h && (atomic_load(&h->mip) & MIP_MSIP));
+        rec_u64(o, h ? atomic_load(&h->mtimecmp) : UINT64_MAX);
+    }
+    rec_end(o);
+}
+
+int clint_load(struct machine *m, struct rec_in *in, struct err *e)
+{
+    if (rec_open(in, "clint", CLINT_REC_VERSION, e) < 0)
+        return -1;
+    unsigned n = clint_harts(m);
+    uint32_t count = rec_get_u32(in);
+    if (rec_ok(in) && count != n)
+        rec_fail(in, "%u harts, this machine has %u", count, n);
+    /* Read into a copy: the harts change only once all of it is good. */
+    bool msip[VM_MAX_CPUS] = {0};
+    uint64_t mtimecmp[VM_MAX_CPUS] = {0};
+    if (rec_ok(in)) {
+        for (unsigned i = 0; i < n; i++) {
+            msip[i] = rec_get_bool(in);
+            mtimecmp[i] = rec_get_u64(in);
+        }
+    }
+    if (rec_close(in, e) < 0)
+        return -1;
+    /* As the registers' writes do it. */
+    for (unsigned i = 0; i < n; i++) {
+        struct hart *h = m->harts[i];
+        if (!h)
+            continue;
+        hart_set_mip(h, MIP_MSIP, msip[i]);
+        atomic_store(&h->mtimecmp, mtimecmp[i]);
+        hart_update_timer(h);
+        hart_kick(h);
+    }
+    return 0;
 }

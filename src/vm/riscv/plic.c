@@ -5,7 +5,10 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "base/err.h"
+#include "base/rec.h"
 #include "vm/machine.h"
 #include "vm/rv/hart.h"
 
@@ -63,17 +66,23 @@ static unsigned best_source(const struct plic *p, unsigned ctx)
     return best;
 }
 
-/* Recompute every context's output; tell a hart only when its line moves. */
-static void update(struct plic *p)
+/* Recompute every context's output and drive it into its hart: only
+ * where the line moves, or (force) everywhere. */
+static void drive(struct plic *p, bool force)
 {
     for (unsigned ctx = 0; ctx < p->nctx; ctx++) {
         bool level = best_source(p, ctx) != 0;
         struct hart *h = p->m->harts[ctx / 2];
-        if (level == p->out[ctx] || !h)
+        if ((level == p->out[ctx] && !force) || !h)
             continue;
         p->out[ctx] = level;
         hart_set_mip(h, ctx & 1 ? MIP_SEIP : MIP_MEIP, level);
     }
+}
+
+static void update(struct plic *p)
+{
+    drive(p, false);
 }
 
 static uint32_t claim(struct plic *p, unsigned ctx)
@@ -218,4 +227,101 @@ void plic_set_irq(struct plic *p, unsigned irq, bool level)
     if (p->level[irq / 32] != old)
         update(p);
     pthread_mutex_unlock(&p->lock);
+}
+
+/* The state record, version 1 (words are u32):
+ *
+ *   nctx                       contexts: two per hart
+ *   nsources                   PLIC_NUM_SOURCES
+ *   priority[1..nsources-1]
+ *   level[NWORDS]              the lines as the devices drive them
+ *   claimed[NWORDS]
+ *   per context: enable[NWORDS], threshold
+ *
+ * Every value must be one the registers can hold: priorities and
+ * thresholds up to PLIC_PRIO_MASK, no bit for source 0 or past the last
+ * source. The outputs into the harts are not recorded: they follow. */
+#define PLIC_REC_VERSION 1
+
+void plic_save(const struct plic *cp, struct rec_out *o)
+{
+    /* The lock only: the state is read, not changed. */
+    struct plic *p = (struct plic *)cp;
+    pthread_mutex_lock(&p->lock);
+    rec_begin(o, "plic", PLIC_REC_VERSION);
+    rec_u32(o, p->nctx);
+    rec_u32(o, PLIC_NUM_SOURCES);
+    for (unsigned i = 1; i < PLIC_NUM_SOURCES; i++)
+        rec_u32(o, p->priority[i]);
+    for (unsigned w = 0; w < NWORDS; w++)
+        rec_u32(o, p->level[w]);
+    for (unsigned w = 0; w < NWORDS; w++)
+        rec_u32(o, p->claimed[w]);
+    for (unsigned ctx = 0; ctx < p->nctx; ctx++) {
+        for (unsigned w = 0; w < NWORDS; w++)
+            rec_u32(o, p->enable[ctx][w]);
+        rec_u32(o, p->threshold[ctx]);
+    }
+    rec_end(o);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* A word of source bits from the record; only sources that exist. */
+static uint32_t get_sources(struct rec_in *in, const char *what, unsigned w)
+{
+    uint32_t v = rec_get_u32(in);
+    if (v & ~source_mask(w))
+        rec_fail(in, "%s word %u is 0x%08x: sources that do not exist",
+                 what, w, v);
+    return v;
+}
+
+static uint32_t get_prio(struct rec_in *in, const char *what, unsigned i)
+{
+    uint32_t v = rec_get_u32(in);
+    if (v > PLIC_PRIO_MASK)
+        rec_fail(in, "%s %u is %u (at most %u)", what, i, v, PLIC_PRIO_MASK);
+    return v;
+}
+
+int plic_load(struct plic *p, struct rec_in *in, struct err *e)
+{
+    if (rec_open(in, "plic", PLIC_REC_VERSION, e) < 0)
+        return -1;
+    uint32_t nctx = rec_get_u32(in);
+    uint32_t nsources = rec_get_u32(in);
+    if (rec_ok(in) && nctx != p->nctx)
+        rec_fail(in, "%u contexts, this PLIC has %u", nctx, p->nctx);
+    if (rec_ok(in) && nsources != PLIC_NUM_SOURCES)
+        rec_fail(in, "%u sources, this PLIC has %u", nsources,
+                 PLIC_NUM_SOURCES);
+    /* Read into a copy: the PLIC changes only once all of it is good. */
+    struct plic n = {0};
+    if (rec_ok(in)) {
+        for (unsigned i = 1; i < PLIC_NUM_SOURCES; i++)
+            n.priority[i] = get_prio(in, "priority of source", i);
+        for (unsigned w = 0; w < NWORDS; w++)
+            n.level[w] = get_sources(in, "level", w);
+        for (unsigned w = 0; w < NWORDS; w++)
+            n.claimed[w] = get_sources(in, "claimed", w);
+        for (unsigned ctx = 0; ctx < p->nctx; ctx++) {
+            for (unsigned w = 0; w < NWORDS; w++)
+                n.enable[ctx][w] = get_sources(in, "enable", w);
+            n.threshold[ctx] = get_prio(in, "threshold of context", ctx);
+        }
+    }
+    if (rec_close(in, e) < 0)
+        return -1;
+
+    pthread_mutex_lock(&p->lock);
+    memcpy(p->priority, n.priority, sizeof p->priority);
+    memcpy(p->level, n.level, sizeof p->level);
+    memcpy(p->claimed, n.claimed, sizeof p->claimed);
+    memcpy(p->enable, n.enable, sizeof p->enable);
+    memcpy(p->threshold, n.threshold, sizeof p->threshold);
+    /* Drive every context's line, moved or not: a hart's MEIP/SEIP now
+     * says what this PLIC says, whatever either held before. */
+    drive(p, true);
+    pthread_mutex_unlock(&p->lock);
+    return 0;
 }
