@@ -179,10 +179,7 @@ static void exec_child(pid_t target, struct oci_process *p,
         sync_send(fd, SYNC_PID, pid, &e);
         _exit(0);
     }
-    if (p->terminal &&
-        (terminal_setup(console_fd, p->console_rows, p->console_cols, &e) < 0 ||
-         (fchown(0, p->uid, p->gid) < 0 &&
-          err_set(&e, errno, "chown the terminal") < 0))) {
+    if (p->terminal && process_terminal(p, console_fd, &e) < 0) {
         sync_send_err(fd, &e);
         _exit(1);
     }

@@ -222,7 +222,7 @@ int cmd_delete(struct oci_ctx *c, int argc, char **argv, struct err *e)
     struct oci_state st;
     if (load(c, "delete", argc, argv, opts, &st, NULL, false, e) < 0) {
         /* --force on a container that is not there is no error. */
-        return force && strstr(e->msg, "does not exist") ? 0 : -1;
+        return force && e->errnum == ENOENT ? 0 : -1;
     }
     int r = container_delete(&st, force, e);
     state_free(&st);
