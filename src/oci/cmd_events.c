@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "oci/cgroup.h"
+#include "oci/cgroup/cgroup.h"
 #include "oci/cmd.h"
 #include "oci/opts.h"
 #include "oci/state.h"

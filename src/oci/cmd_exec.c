@@ -14,7 +14,7 @@
 
 #include "base/err.h"
 #include "base/util.h"
-#include "oci/cgroup.h"
+#include "oci/cgroup/cgroup.h"
 #include "oci/cmd.h"
 #include "oci/container.h"
 #include "oci/json.h"

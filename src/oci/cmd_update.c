@@ -6,7 +6,7 @@
 
 #include "base/err.h"
 #include "base/util.h"
-#include "oci/cgroup.h"
+#include "oci/cgroup/cgroup.h"
 #include "oci/cmd.h"
 #include "oci/opts.h"
 #include "oci/spec.h"

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "oci/cgroup.h"
+#include "oci/cgroup/cgroup.h"
 #include "oci/hooks.h"
 #include "oci/log.h"
 #include "oci/rootfs.h"

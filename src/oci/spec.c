@@ -9,7 +9,7 @@
 
 #include "base/err.h"
 #include "base/util.h"
-#include "oci/cgroup.h"
+#include "oci/cgroup/cgroup.h"
 #include "oci/json.h"
 #include "oci/rootfs.h"
 #include "oci/seccomp.h"

@@ -1,8 +1,8 @@
 /* A container's cgroup on a v1, v2 or hybrid host: where it lives, the
  * limits from linux.resources, and what kill, ps, pause, update and delete
  * need from it. */
-#ifndef CELLA_OCI_CGROUP_H
-#define CELLA_OCI_CGROUP_H
+#ifndef CELLA_OCI_CGROUP_CGROUP_H
+#define CELLA_OCI_CGROUP_CGROUP_H
 
 #include <stdbool.h>
 #include <stddef.h>

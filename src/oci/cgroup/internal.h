@@ -1,7 +1,7 @@
-/* What the cgroup files share among themselves: the parsed resources, the
- * hierarchies found in mountinfo, the container's cgroup on each of them,
- * and the per-version writers. Not for use outside src/oci/cgroup*.c (and
- * their unit tests). */
+/* What the files of src/oci/cgroup/ share among themselves: the parsed
+ * resources, the hierarchies found in mountinfo, the container's cgroup on
+ * each of them, and the per-version writers. Not for use outside this
+ * folder (and its unit tests). */
 #ifndef CELLA_OCI_CGROUP_INTERNAL_H
 #define CELLA_OCI_CGROUP_INTERNAL_H
 
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "oci/cgroup.h"
+#include "oci/cgroup/cgroup.h"
 
 #define CG_ANY (-1) /* a device rule's wildcard major or minor */
 

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "base/err.h"
-#include "oci/cgroup.h"
-#include "oci/cgroup_internal.h"
+#include "oci/cgroup/cgroup.h"
+#include "oci/cgroup/internal.h"
 
 /* The first number in h's file, 0 when absent; "max" reads as 0 too. For
  * v2 cpu.stat, the usage_usec line in nanoseconds. */

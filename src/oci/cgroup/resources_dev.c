@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "base/err.h"
-#include "oci/cgroup_internal.h"
+#include "oci/cgroup/internal.h"
 #include "oci/json.h"
 
 #define MAX_DEV_NUM 0xffffffffLL

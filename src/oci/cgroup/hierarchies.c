@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "base/err.h"
-#include "oci/cgroup_internal.h"
+#include "oci/cgroup/internal.h"
 
 static int oom(struct err *e)
 {

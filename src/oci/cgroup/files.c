@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "oci/cgroup_internal.h"
+#include "oci/cgroup/internal.h"
 
 char *cg_join(const char *a, const char *b)
 {

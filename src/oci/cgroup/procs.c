@@ -13,7 +13,7 @@
 
 #include "base/err.h"
 #include "base/util.h"
-#include "oci/cgroup_internal.h"
+#include "oci/cgroup/internal.h"
 
 #define DESTROY_NS 5000000000ull
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "oci/cgroup_internal.h"
+#include "oci/cgroup/internal.h"
 
 static int oom(struct err *e)
 {

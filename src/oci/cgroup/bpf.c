@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "oci/cgroup_internal.h"
+#include "oci/cgroup/internal.h"
 
 /* Registers of the program: the context comes in r1, the verdict goes out
  * in r0. */

@@ -7,7 +7,7 @@
 
 #include "base/err.h"
 #include "base/util.h"
-#include "oci/cgroup_internal.h"
+#include "oci/cgroup/internal.h"
 
 #define SWAP_FILE "memory.memsw.limit_in_bytes"
 

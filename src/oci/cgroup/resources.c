@@ -1,6 +1,6 @@
 /* linux.resources from config.json: every member read, typed and
  * range-checked into struct cg_resources before any cgroup is touched
- * (blockIO, hugepage limits and devices are in cgroup_resources_dev.c). */
+ * (blockIO, hugepage limits and devices are in resources_dev.c). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "base/err.h"
-#include "oci/cgroup_internal.h"
+#include "oci/cgroup/internal.h"
 #include "oci/json.h"
 
 int cg_field_err(struct err *e, const char *where, const char *key,

@@ -7,7 +7,7 @@
 
 #include "base/err.h"
 #include "base/util.h"
-#include "oci/cgroup_internal.h"
+#include "oci/cgroup/internal.h"
 
 static int write_max(const char *dir, const char *file, int64_t v,
                      struct err *e)
