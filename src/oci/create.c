@@ -20,7 +20,7 @@
 #include "oci/cgroup/cgroup.h"
 #include "oci/hooks.h"
 #include "oci/log.h"
-#include "oci/rootfs.h"
+#include "oci/rootfs/rootfs.h"
 #include "oci/sync.h"
 #include "oci/terminal.h"
 

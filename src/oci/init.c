@@ -19,7 +19,7 @@
 #include "base/err.h"
 #include "oci/hooks.h"
 #include "oci/process.h"
-#include "oci/rootfs.h"
+#include "oci/rootfs/rootfs.h"
 #include "oci/seccomp.h"
 #include "oci/sync.h"
 

@@ -11,7 +11,7 @@
 #include "base/util.h"
 #include "oci/cgroup/cgroup.h"
 #include "oci/json.h"
-#include "oci/rootfs.h"
+#include "oci/rootfs/rootfs.h"
 #include "oci/seccomp.h"
 
 json_object *spec_parse_text(const char *text, const char *what,

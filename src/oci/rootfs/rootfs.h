@@ -1,7 +1,7 @@
 /* The container's file system view: rootfs, mounts, /dev, masked and
  * read-only paths, and the switch into the new root. */
-#ifndef CELLA_OCI_ROOTFS_H
-#define CELLA_OCI_ROOTFS_H
+#ifndef CELLA_OCI_ROOTFS_ROOTFS_H
+#define CELLA_OCI_ROOTFS_ROOTFS_H
 
 #include <stdbool.h>
 

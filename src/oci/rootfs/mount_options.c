@@ -7,7 +7,7 @@
 #include <sys/mount.h>
 
 #include "base/err.h"
-#include "oci/rootfs_internal.h"
+#include "oci/rootfs/internal.h"
 
 /* A word that sets (or, when clear, clears) MS_* flags. */
 struct flag_word {

@@ -1,6 +1,7 @@
-/* Inside the rootfs module: the parsed root, mounts and devices, and the
- * helpers its files share (option parsing, path resolution inside the
- * rootfs, one mount, /dev, cgroup mounts). Not for the rest of the runtime. */
+/* What the files of src/oci/rootfs/ share: the parsed root, mounts and
+ * devices, and their helpers (option parsing, path resolution inside the
+ * rootfs, one mount, /dev, cgroup mounts). Not for the rest of the runtime
+ * (nor anything but its unit tests). */
 #ifndef CELLA_OCI_ROOTFS_INTERNAL_H
 #define CELLA_OCI_ROOTFS_INTERNAL_H
 

@@ -12,7 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "oci/rootfs_internal.h"
+#include "oci/rootfs/internal.h"
 
 /* Enough for symlink chains and for making every component of a path. */
 #define MAX_ROUNDS 256

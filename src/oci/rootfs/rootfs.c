@@ -14,8 +14,8 @@
 
 #include "base/err.h"
 #include "base/util.h"
-#include "oci/rootfs.h"
-#include "oci/rootfs_internal.h"
+#include "oci/rootfs/rootfs.h"
+#include "oci/rootfs/internal.h"
 
 /* The spec leaves the default to the runtime. rprivate: no mount event
  * crosses between host and container in either direction, so a mount the

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "oci/rootfs.h"
-#include "oci/rootfs_internal.h"
+#include "oci/rootfs/rootfs.h"
+#include "oci/rootfs/internal.h"
 
 #define ATIME_FLAGS (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)
 /* What a bind remount sets; the rest of flags went into the bind itself. */

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "oci/rootfs_internal.h"
+#include "oci/rootfs/internal.h"
 
 /* Where a hierarchy is mounted on the host, and which of its cgroups is
  * that mount's root. */

@@ -13,8 +13,8 @@
 
 #include "base/err.h"
 #include "oci/json.h"
-#include "oci/rootfs.h"
-#include "oci/rootfs_internal.h"
+#include "oci/rootfs/rootfs.h"
+#include "oci/rootfs/internal.h"
 
 static char *dup_str(const char *s, struct err *e)
 {

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "oci/rootfs.h"
-#include "oci/rootfs_internal.h"
+#include "oci/rootfs/rootfs.h"
+#include "oci/rootfs/internal.h"
 
 static const struct oci_device default_devices[] = {
     { "/dev/null", S_IFCHR, 1, 3, 0666, 0, 0 },
