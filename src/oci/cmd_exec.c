@@ -21,7 +21,7 @@
 #include "oci/ns.h"
 #include "oci/opts.h"
 #include "oci/process.h"
-#include "oci/seccomp.h"
+#include "oci/seccomp/seccomp.h"
 #include "oci/spec.h"
 #include "oci/sync.h"
 #include "oci/terminal.h"

@@ -20,7 +20,7 @@
 #include "oci/hooks.h"
 #include "oci/process.h"
 #include "oci/rootfs/rootfs.h"
-#include "oci/seccomp.h"
+#include "oci/seccomp/seccomp.h"
 #include "oci/sync.h"
 
 static int write_sysctls(const struct oci_spec *s, struct err *e)

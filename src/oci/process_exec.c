@@ -19,7 +19,7 @@
 
 #include "base/err.h"
 #include "oci/passwd.h"
-#include "oci/seccomp.h"
+#include "oci/seccomp/seccomp.h"
 #include "oci/terminal.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:" \

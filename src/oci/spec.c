@@ -12,7 +12,7 @@
 #include "oci/cgroup/cgroup.h"
 #include "oci/json.h"
 #include "oci/rootfs/rootfs.h"
-#include "oci/seccomp.h"
+#include "oci/seccomp/seccomp.h"
 
 json_object *spec_parse_text(const char *text, const char *what,
                              struct err *e)

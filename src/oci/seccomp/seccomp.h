@@ -1,7 +1,7 @@
 /* The seccomp filter from config.json (linux.seccomp), built and loaded
  * with libseccomp. */
-#ifndef CELLA_OCI_SECCOMP_H
-#define CELLA_OCI_SECCOMP_H
+#ifndef CELLA_OCI_SECCOMP_SECCOMP_H
+#define CELLA_OCI_SECCOMP_SECCOMP_H
 
 #include <json-c/json.h>
 

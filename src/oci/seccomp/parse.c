@@ -1,7 +1,7 @@
 /* linux.seccomp read into a libseccomp filter: the default action,
  * architectures, flags, listener and every syscall rule. Nothing is loaded
- * here (seccomp_apply.c does that). */
-#include "oci/seccomp.h"
+ * here (apply.c does that). */
+#include "oci/seccomp/seccomp.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 
 #include "base/err.h"
 #include "oci/json.h"
-#include "oci/seccomp_filter.h"
+#include "oci/seccomp/filter.h"
 
 #define WHERE "linux.seccomp"
 #define MAX_ERRNO_RET 4095           /* the kernel's MAX_ERRNO */

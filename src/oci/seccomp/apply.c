@@ -1,6 +1,6 @@
 /* Loading the parsed seccomp filter into the calling thread, handing the
  * SCMP_ACT_NOTIFY listener fd to listenerPath, and freeing the filter. */
-#include "oci/seccomp.h"
+#include "oci/seccomp/seccomp.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@
 #include <json-c/json.h>
 
 #include "base/err.h"
-#include "oci/seccomp_filter.h"
+#include "oci/seccomp/filter.h"
 #include "oci/state.h"
 
 /* The kernel loads a filter only for a thread with no_new_privs set or
