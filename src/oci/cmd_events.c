@@ -7,20 +7,14 @@
 #include "base/err.h"
 #include "oci/cgroup/cgroup.h"
 #include "oci/cmd.h"
+#include "oci/container.h"
 #include "oci/opts.h"
 #include "oci/state.h"
 
 static int print_stats(const struct oci_state *st, struct err *e)
 {
-    struct cgroup *cg;
     struct cg_stats s;
-    if (!st->cgroup[0])
-        return err_set(e, 0, "container %s has no cgroup", st->id);
-    if (cg_open(st->cgroup, &cg, e) < 0)
-        return -1;
-    int r = cg_stats(cg, &s, e);
-    cg_close(cg);
-    if (r < 0)
+    if (container_stats(st, &s, e) < 0)
         return -1;
     printf("{\"type\":\"stats\",\"id\":\"%s\",\"data\":{"
            "\"cpu\":{\"usage\":{\"total\":%llu}},"

@@ -1,30 +1,14 @@
-/* `exec`: a new process in a running container — its namespaces, its
- * cgroup and its seccomp filter, with the process from --process or the
- * container's own process changed by the options. */
-#include <errno.h>
-#include <signal.h>
+/* `exec`: the process from --process, or the container's own process
+ * changed by the options, run in the container by container_exec. */
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "base/err.h"
 #include "base/util.h"
-#include "oci/cgroup/cgroup.h"
 #include "oci/cmd.h"
 #include "oci/container.h"
-#include "oci/json.h"
-#include "oci/ns.h"
 #include "oci/opts.h"
-#include "oci/process.h"
-#include "oci/seccomp/seccomp.h"
-#include "oci/spec.h"
-#include "oci/sync.h"
-#include "oci/terminal.h"
 
 struct exec_args {
     const char *process_file, *pid_file, *console_socket, *cwd, *user;
@@ -32,18 +16,6 @@ struct exec_args {
     bool detach, tty, no_new_privs;
     long preserve_fds;
 };
-
-static json_object *load_json(const char *path, const char *what,
-                              struct err *e)
-{
-    uint8_t *text;
-    size_t len;
-    if (read_file(path, &text, &len, e) < 0)
-        return NULL;
-    json_object *o = spec_parse_text((char *)text, what, e);
-    free(text);
-    return o;
-}
 
 /* The container's process object with the command line's changes. */
 static int edit_process(json_object *p, const struct exec_args *a,
@@ -121,147 +93,36 @@ static int edit_process(json_object *p, const struct exec_args *a,
     return 0;
 }
 
-/* The process to run and the container's seccomp filter. */
-static int build(const struct oci_state *st, const struct exec_args *a,
-                 int argc, char **argv, json_object **config,
-                 json_object **process_json, struct oci_process *p,
-                 struct oci_seccomp **sc, struct err *e)
+/* The process to run: --process FILE, or the container's own process
+ * changed by the command line. */
+static json_object *make_process(const struct oci_state *st,
+                                 const struct exec_args *a, int argc,
+                                 char **argv, struct err *e)
 {
-    char path[PATH_MAX + 16];
-    state_file(st, "config.json", path, sizeof path);
-    *config = load_json(path, "saved config.json", e);
-    if (!*config)
-        return -1;
-    json_object *lin = NULL, *seccomp = NULL;
-    if (json_object_object_get_ex(*config, "linux", &lin))
-        json_object_object_get_ex(lin, "seccomp", &seccomp);
-    if (seccomp && seccomp_parse(seccomp, sc, e) < 0)
-        return -1;
     if (a->process_file) {
-        *process_json = load_json(a->process_file, a->process_file, e);
-        if (!*process_json)
-            return -1;
-        if (argc)
-            return err_set(e, 0, "exec: --process and a command line given");
-    } else {
-        json_object *base = NULL;
-        if (!argc)
-            return err_set(e, 0, "exec: no command given");
-        json_object_object_get_ex(*config, "process", &base);
-        if (json_object_deep_copy(base, process_json, NULL) < 0 ||
-            !*process_json)
-            return err_set(e, 0, "exec: saved config has no process");
-        if (edit_process(*process_json, a, argc, argv, e) < 0)
-            return -1;
-    }
-    return process_parse(*process_json, "process", p, e);
-}
-
-/* The first child joins the namespaces; its child (in the pid namespace
- * too) becomes the process. */
-static void exec_child(pid_t target, struct oci_process *p,
-                       struct oci_seccomp *sc, int fd, int console_fd,
-                       int preserve)
-{
-    struct err e = {0};
-    if (sync_recv(fd, SYNC_GO, NULL, "the cgroup", &e) < 0 ||
-        ns_join_pid(target, &e) < 0) {
-        sync_send_err(fd, &e);
-        _exit(1);
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        err_set(&e, errno, "fork");
-        sync_send_err(fd, &e);
-        _exit(1);
-    }
-    if (pid > 0) {
-        sync_send(fd, SYNC_PID, pid, &e);
-        _exit(0);
-    }
-    if (p->terminal && process_terminal(p, console_fd, &e) < 0) {
-        sync_send_err(fd, &e);
-        _exit(1);
-    }
-    syscall(SYS_close_range, 3 + preserve, ~0u, 4 /* CLOSE_RANGE_CLOEXEC */);
-    process_exec(p, sc, &e);
-    sync_send_err(fd, &e);
-    _exit(127);
-}
-
-static int run_exec(const struct oci_state *st, const struct exec_args *a,
-                    struct oci_process *p, struct oci_seccomp *sc,
-                    struct err *e)
-{
-    int sync[2], con = -1, our_con = -1, master = -1;
-    /* listenerPath names a host socket: connect before joining the
-     * container's mount namespace. */
-    if (sc && seccomp_listener_connect(sc, st, ST_RUNNING, e) < 0)
-        return -1;
-    if (p->terminal) {
-        if (a->console_socket) {
-            if ((con = console_socket_connect(a->console_socket, e)) < 0)
-                return -1;
-        } else if (a->detach) {
-            return err_set(e, 0, "exec: a detached terminal needs "
-                           "--console-socket");
-        } else {
-            int sv[2];
-            if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-                return err_set(e, errno, "socketpair");
-            our_con = sv[0];
-            con = sv[1];
+        if (argc) {
+            err_set(e, 0, "exec: --process and a command line given");
+            return NULL;
         }
+        return spec_parse_file(a->process_file, a->process_file, e);
     }
-    struct cgroup *cg = NULL;
-    if (st->cgroup[0] && cg_open(st->cgroup, &cg, e) < 0)
-        return -1;
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
-        return err_set(e, errno, "socketpair");
-    if (!a->detach)
-        prctl(PR_SET_CHILD_SUBREAPER, 1);
-    pid_t child = fork();
-    if (child < 0)
-        return err_set(e, errno, "fork");
-    if (child == 0) {
-        close(sync[0]);
-        exec_child(st->pid, p, sc, sync[1], con, (int)a->preserve_fds);
+    if (!argc) {
+        err_set(e, 0, "exec: no command given");
+        return NULL;
     }
-    close(sync[1]);
-    if (con >= 0)
-        close(con);
-    int pid = -1, r = -1;
-    if ((!cg || cg_enter(cg, child, e) == 0) &&
-        sync_send(sync[0], SYNC_GO, 0, e) == 0 &&
-        sync_recv(sync[0], SYNC_PID, &pid, "its process forked", e) == 0) {
-        /* Closed on a successful execve; an error message otherwise. */
-        struct sync_msg m;
-        ssize_t n = recv(sync[0], &m, sizeof m, 0);
-        if (n == sizeof m && m.type == SYNC_ERROR) {
-            m.text[sizeof m.text - 1] = 0;
-            err_set(e, m.errnum, "%s", m.text);
-        } else {
-            r = 0;
-        }
+    json_object *config = container_config(st, e), *base = NULL,
+                *process = NULL;
+    if (!config)
+        return NULL;
+    json_object_object_get_ex(config, "process", &base);
+    if (json_object_deep_copy(base, &process, NULL) < 0 || !process)
+        err_set(e, 0, "exec: saved config has no process");
+    else if (edit_process(process, a, argc, argv, e) < 0) {
+        json_object_put(process);
+        process = NULL;
     }
-    waitpid(child, NULL, 0);
-    close(sync[0]);
-    if (cg)
-        cg_close(cg);
-    if (r == 0 && our_con >= 0 && (master = terminal_recv_master(our_con, e)) < 0)
-        r = -1;
-    if (our_con >= 0)
-        close(our_con);
-    if (r == 0 && a->pid_file && write_pid_file(a->pid_file, pid, e) < 0)
-        r = -1;
-    if (r < 0) {
-        if (pid > 0)
-            kill(pid, SIGKILL);
-        return -1;
-    }
-    if (a->detach)
-        return 0;
-    return wait_reaping(pid, master);
+    json_object_put(config);
+    return process;
 }
 
 int cmd_exec(struct oci_ctx *c, int argc, char **argv, struct err *e)
@@ -293,25 +154,15 @@ int cmd_exec(struct oci_ctx *c, int argc, char **argv, struct err *e)
     struct oci_state st;
     if (state_load(c->root, id, &st, e) < 0)
         return -1;
-    json_object *config = NULL, *process_json = NULL;
-    struct oci_process p = {0};
-    struct oci_seccomp *sc = NULL;
-    int r = -1;
-    enum oci_status s = state_status(&st);
-    if (s != ST_RUNNING && s != ST_CREATED) {
-        err_set(e, 0, "container %s is %s: cannot exec in it", id,
-                state_status_name(s));
-        goto out;
-    }
-    if (build(&st, &a, argc - i - 1, argv + i + 1, &config, &process_json,
-              &p, &sc, e) < 0)
-        goto out;
-    r = run_exec(&st, &a, &p, sc, e);
-out:
-    process_free(&p);
-    seccomp_free(sc);
-    json_object_put(process_json);
-    json_object_put(config);
+    struct exec_opts o = {
+        .process = make_process(&st, &a, argc - i - 1, argv + i + 1, e),
+        .pid_file = a.pid_file,
+        .console_socket = a.console_socket,
+        .detach = a.detach,
+        .preserve_fds = (int)a.preserve_fds,
+    };
+    int r = o.process ? container_exec(&st, &o, e) : -1;
+    json_object_put(o.process);
     state_free(&st);
     return r;
 }

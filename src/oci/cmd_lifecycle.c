@@ -1,22 +1,17 @@
 /* The commands on an existing container: start, state, kill, delete,
  * list, ps, pause, resume. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/err.h"
 #include "base/util.h"
-#include "oci/cgroup/cgroup.h"
 #include "oci/cmd.h"
 #include "oci/container.h"
-#include "oci/hooks.h"
 #include "oci/opts.h"
 #include "oci/signals.h"
-#include "oci/spec.h"
 #include "oci/state.h"
 
 int cmd_id(const char *cmd, int argc, char **argv, int i, bool more,
@@ -46,68 +41,6 @@ static int load(struct oci_ctx *c, const char *cmd, int argc, char **argv,
     return state_load(c->root, id, st, e);
 }
 
-/* The hooks of the config saved at create. */
-static int saved_hooks(const struct oci_state *st, struct oci_hooks *h,
-                       json_object **json, struct err *e)
-{
-    char path[PATH_MAX + 16];
-    state_file(st, "config.json", path, sizeof path);
-    memset(h, 0, sizeof *h);
-    *json = json_object_from_file(path);
-    if (!*json)
-        return err_set(e, 0, "container %s: saved config is unreadable",
-                       st->id);
-    json_object *hooks = NULL;
-    json_object_object_get_ex(*json, "hooks", &hooks);
-    if (hooks_parse(hooks, h, e) < 0) {
-        json_object_put(*json);
-        return -1;
-    }
-    return 0;
-}
-
-static int run_saved_hooks(const struct oci_state *st, enum hook_kind k,
-                           enum oci_status status, struct err *e)
-{
-    if (!(st->hooks & (1u << k)))
-        return 0;
-    struct oci_hooks h;
-    json_object *json;
-    if (saved_hooks(st, &h, &json, e) < 0)
-        return -1;
-    int r = 0;
-    if (h.n[k]) {
-        char *text = state_json(st, status);
-        r = hooks_run(&h, k, text, e);
-        free(text);
-    }
-    hooks_free(&h);
-    json_object_put(json);
-    return r;
-}
-
-int container_start(struct oci_state *st, struct err *e)
-{
-    enum oci_status s = state_status(st);
-    if (s != ST_CREATED)
-        return err_set(e, 0, "container %s is %s, not created", st->id,
-                       state_status_name(s));
-    char fifo[PATH_MAX + 16];
-    state_file(st, "exec.fifo", fifo, sizeof fifo);
-    int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return err_set(e, errno == ENXIO ? 0 : errno,
-                       "container %s: its init is gone", st->id);
-    ssize_t n = write(fd, "1", 1);
-    close(fd);
-    unlink(fifo);
-    if (n != 1)
-        return err_set(e, errno, "container %s: start", st->id);
-    if (run_saved_hooks(st, HOOK_POSTSTART, ST_RUNNING, e) < 0)
-        return -1;
-    return 0;
-}
-
 int cmd_start(struct oci_ctx *c, int argc, char **argv, struct err *e)
 {
     struct oci_state st;
@@ -130,34 +63,6 @@ int cmd_state(struct oci_ctx *c, int argc, char **argv, struct err *e)
     return 0;
 }
 
-/* The container's cgroup; an error for a container made without one. */
-static int open_cgroup(const struct oci_state *st, const char *what,
-                       struct cgroup **cg, struct err *e)
-{
-    if (!st->cgroup[0])
-        return err_set(e, 0, "container %s has no cgroup (made with "
-                       "--cgroup-manager disabled): %s needs one", st->id,
-                       what);
-    return cg_open(st->cgroup, cg, e);
-}
-
-static int signal_all(const struct oci_state *st, int sig, struct err *e)
-{
-    struct cgroup *cg;
-    if (open_cgroup(st, "kill --all", &cg, e) < 0)
-        return -1;
-    pid_t *pids;
-    size_t n;
-    int r = cg_pids(cg, &pids, &n, e);
-    cg_close(cg);
-    if (r < 0)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        kill(pids[i], sig);
-    free(pids);
-    return 0;
-}
-
 int cmd_kill(struct oci_ctx *c, int argc, char **argv, struct err *e)
 {
     bool all = false;
@@ -173,46 +78,10 @@ int cmd_kill(struct oci_ctx *c, int argc, char **argv, struct err *e)
         err_set(e, 0, "kill: unexpected argument '%s'", argv[next + 1]);
         goto out;
     }
-    enum oci_status s = state_status(&st);
-    if (s == ST_STOPPED) {
-        err_set(e, 0, "container %s is not running", st.id);
-        goto out;
-    }
-    if (all)
-        r = signal_all(&st, sig, e);
-    else if ((r = kill(st.pid, sig)) < 0)
-        err_set(e, errno, "kill container %s", st.id);
+    r = container_kill(&st, sig, all, e);
 out:
     state_free(&st);
     return r;
-}
-
-/* Delete a stopped (or, forced, any) container: its processes, cgroup,
- * poststop hooks and state directory. */
-int container_delete(struct oci_state *st, bool force, struct err *e)
-{
-    enum oci_status s = state_status(st);
-    if ((s == ST_RUNNING || s == ST_PAUSED) && !force)
-        return err_set(e, 0, "container %s is %s: stop it first or use "
-                       "--force", st->id, state_status_name(s));
-    if (s != ST_STOPPED && s != ST_CREATING)
-        kill(st->pid, SIGKILL);
-    if (st->cgroup[0]) {
-        struct cgroup *cg;
-        if (cg_open(st->cgroup, &cg, e) == 0) {
-            int r = cg_destroy(cg, e);
-            cg_close(cg);
-            if (r < 0)
-                return -1;
-        }
-    }
-    struct err hook_err = {0};
-    int hr = run_saved_hooks(st, HOOK_POSTSTOP, ST_STOPPED, &hook_err);
-    if (state_remove(st, e) < 0)
-        return -1;
-    if (hr < 0)
-        err_print(&hook_err);
-    return 0;
 }
 
 int cmd_delete(struct oci_ctx *c, int argc, char **argv, struct err *e)
@@ -285,14 +154,9 @@ int cmd_ps(struct oci_ctx *c, int argc, char **argv, struct err *e)
     struct oci_state st;
     if (load(c, "ps", argc, argv, opts, &st, NULL, true, e) < 0)
         return -1;
-    struct cgroup *cg;
-    pid_t *pids = NULL;
-    size_t n = 0;
-    int r = open_cgroup(&st, "ps", &cg, e);
-    if (r == 0) {
-        r = cg_pids(cg, &pids, &n, e);
-        cg_close(cg);
-    }
+    pid_t *pids;
+    size_t n;
+    int r = container_pids(&st, "ps", &pids, &n, e);
     state_free(&st);
     if (r < 0)
         return -1;
@@ -318,37 +182,23 @@ int cmd_ps(struct oci_ctx *c, int argc, char **argv, struct err *e)
     return 0;
 }
 
-static int freeze(struct oci_ctx *c, const char *cmd, int argc, char **argv,
-                  bool frozen, struct err *e)
+static int pause_resume(struct oci_ctx *c, const char *cmd, int argc,
+                        char **argv, bool paused, struct err *e)
 {
     struct oci_state st;
     if (load(c, cmd, argc, argv, NULL, &st, NULL, false, e) < 0)
         return -1;
-    enum oci_status s = state_status(&st);
-    int r = -1;
-    struct cgroup *cg = NULL;
-    if (frozen ? s != ST_RUNNING && s != ST_CREATED : s != ST_PAUSED) {
-        err_set(e, 0, "container %s is %s, not %s", st.id,
-                state_status_name(s), frozen ? "running" : "paused");
-        goto out;
-    }
-    if (open_cgroup(&st, cmd, &cg, e) < 0 || cg_freeze(cg, frozen, e) < 0)
-        goto out;
-    st.paused = frozen;
-    r = state_save(&st, e);
-out:
-    if (cg)
-        cg_close(cg);
+    int r = container_pause(&st, paused, e);
     state_free(&st);
     return r;
 }
 
 int cmd_pause(struct oci_ctx *c, int argc, char **argv, struct err *e)
 {
-    return freeze(c, "pause", argc, argv, true, e);
+    return pause_resume(c, "pause", argc, argv, true, e);
 }
 
 int cmd_resume(struct oci_ctx *c, int argc, char **argv, struct err *e)
 {
-    return freeze(c, "resume", argc, argv, false, e);
+    return pause_resume(c, "resume", argc, argv, false, e);
 }

@@ -8,6 +8,7 @@
 #include "base/util.h"
 #include "oci/cgroup/cgroup.h"
 #include "oci/cmd.h"
+#include "oci/container.h"
 #include "oci/opts.h"
 #include "oci/spec.h"
 #include "oci/state.h"
@@ -98,18 +99,15 @@ int cmd_update(struct oci_ctx *c, int argc, char **argv, struct err *e)
         return -1;
     json_object *o;
     if (file) {
-        char *text = NULL;
-        if (!strcmp(file, "-")) {
-            text = read_stdin();
+        if (strcmp(file, "-")) {
+            o = spec_parse_file(file, "resources", e);
         } else {
-            size_t len;
-            if (read_file(file, (uint8_t **)&text, &len, e) < 0)
-                return -1;
+            char *text = read_stdin();
+            if (!text)
+                return err_set(e, 0, "update: cannot read the resources");
+            o = spec_parse_text(text, "resources", e);
+            free(text);
         }
-        if (!text)
-            return err_set(e, 0, "update: cannot read the resources");
-        o = spec_parse_text(text, "resources", e);
-        free(text);
         if (!o)
             return -1;
     } else {
@@ -122,22 +120,12 @@ int cmd_update(struct oci_ctx *c, int argc, char **argv, struct err *e)
     }
     struct cg_resources *r = NULL;
     struct oci_state st;
-    struct cgroup *cg = NULL;
     int ret = -1;
-    if (cg_resources_parse(o, "resources", &r, e) < 0 ||
-        state_load(c->root, id, &st, e) < 0)
-        goto out;
-    if (state_status(&st) == ST_STOPPED)
-        err_set(e, 0, "container %s is stopped", id);
-    else if (!st.cgroup[0])
-        err_set(e, 0, "container %s has no cgroup (made with "
-                "--cgroup-manager disabled)", id);
-    else if (cg_open(st.cgroup, &cg, e) == 0 && cg_update(cg, r, e) == 0)
-        ret = 0;
-    if (cg)
-        cg_close(cg);
-    state_free(&st);
-out:
+    if (cg_resources_parse(o, "resources", &r, e) == 0 &&
+        state_load(c->root, id, &st, e) == 0) {
+        ret = container_update(&st, r, e);
+        state_free(&st);
+    }
     cg_resources_free(r);
     json_object_put(o);
     return ret;

@@ -40,6 +40,18 @@ json_object *spec_parse_text(const char *text, const char *what,
     return o;
 }
 
+json_object *spec_parse_file(const char *path, const char *what,
+                             struct err *e)
+{
+    uint8_t *text;
+    size_t len;
+    if (read_file(path, &text, &len, e) < 0)
+        return NULL;
+    json_object *o = spec_parse_text((char *)text, what, e);
+    free(text);
+    return o;
+}
+
 /* Only sysctls that belong to a namespace the container has of its own:
  * any other would change the host. The two names of the uts namespace have
  * fields of their own, "hostname" and "domainname": refused here, as runc
@@ -125,12 +137,7 @@ int spec_load(const char *bundle, struct oci_spec *s, struct err *e)
         return err_set(e, errno, "bundle %s", bundle);
     char path[PATH_MAX + 16];
     snprintf(path, sizeof path, "%s/config.json", s->bundle);
-    uint8_t *text;
-    size_t len;
-    if (read_file(path, &text, &len, e) < 0)
-        return -1;
-    s->json = spec_parse_text((char *)text, "config.json", e);
-    free(text);
+    s->json = spec_parse_file(path, "config.json", e);
     if (!s->json)
         return -1;
 

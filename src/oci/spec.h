@@ -47,5 +47,8 @@ void spec_free(struct oci_spec *s);
  * what (the file) and where the syntax broke. */
 json_object *spec_parse_text(const char *text, const char *what,
                              struct err *e);
+/* The same for the file at path. */
+json_object *spec_parse_file(const char *path, const char *what,
+                             struct err *e);
 
 #endif
