@@ -30,9 +30,6 @@ int cmd_exec(struct oci_ctx *c, int argc, char **argv, struct err *e);
 int cmd_spec(struct oci_ctx *c, int argc, char **argv, struct err *e);
 int cmd_features(struct oci_ctx *c, int argc, char **argv, struct err *e);
 
-/* The config.json that `spec` writes (also the base of `cella ct run`). */
-extern const char oci_default_spec[];
-
 /* The one positional ID after the options (argv[*i]); extra arguments
  * are an error unless more is set. */
 int cmd_id(const char *cmd, int argc, char **argv, int i, bool more,

@@ -9,56 +9,7 @@
 #include "base/err.h"
 #include "oci/cmd.h"
 #include "oci/opts.h"
-
-/* A container running sh as root with the usual mounts, namespaces and
- * the default capability set of container engines. */
-const char oci_default_spec[] =
-    "{\n"
-    "  \"ociVersion\": \"1.2.0\",\n"
-    "  \"process\": {\n"
-    "    \"terminal\": true,\n"
-    "    \"user\": {\"uid\": 0, \"gid\": 0},\n"
-    "    \"args\": [\"sh\"],\n"
-    "    \"env\": [\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\n"
-    "            \"TERM=xterm\"],\n"
-    "    \"cwd\": \"/\",\n"
-    "    \"capabilities\": {\n"
-    "      \"bounding\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],\n"
-    "      \"effective\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],\n"
-    "      \"permitted\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"]\n"
-    "    },\n"
-    "    \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"hard\": 1024, \"soft\": 1024}],\n"
-    "    \"noNewPrivileges\": true\n"
-    "  },\n"
-    "  \"root\": {\"path\": \"rootfs\", \"readonly\": true},\n"
-    "  \"hostname\": \"cella\",\n"
-    "  \"mounts\": [\n"
-    "    {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},\n"
-    "    {\"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\",\n"
-    "     \"options\": [\"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\"]},\n"
-    "    {\"destination\": \"/dev/pts\", \"type\": \"devpts\", \"source\": \"devpts\",\n"
-    "     \"options\": [\"nosuid\", \"noexec\", \"newinstance\", \"ptmxmode=0666\",\n"
-    "                 \"mode=0620\", \"gid=5\"]},\n"
-    "    {\"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"source\": \"shm\",\n"
-    "     \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"mode=1777\", \"size=65536k\"]},\n"
-    "    {\"destination\": \"/dev/mqueue\", \"type\": \"mqueue\", \"source\": \"mqueue\",\n"
-    "     \"options\": [\"nosuid\", \"noexec\", \"nodev\"]},\n"
-    "    {\"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\",\n"
-    "     \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"ro\"]},\n"
-    "    {\"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\", \"source\": \"cgroup\",\n"
-    "     \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"relatime\", \"ro\"]}\n"
-    "  ],\n"
-    "  \"linux\": {\n"
-    "    \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]},\n"
-    "    \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\"}, {\"type\": \"ipc\"},\n"
-    "                   {\"type\": \"uts\"}, {\"type\": \"mount\"}, {\"type\": \"cgroup\"}],\n"
-    "    \"maskedPaths\": [\"/proc/acpi\", \"/proc/asound\", \"/proc/kcore\", \"/proc/keys\",\n"
-    "                    \"/proc/latency_stats\", \"/proc/timer_list\", \"/proc/timer_stats\",\n"
-    "                    \"/proc/sched_debug\", \"/sys/firmware\", \"/proc/scsi\"],\n"
-    "    \"readonlyPaths\": [\"/proc/bus\", \"/proc/fs\", \"/proc/irq\", \"/proc/sys\",\n"
-    "                      \"/proc/sysrq-trigger\"]\n"
-    "  }\n"
-    "}\n";
+#include "oci/spec.h"
 
 int cmd_spec(struct oci_ctx *c, int argc, char **argv, struct err *e)
 {
@@ -80,9 +31,10 @@ int cmd_spec(struct oci_ctx *c, int argc, char **argv, struct err *e)
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
         return err_set(e, errno, "spec: %s", path);
-    ssize_t n = write(fd, oci_default_spec, sizeof oci_default_spec - 1);
+    size_t len = strlen(oci_default_spec);
+    ssize_t n = write(fd, oci_default_spec, len);
     close(fd);
-    if (n != (ssize_t)sizeof oci_default_spec - 1)
+    if (n != (ssize_t)len)
         return err_set(e, errno, "spec: write %s", path);
     return 0;
 }
