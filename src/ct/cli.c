@@ -17,7 +17,7 @@
 #include "ct/bundle.h"
 #include "ct/rootfs.h"
 #include "oci/container.h"
-#include "oci/opts.h"
+#include "oci/cmd/opts.h"
 #include "oci/selfexe.h"
 
 #define CT_STATE_ROOT "/run/cella"

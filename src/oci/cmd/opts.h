@@ -1,8 +1,8 @@
 /* Command-line options in runc's style: "--name value", "--name=value",
  * "-name value" and one-letter "-n value"; parsing stops at the first
  * argument that is not an option, or after "--". */
-#ifndef CELLA_OCI_OPTS_H
-#define CELLA_OCI_OPTS_H
+#ifndef CELLA_OCI_CMD_OPTS_H
+#define CELLA_OCI_CMD_OPTS_H
 
 #include <stdbool.h>
 

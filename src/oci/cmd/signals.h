@@ -1,6 +1,6 @@
 /* Signal names and numbers as kill(1) and runc take them. */
-#ifndef CELLA_OCI_SIGNALS_H
-#define CELLA_OCI_SIGNALS_H
+#ifndef CELLA_OCI_CMD_SIGNALS_H
+#define CELLA_OCI_CMD_SIGNALS_H
 
 struct err;
 

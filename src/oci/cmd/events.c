@@ -6,9 +6,9 @@
 
 #include "base/err.h"
 #include "oci/cgroup/cgroup.h"
-#include "oci/cmd.h"
+#include "oci/cmd/cmd.h"
+#include "oci/cmd/opts.h"
 #include "oci/container.h"
-#include "oci/opts.h"
 #include "oci/state.h"
 
 static int print_stats(const struct oci_state *st, struct err *e)

@@ -1,5 +1,5 @@
 /* Signal names and numbers. */
-#include "oci/signals.h"
+#include "oci/cmd/signals.h"
 
 #include <ctype.h>
 #include <signal.h>

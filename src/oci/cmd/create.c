@@ -1,14 +1,14 @@
-/* `create` and `run`: their options, then the container library's
- * container_create or container_run. */
+/* `create --bundle B [--pid-file P] [--console-socket S] ... ID`: the
+ * options it shares with run, then container_create. */
 #include <string.h>
 
 #include "base/err.h"
-#include "oci/cmd.h"
+#include "oci/cmd/cmd.h"
+#include "oci/cmd/opts.h"
 #include "oci/container.h"
-#include "oci/opts.h"
 
-static int parse(const char *cmd, struct oci_ctx *c, int argc, char **argv,
-                 struct run_opts *o, struct err *e)
+int cmd_create_parse(const char *cmd, struct oci_ctx *c, int argc,
+                     char **argv, struct run_opts *o, struct err *e)
 {
     memset(o, 0, sizeof *o);
     struct create_opts *co = &o->create;
@@ -40,7 +40,7 @@ static int parse(const char *cmd, struct oci_ctx *c, int argc, char **argv,
 int cmd_create(struct oci_ctx *c, int argc, char **argv, struct err *e)
 {
     struct run_opts o;
-    if (parse("create", c, argc, argv, &o, e) < 0)
+    if (cmd_create_parse("create", c, argc, argv, &o, e) < 0)
         return -1;
     struct oci_state st;
     int master;
@@ -48,12 +48,4 @@ int cmd_create(struct oci_ctx *c, int argc, char **argv, struct err *e)
         return -1;
     state_free(&st);
     return 0;
-}
-
-int cmd_run(struct oci_ctx *c, int argc, char **argv, struct err *e)
-{
-    struct run_opts o;
-    if (parse("run", c, argc, argv, &o, e) < 0)
-        return -1;
-    return container_run(&o, e);
 }

@@ -6,9 +6,9 @@
 
 #include "base/err.h"
 #include "base/util.h"
-#include "oci/cmd.h"
+#include "oci/cmd/cmd.h"
+#include "oci/cmd/opts.h"
 #include "oci/container.h"
-#include "oci/opts.h"
 
 struct exec_args {
     const char *process_file, *pid_file, *console_socket, *cwd, *user;
@@ -146,16 +146,12 @@ int cmd_exec(struct oci_ctx *c, int argc, char **argv, struct err *e)
         {"apparmor", 0, OPT_STR, &ignored},
         {0},
     };
-    int i = 1;
-    const char *id;
-    if (opts_parse("exec", argc, argv, &i, opts, e) < 0 ||
-        cmd_id("exec", argc, argv, i, true, &id, e) < 0)
-        return -1;
     struct oci_state st;
-    if (state_load(c->root, id, &st, e) < 0)
+    int next;
+    if (cmd_load(c, "exec", argc, argv, opts, &st, &next, true, e) < 0)
         return -1;
     struct exec_opts o = {
-        .process = make_process(&st, &a, argc - i - 1, argv + i + 1, e),
+        .process = make_process(&st, &a, argc - next, argv + next, e),
         .pid_file = a.pid_file,
         .console_socket = a.console_socket,
         .detach = a.detach,

@@ -1,5 +1,5 @@
 /* runc-style option parsing. */
-#include "oci/opts.h"
+#include "oci/cmd/opts.h"
 
 #include <string.h>
 

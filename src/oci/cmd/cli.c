@@ -1,14 +1,14 @@
 /* `cella oci` (also `cella-oci`): global options and the command table of
  * an OCI runtime with runc's command line. */
-#include "oci/cli.h"
+#include "oci/cmd/cli.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "base/err.h"
-#include "oci/cmd.h"
+#include "oci/cmd/cmd.h"
+#include "oci/cmd/opts.h"
 #include "oci/log.h"
-#include "oci/opts.h"
 #include "oci/selfexe.h"
 
 #define OCI_VERSION_STRING "cella 0.1.0\nspec: 1.2.0\n"

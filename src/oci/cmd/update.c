@@ -7,9 +7,9 @@
 #include "base/err.h"
 #include "base/util.h"
 #include "oci/cgroup/cgroup.h"
-#include "oci/cmd.h"
+#include "oci/cmd/cmd.h"
+#include "oci/cmd/opts.h"
 #include "oci/container.h"
-#include "oci/opts.h"
 #include "oci/spec.h"
 #include "oci/state.h"
 
