@@ -15,6 +15,7 @@
 #include "oci/state.h"
 
 struct err;
+struct cg_resources;
 struct cg_stats;
 
 struct create_opts {
