@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "ct/cli.h"
-#include "oci/cli.h"
+#include "oci/cmd/cli.h"
 #include "vm/cli.h"
 
 static void usage(FILE *f)

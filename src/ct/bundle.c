@@ -11,7 +11,7 @@
 #include <json-c/json.h>
 
 #include "base/err.h"
-#include "oci/cmd.h"
+#include "oci/spec.h"
 
 static json_object *member(json_object *o, const char *key)
 {

@@ -1,6 +1,6 @@
 /* `cella ct run`: a container from a rootfs directory, an image tarball or
  * the default busybox rootfs, with podman-like options. It writes a bundle
- * and runs it through the OCI runtime's own `run`. */
+ * and runs it with the OCI runtime's container_run. */
 #include "ct/cli.h"
 
 #include <errno.h>
@@ -16,8 +16,8 @@
 #include "base/util.h"
 #include "ct/bundle.h"
 #include "ct/rootfs.h"
-#include "oci/cmd.h"
-#include "oci/opts.h"
+#include "oci/container.h"
+#include "oci/cmd/opts.h"
 #include "oci/selfexe.h"
 
 #define CT_STATE_ROOT "/run/cella"
@@ -39,13 +39,13 @@ static void usage(FILE *f)
           "  -t                  a terminal\n", f);
 }
 
-struct run_opts {
+struct run_args {
     const char *rootfs, *image, *memory, *cpus, *pids, *net, *hostname;
     struct strs volumes, env;
     bool tty, help;
 };
 
-static int check(const struct run_opts *r, struct ct_opts *o, struct err *e)
+static int check(const struct run_args *r, struct ct_opts *o, struct err *e)
 {
     if (r->rootfs && r->image)
         return err_set(e, 0, "ct run: --rootfs and --image are exclusive");
@@ -73,7 +73,7 @@ static int check(const struct run_opts *r, struct ct_opts *o, struct err *e)
 }
 
 /* The rootfs to use: made, unpacked or given. */
-static int pick_rootfs(const struct run_opts *r, const char *bundle,
+static int pick_rootfs(const struct run_args *r, const char *bundle,
                        struct ct_opts *o, char *path, size_t size,
                        struct err *e)
 {
@@ -95,7 +95,7 @@ static int pick_rootfs(const struct run_opts *r, const char *bundle,
 
 static int ct_run(int argc, char **argv, char **whole_argv, struct err *e)
 {
-    struct run_opts r = {0};
+    struct run_args r = {0};
     const struct opt opts[] = {
         {"rootfs", 0, OPT_STR, &r.rootfs}, {"image", 0, OPT_STR, &r.image},
         {"memory", 'm', OPT_STR, &r.memory}, {"cpus", 0, OPT_STR, &r.cpus},
@@ -132,11 +132,11 @@ static int ct_run(int argc, char **argv, char **whole_argv, struct err *e)
     int status = -1;
     if (pick_rootfs(&r, bundle, &o, rootfs, sizeof rootfs, e) == 0) {
         o.rootfs = rootfs;
-        if (ct_write_bundle(&o, bundle, e) == 0) {
-            struct oci_ctx c = {.root = CT_STATE_ROOT};
-            char *run_argv[] = {"run", "--bundle", bundle, id, NULL};
-            status = cmd_run(&c, 4, run_argv, e);
-        }
+        struct run_opts run = {.create = {.root = CT_STATE_ROOT, .id = id,
+                                          .bundle = bundle,
+                                          .listen_fds = create_listen_fds()}};
+        if (ct_write_bundle(&o, bundle, e) == 0)
+            status = container_run(&run, e);
     }
     ct_remove_tree(bundle);
     return status;

@@ -17,10 +17,10 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "oci/cgroup.h"
+#include "oci/cgroup/cgroup.h"
 #include "oci/hooks.h"
 #include "oci/log.h"
-#include "oci/rootfs.h"
+#include "oci/rootfs/rootfs.h"
 #include "oci/sync.h"
 #include "oci/terminal.h"
 
@@ -41,6 +41,15 @@ int write_pid_file(const char *path, pid_t pid, struct err *e)
     return 0;
 }
 
+int create_listen_fds(void)
+{
+    const char *n = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+    long v = n ? strtol(n, NULL, 10) : 0;
+    if (v <= 0 || v > 1024 || (pid && strtol(pid, NULL, 10) != getpid()))
+        return 0;
+    return (int)v;
+}
+
 static void fill_state(struct oci_state *st, const struct oci_spec *s,
                        const struct create_opts *o)
 {
@@ -52,19 +61,6 @@ static void fill_state(struct oci_state *st, const struct oci_spec *s,
         if (s->hooks.n[k])
             st->hooks |= 1u << k;
     st->annotations = s->annotations ? json_object_get(s->annotations) : NULL;
-}
-
-/* Keep the config the container was made from: start, exec and delete
- * read their hooks, process defaults and seccomp from it, whatever
- * happens to the bundle later. */
-static int save_config(const struct oci_state *st, const struct oci_spec *s,
-                       struct err *e)
-{
-    char path[PATH_MAX + 16];
-    state_file(st, "config.json", path, sizeof path);
-    if (json_object_to_file_ext(path, s->json, JSON_C_TO_STRING_PLAIN) < 0)
-        return err_set(e, errno, "write %s", path);
-    return 0;
 }
 
 /* Stage 1: join and make namespaces, then fork the init into them (a new
@@ -143,7 +139,7 @@ static int save_config_and_cgroup(const struct oci_spec *s,
                                   struct oci_state *st, struct cgroup **cg,
                                   pid_t stage1_pid, struct err *e)
 {
-    if (save_config(st, s, e) < 0)
+    if (container_config_save(st, s, e) < 0)
         return -1;
     if (o->no_cgroup)
         return 0;

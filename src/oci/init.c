@@ -19,10 +19,9 @@
 #include "base/err.h"
 #include "oci/hooks.h"
 #include "oci/process.h"
-#include "oci/rootfs.h"
-#include "oci/seccomp.h"
+#include "oci/rootfs/rootfs.h"
+#include "oci/seccomp/seccomp.h"
 #include "oci/sync.h"
-#include "oci/terminal.h"
 
 static int write_sysctls(const struct oci_spec *s, struct err *e)
 {
@@ -108,10 +107,8 @@ static int setup(const struct init_args *a, struct err *e)
         process_check_exec(&s->process, e) < 0)
         return -1;
     if (s->process.terminal &&
-        (terminal_setup(a->console_fd, s->process.console_rows,
-                        s->process.console_cols, e) < 0 ||
-         fchown(0, s->process.uid, s->process.gid) < 0))
-        return e->msg[0] ? -1 : err_set(e, errno, "chown the terminal");
+        process_terminal(&s->process, a->console_fd, e) < 0)
+        return -1;
     if (a->console_fd >= 0)
         close(a->console_fd);
     return 0;

@@ -58,6 +58,10 @@ const char *process_rlimit_name(int resource);
  * so that create fails on a missing program as runc's does. */
 int process_check_exec(const struct oci_process *p, struct err *e);
 
+/* The process's terminal (process.terminal): a pty sized by the spec
+ * whose master goes over sock, the slave its stdio, owned by its user. */
+int process_terminal(const struct oci_process *p, int sock, struct err *e);
+
 /* The last steps in the container, in this order: HOME from the
  * container's /etc/passwd when the environment has none, oom_score_adj,
  * rlimits, user (groups, gid, uid, keeping the capabilities the spec asks

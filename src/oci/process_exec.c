@@ -1,5 +1,5 @@
-/* The container process's last steps before execve: HOME, OOM score,
- * resource limits, user and groups, umask, working directory,
+/* The container process's last steps before execve: its terminal, HOME,
+ * OOM score, resource limits, user and groups, umask, working directory,
  * capabilities, no_new_privs, seccomp, and the PATH search for args[0]. */
 #include "oci/process.h"
 
@@ -19,10 +19,20 @@
 
 #include "base/err.h"
 #include "oci/passwd.h"
-#include "oci/seccomp.h"
+#include "oci/seccomp/seccomp.h"
+#include "oci/terminal.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:" \
                      "/sbin:/bin"
+
+int process_terminal(const struct oci_process *p, int sock, struct err *e)
+{
+    if (terminal_setup(sock, p->console_rows, p->console_cols, e) < 0)
+        return -1;
+    if (fchown(0, p->uid, p->gid) < 0)
+        return err_set(e, errno, "chown the terminal");
+    return 0;
+}
 
 static int write_oom_score_adj(int adj, struct err *e)
 {

@@ -9,10 +9,10 @@
 
 #include "base/err.h"
 #include "base/util.h"
-#include "oci/cgroup.h"
+#include "oci/cgroup/cgroup.h"
 #include "oci/json.h"
-#include "oci/rootfs.h"
-#include "oci/seccomp.h"
+#include "oci/rootfs/rootfs.h"
+#include "oci/seccomp/seccomp.h"
 
 json_object *spec_parse_text(const char *text, const char *what,
                              struct err *e)
@@ -37,6 +37,18 @@ json_object *spec_parse_text(const char *text, const char *what,
         err_set(e, 0, "%s: expected a JSON object", what);
         return NULL;
     }
+    return o;
+}
+
+json_object *spec_parse_file(const char *path, const char *what,
+                             struct err *e)
+{
+    uint8_t *text;
+    size_t len;
+    if (read_file(path, &text, &len, e) < 0)
+        return NULL;
+    json_object *o = spec_parse_text((char *)text, what, e);
+    free(text);
     return o;
 }
 
@@ -125,12 +137,7 @@ int spec_load(const char *bundle, struct oci_spec *s, struct err *e)
         return err_set(e, errno, "bundle %s", bundle);
     char path[PATH_MAX + 16];
     snprintf(path, sizeof path, "%s/config.json", s->bundle);
-    uint8_t *text;
-    size_t len;
-    if (read_file(path, &text, &len, e) < 0)
-        return -1;
-    s->json = spec_parse_text((char *)text, "config.json", e);
-    free(text);
+    s->json = spec_parse_file(path, "config.json", e);
     if (!s->json)
         return -1;
 

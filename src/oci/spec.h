@@ -39,6 +39,10 @@ struct oci_spec {
     json_object *annotations;     /* NULL: none */
 };
 
+/* The default config.json: a container running sh as root with the usual
+ * mounts, namespaces and the capabilities container engines give. */
+extern const char oci_default_spec[];
+
 /* Read BUNDLE/config.json and check it. */
 int spec_load(const char *bundle, struct oci_spec *s, struct err *e);
 void spec_free(struct oci_spec *s);
@@ -46,6 +50,9 @@ void spec_free(struct oci_spec *s);
 /* Parse JSON text (a --process file or config.json), the error naming
  * what (the file) and where the syntax broke. */
 json_object *spec_parse_text(const char *text, const char *what,
+                             struct err *e);
+/* The same for the file at path. */
+json_object *spec_parse_file(const char *path, const char *what,
                              struct err *e);
 
 #endif

@@ -86,8 +86,8 @@ int state_load(const char *root, const char *id, struct oci_state *st,
     state_file(st, "state.json", path, sizeof path);
     json_object *o = json_object_from_file(path);
     if (!o) {
-        if (access(st->dir, F_OK) < 0)
-            return err_set(e, 0, "container %s does not exist", id);
+        if (access(st->dir, F_OK) < 0 && (errno == ENOENT || errno == ENOTDIR))
+            return err_set(e, ENOENT, "container %s does not exist", id);
         return err_set(e, 0, "container %s: state is unreadable (%s)", id,
                        path);
     }

@@ -41,7 +41,8 @@ int state_check_id(const char *id, struct err *e);
  * container's directory in it; fails with "container ID already exists". */
 int state_make_dir(const char *root, const char *id, struct oci_state *st,
                    struct err *e);
-/* Read root/id/state.json; "container ID does not exist" when missing. */
+/* Read root/id/state.json; "container ID does not exist" with ENOENT
+ * when there is no such container. */
 int state_load(const char *root, const char *id, struct oci_state *st,
                struct err *e);
 /* Write state.json atomically (a temporary file renamed over it). */

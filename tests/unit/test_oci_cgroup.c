@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "oci/cgroup_internal.h"
+#include "oci/cgroup/internal.h"
 
 /* What a test made, for teardown to remove whatever happened. */
 static struct {

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "base/err.h"
-#include "oci/cgroup_internal.h"
+#include "oci/cgroup/internal.h"
 
 static struct cg_resources *parse_ok(const char *json)
 {

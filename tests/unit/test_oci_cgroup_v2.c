@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "oci/cgroup_internal.h"
+#include "oci/cgroup/internal.h"
 #include "test_oci_child.h"
 
 /* The host's cgroup2 mount and this test's top directory in it. */

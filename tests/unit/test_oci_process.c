@@ -13,7 +13,7 @@
 
 #include "base/err.h"
 #include "oci/process.h"
-#include "oci/seccomp.h"
+#include "oci/seccomp/seccomp.h"
 #include "test_oci_child.h"
 
 #define BIT(n) (UINT64_C(1) << (n))

@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "oci/rootfs.h"
-#include "oci/rootfs_internal.h"
+#include "oci/rootfs/rootfs.h"
+#include "oci/rootfs/internal.h"
 
 #define ROOT "\"root\":{\"path\":\"rootfs\"}"
 

@@ -21,7 +21,7 @@
 
 #include "base/err.h"
 #include "oci/caps.h"
-#include "oci/seccomp.h"
+#include "oci/seccomp/seccomp.h"
 #include "test_oci_child.h"
 
 static void expect_parse_ok(const char *json)

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "oci/rootfs.h"
+#include "oci/rootfs/rootfs.h"
 
 #define BUSYBOX "/bin/busybox"
 
