@@ -170,6 +170,48 @@ static inline bool rv_raise(struct hart *h, uint64_t cause, uint64_t tval)
 
 /* ---- CSRs (csr.c) ---- */
 
+/* WARL: the bits of a CSR's field in struct hart that writes and traps
+ * can set. csr.c keeps no others, so a loaded state may hold no others
+ * (hart_state.c). */
+#define MSTATUS_WRITABLE (MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | \
+                          MSTATUS_MPIE | MSTATUS_SPP | MSTATUS_MPP | \
+                          MSTATUS_FS | MSTATUS_MPRV | MSTATUS_SUM | \
+                          MSTATUS_MXR | MSTATUS_TVM | MSTATUS_TW | \
+                          MSTATUS_TSR)
+#define S_INTS (MIP_SSIP | MIP_STIP | MIP_SEIP)
+#define M_INTS (MIP_MSIP | MIP_MTIP | MIP_MEIP)
+/* Exceptions that may be delegated (not ecall from M). */
+#define MEDELEG_MASK 0xb3ffull
+/* pc, mepc, sepc: instructions are 2-byte aligned (C is always on). */
+#define PC_MASK (~1ull)
+/* mtvec, stvec: mode 0 (direct) or 1 (vectored). */
+#define TVEC_MASK (~2ull)
+#define COUNTEREN_MASK 0xffffffffull
+/* mcountinhibit: no bit for time */
+#define MCOUNTINHIBIT_MASK 0xfffffffdull
+/* menvcfg: STCE and FIOM; senvcfg: FIOM */
+#define MENVCFG_MASK (MENVCFG_STCE | 1)
+#define SENVCFG_MASK 1ull
+#define MSECCFG_MASK 7ull
+/* satp: MODE and PPN (ASID is 0) */
+#define SATP_MASK ((0xfull << 60) | ((1ull << 44) - 1))
+#define PMPADDR_MASK ((1ull << 54) - 1)
+#define FFLAGS_MASK 0x1fu
+#define FRM_MASK 7u
+
+/* A privilege mode (priv, mstatus.MPP): 2 is reserved. */
+static inline bool priv_valid(uint64_t p)
+{
+    return p == PRV_U || p == PRV_S || p == PRV_M;
+}
+
+/* satp.MODE: Bare, Sv39 or Sv48; a write of another is ignored. */
+static inline bool satp_mode_valid(uint64_t satp)
+{
+    uint64_t mode = satp >> 60;
+    return mode == 0 || mode == 8 || mode == 9;
+}
+
 /* Execute a Zicsr instruction; false = illegal instruction raised. On
  * success the caller counts the instruction as retired (minstret + 1):
  * writes to minstret and mcycle allow for that. */

@@ -32,15 +32,6 @@ enum {
 #define SSTATUS_MASK (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_UBE | \
                       MSTATUS_SPP | MSTATUS_FS | MSTATUS_SUM | MSTATUS_MXR | \
                       MSTATUS_UXL | MSTATUS_SD)
-#define MSTATUS_WRITABLE (MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | \
-                          MSTATUS_MPIE | MSTATUS_SPP | MSTATUS_MPP | \
-                          MSTATUS_FS | MSTATUS_MPRV | MSTATUS_SUM | \
-                          MSTATUS_MXR | MSTATUS_TVM | MSTATUS_TW | \
-                          MSTATUS_TSR)
-#define S_INTS (MIP_SSIP | MIP_STIP | MIP_SEIP)
-#define M_INTS (MIP_MSIP | MIP_MTIP | MIP_MEIP)
-/* Exceptions that may be delegated (not ecall from M). */
-#define MEDELEG_MASK 0xb3ffull
 
 void hart_mode_changed(struct hart *h)
 {
@@ -64,7 +55,7 @@ static void mstatus_write(struct hart *h, uint64_t v)
 {
     uint64_t old = h->mstatus;
     uint64_t n = (old & ~MSTATUS_WRITABLE) | (v & MSTATUS_WRITABLE);
-    if (((n & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT) == 2)
+    if (!priv_valid((n & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT))
         n = (n & ~MSTATUS_MPP) | (old & MSTATUS_MPP);
     h->mstatus = n;
     if ((old ^ n) & MSTATUS_MXR)
@@ -235,11 +226,11 @@ static void mip_update(struct hart *h, uint64_t old, uint64_t v,
 static bool csr_write(struct hart *h, unsigned csr, uint64_t v, uint64_t old)
 {
     switch (csr) {
-    case CSR_FFLAGS: h->fflags = v & 0x1f; fs_dirty(h); return true;
-    case CSR_FRM: h->frm = v & 7; fs_dirty(h); return true;
+    case CSR_FFLAGS: h->fflags = v & FFLAGS_MASK; fs_dirty(h); return true;
+    case CSR_FRM: h->frm = v & FRM_MASK; fs_dirty(h); return true;
     case CSR_FCSR:
-        h->fflags = v & 0x1f;
-        h->frm = (v >> 5) & 7;
+        h->fflags = v & FFLAGS_MASK;
+        h->frm = (v >> 5) & FRM_MASK;
         fs_dirty(h);
         return true;
     case CSR_SSTATUS:
@@ -248,11 +239,11 @@ static bool csr_write(struct hart *h, unsigned csr, uint64_t v, uint64_t old)
     case CSR_SIE:
         h->mie = (h->mie & ~h->mideleg) | (v & h->mideleg & S_INTS);
         return true;
-    case CSR_STVEC: h->stvec = v & ~2ull; return true;
-    case CSR_SCOUNTEREN: h->scounteren = v & 0xffffffffu; return true;
-    case CSR_SENVCFG: h->senvcfg = v & 1; return true;
+    case CSR_STVEC: h->stvec = v & TVEC_MASK; return true;
+    case CSR_SCOUNTEREN: h->scounteren = v & COUNTEREN_MASK; return true;
+    case CSR_SENVCFG: h->senvcfg = v & SENVCFG_MASK; return true;
     case CSR_SSCRATCH: h->sscratch = v; return true;
-    case CSR_SEPC: h->sepc = v & ~1ull; return true;
+    case CSR_SEPC: h->sepc = v & PC_MASK; return true;
     case CSR_SCAUSE: h->scause = v; return true;
     case CSR_STVAL: h->stval = v; return true;
     case CSR_SIP:
@@ -262,29 +253,29 @@ static bool csr_write(struct hart *h, unsigned csr, uint64_t v, uint64_t old)
         atomic_store(&h->stimecmp, v);
         hart_update_timer(h);
         return true;
-    case CSR_SATP: {
+    case CSR_SATP:
         if (h->priv == PRV_S && (h->mstatus & MSTATUS_TVM)) return false;
-        unsigned mode = (unsigned)(v >> 60);
-        if (mode != 0 && mode != 8 && mode != 9)
+        if (!satp_mode_valid(v))
             return true;        /* unsupported mode: the write is ignored */
-        h->satp = v & ((0xfull << 60) | ((1ull << 44) - 1));
+        h->satp = v & SATP_MASK;
         tlb_flush(h);
         return true;
-    }
     case CSR_MSTATUS: mstatus_write(h, v); return true;
     case CSR_MISA: return true;
     case CSR_MEDELEG: h->medeleg = v & MEDELEG_MASK; return true;
     case CSR_MIDELEG: h->mideleg = v & S_INTS; return true;
     case CSR_MIE: h->mie = v & (S_INTS | M_INTS); return true;
-    case CSR_MTVEC: h->mtvec = v & ~2ull; return true;
-    case CSR_MCOUNTEREN: h->mcounteren = v & 0xffffffffu; return true;
+    case CSR_MTVEC: h->mtvec = v & TVEC_MASK; return true;
+    case CSR_MCOUNTEREN: h->mcounteren = v & COUNTEREN_MASK; return true;
     case CSR_MENVCFG:
-        h->menvcfg = v & (MENVCFG_STCE | 1);
+        h->menvcfg = v & MENVCFG_MASK;
         hart_update_timer(h);
         return true;
-    case CSR_MCOUNTINHIBIT: h->mcountinhibit = v & 0xfffffffdu; return true;
+    case CSR_MCOUNTINHIBIT:
+        h->mcountinhibit = v & MCOUNTINHIBIT_MASK;
+        return true;
     case CSR_MSCRATCH: h->mscratch = v; return true;
-    case CSR_MEPC: h->mepc = v & ~1ull; return true;
+    case CSR_MEPC: h->mepc = v & PC_MASK; return true;
     case CSR_MCAUSE: h->mcause = v; return true;
     case CSR_MTVAL: h->mtval = v; return true;
     case CSR_MIP:
@@ -293,7 +284,7 @@ static bool csr_write(struct hart *h, unsigned csr, uint64_t v, uint64_t old)
         mip_update(h, old, v,
                    S_INTS & ~((h->menvcfg & MENVCFG_STCE) ? MIP_STIP : 0));
         return true;
-    case CSR_MSECCFG: h->mseccfg = v & 7; return true;
+    case CSR_MSECCFG: h->mseccfg = v & MSECCFG_MASK; return true;
     case CSR_TSELECT: case CSR_TDATA1: case CSR_TDATA2: case CSR_TDATA3:
     case CSR_TINFO:
         return true;
@@ -309,7 +300,7 @@ static bool csr_write(struct hart *h, unsigned csr, uint64_t v, uint64_t old)
         return true;
     }
     if (csr >= CSR_PMPADDR0 && csr <= CSR_PMPADDR63) {
-        h->pmpaddr[csr - CSR_PMPADDR0] = v & ((1ull << 54) - 1);
+        h->pmpaddr[csr - CSR_PMPADDR0] = v & PMPADDR_MASK;
         return true;
     }
     return false;
