@@ -134,6 +134,15 @@ _start:
     li a1, -1
     SBI(0x52464e43, 0)
     EXPECT_OK
+    /* 13: hart_start at an odd address is refused (invalid address) */
+    STEP(13)
+    li a0, 1
+    la a1, hart1
+    addi a1, a1, 1
+    li a2, 0
+    SBI(0x48534d, 0)
+    li t0, -5
+    bne a0, t0, fail
     li a0, 16
     la a1, done
     li a2, 0

@@ -10,7 +10,8 @@
 
 enum {
     SBI_SUCCESS = 0, SBI_ERR_FAILED = -1, SBI_ERR_NOT_SUPPORTED = -2,
-    SBI_ERR_INVALID_PARAM = -3, SBI_ERR_ALREADY_AVAILABLE = -6,
+    SBI_ERR_INVALID_PARAM = -3, SBI_ERR_INVALID_ADDRESS = -5,
+    SBI_ERR_ALREADY_AVAILABLE = -6,
 };
 
 enum {
@@ -118,6 +119,10 @@ static struct sbi_ret hsm_call(struct machine *m, struct hart *h,
     case 0: {   /* hart_start(hartid, start_addr, opaque) */
         if (a[0] >= m->nharts)
             return (struct sbi_ret){SBI_ERR_INVALID_PARAM, 0};
+        /* No instruction starts at an odd address: fetching from one
+         * would read past the end of its page. */
+        if (a[1] & 1)
+            return (struct sbi_ret){SBI_ERR_INVALID_ADDRESS, 0};
         struct hart *t = m->harts[a[0]];
         t->hsm_start_addr = a[1];
         t->hsm_opaque = a[2];
