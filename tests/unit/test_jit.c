@@ -18,6 +18,7 @@
 #include "vm/rv/cpu.h"
 #include "vm/rv/engine.h"
 #include "vm/rv/jit.h"
+#include "test_rv_encode.h"
 
 #define RAM BOARD_RAM_BASE
 #define RAM_SIZE (1u << 20)
@@ -57,40 +58,6 @@ static int teardown(void **state)
     free(m->bus.ram);
     free(m);
     return 0;
-}
-
-static uint32_t r_type(unsigned f7, unsigned rs2, unsigned rs1, unsigned f3,
-                       unsigned rd, unsigned op)
-{
-    return f7 << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op;
-}
-
-static uint32_t i_type(int32_t imm, unsigned rs1, unsigned f3, unsigned rd,
-                       unsigned op)
-{
-    return (uint32_t)(imm & 0xfff) << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op;
-}
-
-static uint32_t s_type(int32_t imm, unsigned rs2, unsigned rs1, unsigned f3)
-{
-    uint32_t u = (uint32_t)imm & 0xfff;
-    return (u >> 5) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | (u & 31) << 7 |
-           0x23;
-}
-
-static uint32_t b_type(int32_t imm, unsigned rs2, unsigned rs1, unsigned f3)
-{
-    uint32_t u = (uint32_t)imm;
-    return ((u >> 12) & 1) << 31 | ((u >> 5) & 0x3f) << 25 | rs2 << 20 |
-           rs1 << 15 | f3 << 12 | ((u >> 1) & 0xf) << 8 |
-           ((u >> 11) & 1) << 7 | 0x63;
-}
-
-static uint32_t j_type(int32_t imm, unsigned rd)
-{
-    uint32_t u = (uint32_t)imm;
-    return ((u >> 20) & 1) << 31 | ((u >> 1) & 0x3ff) << 21 |
-           ((u >> 11) & 1) << 20 | ((u >> 12) & 0xff) << 12 | rd << 7 | 0x6f;
 }
 
 /* A destination: any register but the loop counter and the base. */
