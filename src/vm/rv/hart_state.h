@@ -17,9 +17,10 @@ void hart_save(const struct hart *h, struct rec_out *o);
 /* Read the next record, which must be h's, into h. A record that is
  * damaged, of another hart or of another ISA, or that holds a value the
  * hart could not have reached, changes nothing: -1 with e saying why.
- * Caches are dropped; the timer bits of mip are left as the record has
- * them until the vCPU loop compares the restored mtimecmp and stimecmp
- * with the restored clock. */
+ * Caches are dropped. The timer bits of mip stay as the record has them
+ * until the hart next runs: hart_run compares mtimecmp and stimecmp with
+ * the clock, all restored by then (the CLINT's and the machine's records
+ * may come after this one). */
 int hart_load(struct hart *h, struct rec_in *in, struct err *e);
 
 #endif
