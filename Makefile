@@ -38,10 +38,14 @@ FUZZ_CFLAGS = $(CFLAGS_COMMON) -O1 -fsanitize=fuzzer-no-link,address,undefined \
               -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_OBJS  := $(filter-out $(FUZZ_BUILD)/obj/src/main.o,$(SRCS:%.c=$(FUZZ_BUILD)/obj/%.o))
 FUZZ_BINS  := $(patsubst fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard fuzz/fuzz_*.c))
-FUZZ_CORPUS = fuzz/corpus/virtio
-FUZZ_STATE_CORPUS = fuzz/corpus/state
-# A bounded run for `make test`; `make fuzz-run FUZZ_ARGS=-max_total_time=600`
-# runs longer.
+# What `make fuzz-run` runs: fuzz/fuzz_NAME.c over fuzz/corpus/NAME, with
+# FUZZ_FLAGS_NAME: those whose inputs make the code under test warn on
+# stderr close it (sanitizer reports still appear).
+FUZZ_TARGETS = virtio state hart_state
+FUZZ_FLAGS_virtio = -close_fd_mask=2
+FUZZ_FLAGS_hart_state = -close_fd_mask=2
+# A bounded run of each for `make test`;
+# `make fuzz-run FUZZ_ARGS=-max_total_time=600` runs longer.
 FUZZ_ARGS   = -runs=$(FUZZ_RUNS) -max_total_time=40
 FUZZ_RUNS   = 1000000
 
@@ -107,17 +111,14 @@ test: deps-test
 
 fuzz: $(FUZZ_BINS)
 
-# Each target over its saved corpus (read only: new finds go to a scratch
-# directory, crashes to $(FUZZ_BUILD)/crash-* and state-crash-*); the
-# guest's broken-ring warnings on stderr are closed.
-fuzz-run: $(FUZZ_BUILD)/fuzz_virtio $(FUZZ_BUILD)/fuzz_state
-	rm -rf $(FUZZ_BUILD)/new $(FUZZ_BUILD)/new-state
-	mkdir -p $(FUZZ_BUILD)/new $(FUZZ_BUILD)/new-state
-	$(FUZZ_BUILD)/fuzz_virtio $(FUZZ_ARGS) -timeout=5 -close_fd_mask=2 \
-	    -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/new $(FUZZ_CORPUS)
-	$(FUZZ_BUILD)/fuzz_state $(FUZZ_ARGS) -timeout=5 \
-	    -artifact_prefix=$(FUZZ_BUILD)/state- $(FUZZ_BUILD)/new-state \
-	    $(FUZZ_STATE_CORPUS)
+# Each over its saved corpus (read only: new finds go to a scratch
+# directory, $(FUZZ_BUILD)/new/NAME, crashes to $(FUZZ_BUILD)/NAME-crash-*).
+fuzz-run: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+	rm -rf $(FUZZ_BUILD)/new
+	$(foreach t,$(FUZZ_TARGETS),mkdir -p $(FUZZ_BUILD)/new/$(t) && \
+	    $(FUZZ_BUILD)/fuzz_$(t) $(FUZZ_ARGS) -timeout=5 $(FUZZ_FLAGS_$(t)) \
+	    -artifact_prefix=$(FUZZ_BUILD)/$(t)- $(FUZZ_BUILD)/new/$(t) \
+	    fuzz/corpus/$(t) && ) true
 
 guest:
 	guest/make-guest.sh guest/out

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Writes the hand-made seeds of fuzz/corpus/virtio/ (seed-*): well-formed
-inputs for fuzz_virtio in the layout of fuzz/README.md, from which the
-fuzzer mutates its way into the broken ones.
+"""Writes the hand-made seeds of fuzz/corpus/virtio/ and
+fuzz/corpus/hart_state/ (seed-*): well-formed inputs for fuzz_virtio and
+fuzz_hart_state in the layouts of fuzz/README.md, from which the fuzzers
+mutate their way into the broken ones. The hart seeds' program is
+assembled with riscv64-unknown-elf-gcc (as `make test` builds the ISA
+tests).
 
-    fuzz/make_seeds.py [OUT_DIR]
+    fuzz/make_seeds.py [CORPUS_DIR]
 """
 import os
 import struct
+import subprocess
 import sys
+import tempfile
 
 # Indexes into devices[] in fuzz_virtio.c.
 RNG, BLK, P9, NET, CONSOLE = range(5)
@@ -287,14 +292,101 @@ def console_seeds():
     return out
 
 
+# The hart seeds' program, at the start of guest RAM where the baseline
+# record puts pc and mtvec: M-mode FP, LR/SC, a loop the translator takes,
+# Sv39 on, then to S-mode and an ecall (an SBI exit without firmware, else
+# back to the start as a trap, which then waits in WFI).
+HART_PROGRAM = r"""
+    .option norvc
+_start:
+    csrr t0, mcause
+    bnez t0, trapped
+    li t0, 0x6000
+    csrs mstatus, t0            /* FS on */
+    li t1, 7
+    fcvt.d.l f1, t0
+    fcvt.d.l f2, t1
+    fdiv.d f3, f1, f2
+    la a0, data
+    lr.d a1, (a0)
+    addi a1, a1, 1
+    sc.d a2, a1, (a0)
+    li t1, 10
+1:  ld t2, 8(a0)
+    add t2, t2, t1
+    sd t2, 8(a0)
+    addi t1, t1, -1
+    bnez t1, 1b
+    li t0, 0x80001000           /* Sv39 root: the gigapage of RAM, RWX */
+    li t1, (0x80000000 >> 12 << 10) | 0xcf
+    sd t1, 16(t0)
+    srli t0, t0, 12
+    li t1, 8 << 60
+    or t0, t0, t1
+    csrw satp, t0
+    sfence.vma
+    li t0, 0x1800
+    csrc mstatus, t0
+    li t0, 0x800
+    csrs mstatus, t0            /* MPP = S */
+    la t0, smode
+    csrw mepc, t0
+    mret
+smode:
+    ld a1, 0(a0)
+    ecall
+trapped:
+    wfi
+    j trapped
+    .balign 8
+data:
+    .dword 0, 0
+"""
+
+# Flags of fuzz_hart_state's first byte.
+TRANSLATE, PARAVIRT = 1, 2
+# Zeros XORed onto the record: as long as any payload, so that mutations
+# reach every field.
+HART_XOR = 2048
+
+
+def assemble(source):
+    """The bytes of source linked at the start of guest RAM."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src, elf, binary = (os.path.join(tmp, n) for n in
+                            ("p.S", "p.elf", "p.bin"))
+        with open(src, "w") as f:
+            f.write(source)
+        subprocess.run(["riscv64-unknown-elf-gcc", "-march=rv64gc",
+                        "-mabi=lp64d", "-nostdlib", "-nostartfiles",
+                        "-Wl,-Ttext=0x80000000", "-Wl,-e,0x80000000",
+                        "-Wl,--no-relax", "-o", elf, src], check=True)
+        subprocess.run(["riscv64-unknown-elf-objcopy", "-O", "binary", "-j",
+                        ".text", elf, binary], check=True)
+        with open(binary, "rb") as f:
+            return f.read()
+
+
+def hart_seeds():
+    program = assemble(HART_PROGRAM)
+    out = {}
+    for name, flags in (("interp", 0), ("jit", TRANSLATE),
+                        ("paravirt", PARAVIRT),
+                        ("paravirt-jit", PARAVIRT | TRANSLATE)):
+        out[name] = struct.pack("<BH", flags, len(program)) + program + \
+            bytes(HART_XOR)
+    return out
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    out_dir = sys.argv[1] if len(sys.argv) > 1 else \
-        os.path.join(here, "corpus", "virtio")
-    os.makedirs(out_dir, exist_ok=True)
-    for name, data in seeds().items():
-        with open(os.path.join(out_dir, "seed-" + name), "wb") as f:
-            f.write(data)
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "corpus")
+    for corpus, made in (("virtio", seeds()), ("hart_state", hart_seeds())):
+        out_dir = os.path.join(root, corpus)
+        os.makedirs(out_dir, exist_ok=True)
+        for name, data in made.items():
+            with open(os.path.join(out_dir, "seed-" + name), "wb") as f:
+                f.write(data)
 
 
 if __name__ == "__main__":
