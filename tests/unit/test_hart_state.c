@@ -1,11 +1,12 @@
-/* Hart state records (vm/rv/hart_state.c). A hand-made program runs
- * partway (registers, FP with a rounding mode, CSRs, an LR); the hart is
- * saved with a copy of RAM, runs on to the end, and a fresh hart loaded
- * from the record on the saved RAM must end in the same state, record for
- * record and byte for byte of RAM, its SC succeeding as the first one's
- * did. Under both engines. Then every kind of bad record (damaged, of
- * another hart, of another version, holding a value the hart could not
- * reach) is refused with a message and changes nothing. */
+/* Hart state records (vm/rv/hart_state.c), through the engines' save and
+ * load. A hand-made program runs partway (registers, FP with a rounding
+ * mode, CSRs, an LR); the hart is saved with a copy of RAM, runs on to
+ * the end, and a fresh hart loaded from the record on the saved RAM must
+ * end in the same state, record for record and byte for byte of RAM, its
+ * SC succeeding as the first one's did. Under both engines. Then every
+ * kind of bad record (damaged, of another hart, of another version,
+ * holding a value the hart could not reach) is refused with a message and
+ * changes nothing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +21,6 @@
 #include "vm/bus.h"
 #include "vm/riscv/board.h"
 #include "vm/rv/engine.h"
-#include "vm/rv/hart_state.h"
 #include "test_rv_encode.h"
 
 #define RAM BOARD_RAM_BASE
@@ -211,7 +211,7 @@ static void run_to(struct hart *h, uint64_t at)
 static void save(const struct hart *h, struct rec_out *o)
 {
     *o = (struct rec_out){0};
-    hart_save(h, o);
+    engine->save(h, o);
     assert_int_equal(rec_out_check(o, NULL), 0);
 }
 
@@ -219,7 +219,7 @@ static int load(struct hart *h, const struct rec_out *r, struct err *e)
 {
     struct rec_in in;
     rec_in_init(&in, r->buf, r->len);
-    return hart_load(h, &in, e);
+    return engine->load(h, &in, e);
 }
 
 static void assert_same(const struct rec_out *a, const struct rec_out *b)
@@ -336,7 +336,7 @@ static void expect_refused(struct hart *h, const void *buf, size_t len,
     struct rec_in in;
     rec_in_init(&in, buf, len);
     struct err e = {0};
-    assert_int_equal(hart_load(h, &in, &e), -1);
+    assert_int_equal(engine->load(h, &in, &e), -1);
     assert_string_equal(e.msg, msg);
     save(h, &after);
     assert_same(&before, &after);

@@ -4,6 +4,8 @@
  * buffer that hart_exec enters for hot blocks. */
 #include "vm/rv/engine.h"
 
+#include "vm/rv/hart_state.h"
+
 static int init_interp(struct hart *h, const struct hart_env *env,
                        unsigned id, struct err *e)
 {
@@ -18,9 +20,9 @@ static int init_jit(struct hart *h, const struct hart_env *env, unsigned id,
 
 static const struct engine_ops engines[] = {
     [ENGINE_JIT] = {"jit", init_jit, hart_run, hart_kick, hart_reset,
-                    hart_destroy},
+                    hart_save, hart_load, hart_destroy},
     [ENGINE_INTERP] = {"interp", init_interp, hart_run, hart_kick,
-                       hart_reset, hart_destroy},
+                       hart_reset, hart_save, hart_load, hart_destroy},
 };
 
 const struct engine_ops *engine_ops(enum engine e)

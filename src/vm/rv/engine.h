@@ -9,6 +9,8 @@
 #include "vm/rv/hart.h"
 
 struct err;
+struct rec_in;
+struct rec_out;
 
 enum engine {
     ENGINE_JIT,         /* translate hot code to x86-64, interpret the rest */
@@ -31,6 +33,10 @@ struct engine_ops {
     /* Back to the reset state (M-mode, pc 0, no reservations, timers off),
      * everything cached about the old state dropped. */
     void (*reset)(struct hart *h);
+    /* The hart's state as its record, and back (hart_state.h); while
+     * the hart does not run. */
+    void (*save)(const struct hart *h, struct rec_out *o);
+    int (*load)(struct hart *h, struct rec_in *in, struct err *e);
     void (*destroy)(struct hart *h);
 };
 
