@@ -118,20 +118,21 @@ void hart_save(const struct hart *h, struct rec_out *o)
     rec_end(o);
 }
 
-/* The 64-bit fields of the open record into t, each checked against its mask. */
+/* The 64-bit fields of the open record into t, each checked against
+ * its mask. */
 static void read_fields(struct rec_in *in, struct hart *t)
 {
     for (unsigned i = 0; i < NFIELDS; i++) {
-        const struct field_run *w = &fields[i];
-        uint64_t *p = (uint64_t *)((char *)t + w->off);
-        for (unsigned k = 0; k < w->n; k++) {
+        const struct field_run *run = &fields[i];
+        uint64_t *p = (uint64_t *)((char *)t + run->off);
+        for (unsigned k = 0; k < run->n; k++) {
             p[k] = rec_get_u64(in);
-            if (p[k] & ~w->mask) {
-                if (w->n == 1)
-                    rec_fail(in, "%s holds 0x%" PRIx64, w->name, p[k]);
+            if (p[k] & ~run->mask) {
+                if (run->n == 1)
+                    rec_fail(in, "%s holds 0x%" PRIx64, run->name, p[k]);
                 else
-                    rec_fail(in, "%s%u holds 0x%" PRIx64, w->name,
-                             w->first + k, p[k]);
+                    rec_fail(in, "%s%u holds 0x%" PRIx64, run->name,
+                             run->first + k, p[k]);
             }
         }
     }
