@@ -22,6 +22,7 @@
 #include "vm/bus.h"
 #include "vm/riscv/board.h"
 #include "vm/rv/engine.h"
+#include "vm/rv/jit.h"
 #include "test_rv_encode.h"
 #include "test_state.h"
 
@@ -293,6 +294,8 @@ static void test_resume(enum engine which)
     assert_int_equal(b->pc, MID);
     run_to(b, END);
     check_end(b);
+    /* Under the translator, the loop ran as a block. */
+    assert_true(which == ENGINE_INTERP || b->jit->used > b->jit->base);
     save(b, &again);
     assert_same(&end, &again);
     rec_out_free(&again);
