@@ -160,6 +160,8 @@ static void blk_destroy(struct virtio_dev *d)
     free(b);
 }
 
+/* No state of its own to save: a request is done before notify returns,
+ * and the disk's contents are the image's (written straight through). */
 static const struct virtio_dev_ops blk_ops = {
     .name = "virtio-blk",
     .device_id = VIRTIO_ID_BLOCK,

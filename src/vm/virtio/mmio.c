@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/rec.h"
 #include "vm/iothread.h"
 #include "vm/bus.h"
 
@@ -138,8 +139,23 @@ static void io_kicked(void *opaque)
     virtio_process(opaque);
 }
 
-/* FEATURES_OK holds only for a subset of what we offer that includes
- * VERSION_1 (we have no legacy interface). */
+/* Work the driver may have asked for without a notification being seen:
+ * notifies before DRIVER_OK, or before the state was saved. A queue
+ * without work takes none. */
+static void kick_all(struct virtio_dev *d)
+{
+    for (unsigned q = 0; q < d->ops->nqueues; q++)
+        virtio_kick(d, q);
+}
+
+/* What the driver may have agreed to: a subset of what we offer that
+ * includes VERSION_1 (we have no legacy interface). */
+static bool features_acceptable(const struct virtio_dev *d, uint64_t f)
+{
+    return !(f & ~offered(d)) && (f & (1ull << VIRTIO_F_VERSION_1));
+}
+
+/* FEATURES_OK holds only for features_acceptable. */
 static void write_status(struct virtio_dev *d, uint32_t val)
 {
     if (val == 0) {
@@ -149,14 +165,11 @@ static void write_status(struct virtio_dev *d, uint32_t val)
     bool was_ok = d->status & VIRTIO_CONFIG_S_DRIVER_OK;
     if ((val & VIRTIO_CONFIG_S_FEATURES_OK) &&
         !(d->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
-        ((d->driver_features & ~offered(d)) ||
-         !(d->driver_features & (1ull << VIRTIO_F_VERSION_1))))
+        !features_acceptable(d, d->driver_features))
         val &= ~VIRTIO_CONFIG_S_FEATURES_OK;
     d->status = (val & 0xff) | (d->status & VIRTIO_CONFIG_S_NEEDS_RESET);
-    /* Notifications that came before DRIVER_OK were not acted on. */
     if (!was_ok && (d->status & VIRTIO_CONFIG_S_DRIVER_OK))
-        for (unsigned q = 0; q < d->ops->nqueues; q++)
-            virtio_kick(d, q);
+        kick_all(d);
 }
 
 static void write_queue_ready(struct virtio_dev *d, struct vq *q, unsigned qi,
@@ -329,5 +342,133 @@ int virtio_mmio_attach(struct virtio_dev *d, struct bus *bus,
         .opaque = d,
     };
     bus_add(bus, &md);
+    return 0;
+}
+
+/* The state record, version 1:
+ *
+ *   device_id               u32: must be this device's
+ *   offered                 u64: the features offered; must be this one's
+ *   status                  u32
+ *   driver_features         u64
+ *   dev_features_sel, drv_features_sel, queue_sel,
+ *   config_generation       u32 each
+ *   config_len              u32, then config_len bytes: must be this
+ *                           device's (made with the same options)
+ *   broken                  bool
+ *   isr                     u32
+ *   nqueues                 u32: must be this device's
+ *   each queue              vq_save's fields
+ *
+ * The selectors and queues not ready hold whatever the driver wrote; the
+ * rest must be what the registers could have made it. The kicks pending
+ * are not saved: loading kicks every queue. */
+#define STATE_VERSION 1
+
+void virtio_save(const struct virtio_dev *cd, struct rec_out *o)
+{
+    /* The locks only: the state is read, not changed. */
+    struct virtio_dev *d = (struct virtio_dev *)cd;
+    pthread_mutex_lock(&d->lock);
+    rec_begin(o, "virtio-mmio", STATE_VERSION);
+    rec_u32(o, d->ops->device_id);
+    rec_u64(o, offered(d));
+    rec_u32(o, d->status);
+    rec_u64(o, d->driver_features);
+    rec_u32(o, d->dev_features_sel);
+    rec_u32(o, d->drv_features_sel);
+    rec_u32(o, d->queue_sel);
+    rec_u32(o, d->config_generation);
+    rec_u32(o, d->config_len);
+    rec_bytes(o, d->config, d->config_len);
+    rec_bool(o, d->broken);
+    pthread_mutex_lock(&d->irq_lock);
+    rec_u32(o, d->isr);
+    pthread_mutex_unlock(&d->irq_lock);
+    rec_u32(o, d->ops->nqueues);
+    for (unsigned q = 0; q < d->ops->nqueues; q++)
+        vq_save(&d->vqs[q], o);
+    rec_end(o);
+    if (d->ops->save)
+        d->ops->save(d, o);
+    pthread_mutex_unlock(&d->lock);
+}
+
+/* Into n, a copy: d changes only once the device's record is good too. */
+static int read_state(const struct virtio_dev *d, struct virtio_dev *n,
+                      struct rec_in *in, struct err *e)
+{
+    if (rec_open(in, "virtio-mmio", STATE_VERSION, e) < 0)
+        return -1;
+    uint32_t id = rec_get_u32(in);
+    if (id != d->ops->device_id)
+        rec_fail(in, "device id %u, this is %s (%u)", id, d->ops->name,
+                 d->ops->device_id);
+    uint64_t features = rec_get_u64(in);
+    if (features != offered(d))
+        rec_fail(in, "features %#" PRIx64 " offered, this %s offers %#"
+                 PRIx64, features, d->ops->name, offered(d));
+    n->status = rec_get_u32(in);
+    n->driver_features = rec_get_u64(in);
+    if (n->status > 0xff)
+        rec_fail(in, "status %#x", n->status);
+    if ((n->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
+        !features_acceptable(d, n->driver_features))
+        rec_fail(in, "FEATURES_OK with driver features %#" PRIx64,
+                 n->driver_features);
+    n->dev_features_sel = rec_get_u32(in);
+    n->drv_features_sel = rec_get_u32(in);
+    n->queue_sel = rec_get_u32(in);
+    n->config_generation = rec_get_u32(in);
+    n->config_len = rec_get_u32(in);
+    if (n->config_len != d->config_len)
+        rec_fail(in, "%u bytes of config space, this %s has %u",
+                 n->config_len, d->ops->name, d->config_len);
+    else
+        rec_get_bytes(in, n->config, n->config_len);
+    if (rec_ok(in) && memcmp(n->config, d->config, d->config_len))
+        rec_fail(in, "config space differs from this %s's", d->ops->name);
+    n->broken = rec_get_bool(in);
+    if (n->broken && !(n->status & VIRTIO_CONFIG_S_NEEDS_RESET))
+        rec_fail(in, "broken without NEEDS_RESET");
+    n->isr = rec_get_u32(in);
+    if (n->isr & ~(uint32_t)(VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG))
+        rec_fail(in, "interrupt status %#x", n->isr);
+    uint32_t nqueues = rec_get_u32(in);
+    if (nqueues != d->ops->nqueues)
+        rec_fail(in, "%u queues, this %s has %u", nqueues, d->ops->name,
+                 d->ops->nqueues);
+    for (unsigned q = 0; q < d->ops->nqueues; q++)
+        vq_load(&n->vqs[q], q, in, d->bus);
+    return rec_close(in, e);
+}
+
+int virtio_load(struct virtio_dev *d, struct rec_in *in, struct err *e)
+{
+    struct virtio_dev n = {0};
+    if (read_state(d, &n, in, e) < 0)
+        return -1;
+    pthread_mutex_lock(&d->lock);
+    if (d->ops->load && d->ops->load(d, in, e) < 0) {
+        pthread_mutex_unlock(&d->lock);
+        return -1;
+    }
+    d->status = n.status;
+    d->driver_features = n.driver_features;
+    d->dev_features_sel = n.dev_features_sel;
+    d->drv_features_sel = n.drv_features_sel;
+    d->queue_sel = n.queue_sel;
+    d->config_generation = n.config_generation;
+    d->broken = n.broken;
+    memcpy(d->vqs, n.vqs, d->ops->nqueues * sizeof d->vqs[0]);
+    /* Drive the line even where it has not moved: whatever the interrupt
+     * controller held before, it now hears this device's level. */
+    pthread_mutex_lock(&d->irq_lock);
+    d->isr = n.isr;
+    if (d->irq.set)
+        irq_line_set(&d->irq, d->isr != 0);
+    pthread_mutex_unlock(&d->irq_lock);
+    kick_all(d);
+    pthread_mutex_unlock(&d->lock);
     return 0;
 }

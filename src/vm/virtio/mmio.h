@@ -17,6 +17,8 @@
 struct bus;
 struct err;
 struct iothread;
+struct rec_in;
+struct rec_out;
 struct virtio_dev;
 
 #define VIRTIO_MAX_QUEUES 4
@@ -38,6 +40,11 @@ struct virtio_dev_ops {
     void (*reset)(struct virtio_dev *d);
     /* Free the device and its back end (the I/O thread has stopped). */
     void (*destroy)(struct virtio_dev *d);
+    /* The device's own state, as a record after the transport's (NULL:
+     * it has none). load changes nothing unless the whole record is
+     * good. Lock held. */
+    void (*save)(const struct virtio_dev *d, struct rec_out *o);
+    int (*load)(struct virtio_dev *d, struct rec_in *in, struct err *e);
 };
 
 struct virtio_dev {
@@ -82,6 +89,15 @@ int virtio_mmio_attach(struct virtio_dev *d, struct bus *bus,
 /* The register window (what the bus calls). */
 uint64_t virtio_mmio_read(void *dev, uint64_t off, unsigned size);
 void virtio_mmio_write(void *dev, uint64_t off, uint64_t val, unsigned size);
+
+/* The transport's state (the record "virtio-mmio"), then the device's
+ * own (ops->save). The machine is paused. */
+void virtio_save(const struct virtio_dev *d, struct rec_out *o);
+/* Read what virtio_save wrote into a device made with the same options:
+ * 0, or -1 with e filled ("state of NAME: ...") and the device as it was.
+ * Then the interrupt line is driven at the saved level and every queue
+ * is kicked, for the work the driver may have notified before the save. */
+int virtio_load(struct virtio_dev *d, struct rec_in *in, struct err *e);
 
 /* Work on every kicked queue now (the I/O thread's handler; tests call it
  * directly). */

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "base/rec.h"
+
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
                "virtio 1 rings are little-endian; so must the host be");
 
@@ -32,6 +34,48 @@ bool vq_enable(struct vq *q, const struct bus *b)
     q->last_avail = q->used_idx = q->signalled = 0;
     q->ready = true;
     return true;
+}
+
+/* Host pointers are not saved: vq_load maps the rings again. */
+void vq_save(const struct vq *q, struct rec_out *o)
+{
+    rec_u16(o, q->num);
+    rec_bool(o, q->ready);
+    rec_bool(o, q->event_idx);
+    rec_bool(o, q->indirect);
+    rec_u64(o, q->desc_gpa);
+    rec_u64(o, q->avail_gpa);
+    rec_u64(o, q->used_gpa);
+    rec_u16(o, q->last_avail);
+    rec_u16(o, q->used_idx);
+    rec_u16(o, q->signalled);
+}
+
+/* A queue not ready holds whatever the driver wrote to its registers; the
+ * rings are checked only when it is ready. A queue has room for num
+ * chains: no more can be taken and not yet returned. */
+void vq_load(struct vq *q, unsigned qi, struct rec_in *in,
+             const struct bus *b)
+{
+    vq_reset(q);
+    q->num = rec_get_u16(in);
+    bool ready = rec_get_bool(in);
+    q->event_idx = rec_get_bool(in);
+    q->indirect = rec_get_bool(in);
+    q->desc_gpa = rec_get_u64(in);
+    q->avail_gpa = rec_get_u64(in);
+    q->used_gpa = rec_get_u64(in);
+    uint16_t last_avail = rec_get_u16(in), used_idx = rec_get_u16(in),
+             signalled = rec_get_u16(in);
+    if (rec_ok(in) && ready && !vq_enable(q, b))
+        rec_fail(in, "queue %u: rings outside guest RAM or misaligned", qi);
+    if ((uint16_t)(last_avail - used_idx) > q->num)
+        rec_fail(in, "queue %u: %u chains taken and not returned, in a "
+                 "queue of %u", qi, (uint16_t)(last_avail - used_idx),
+                 q->num);
+    q->last_avail = last_avail;
+    q->used_idx = used_idx;
+    q->signalled = signalled;
 }
 
 static uint16_t load16(const uint16_t *p)

@@ -14,6 +14,9 @@
 
 #include "vm/bus.h"
 
+struct rec_in;
+struct rec_out;
+
 #define VQ_MAX_SIZE 256     /* QueueNumMax of every queue */
 #define VQ_MAX_SEGS 1024    /* descriptors in one chain, indirect included */
 
@@ -46,6 +49,15 @@ void vq_reset(struct vq *q);
 /* Check the ring addresses and size against guest RAM and map them;
  * false (and the queue stays not ready) when they do not fit. */
 bool vq_enable(struct vq *q, const struct bus *b);
+
+/* The queue's set-up and positions, as fields of the open record. */
+void vq_save(const struct vq *q, struct rec_out *o);
+/* Read what vq_save wrote into q, queue qi (for messages): a ready
+ * queue's rings are checked and mapped by vq_enable, as when the driver
+ * sets QueueReady. A value the registers could not have produced fails
+ * the record; q is then to be dropped. */
+void vq_load(struct vq *q, unsigned qi, struct rec_in *in,
+             const struct bus *b);
 
 /* Take the next chain: 1 when r holds one, 0 when the ring is empty, -1
  * when the guest broke the ring (*why says how; the device must stop). */
