@@ -10,8 +10,10 @@
 #include <linux/virtio_ids.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/err.h"
+#include "base/rec.h"
 #include "vm/virtio/mmio.h"
 
 enum { RECEIVEQ = 0, TRANSMITQ = 1 };
@@ -95,12 +97,59 @@ static void console_destroy(struct virtio_dev *d)
     free(c);
 }
 
+/* The device's record, version 1: the input not yet delivered.
+ *
+ *   rx_count    u32, at most RX_RING
+ *   rx          rx_count bytes, the oldest first
+ *
+ * Output is never held: a transmit chain is written out before it is
+ * returned. */
+#define STATE_VERSION 1
+
+static void console_save(const struct virtio_dev *d, struct rec_out *o)
+{
+    struct console *c = d->priv;
+    pthread_mutex_lock(&c->rx_lock);
+    rec_begin(o, "virtio-console", STATE_VERSION);
+    rec_u32(o, (uint32_t)c->rx_count);
+    size_t first = RX_RING - c->rx_head;    /* up to where the ring wraps */
+    if (first > c->rx_count)
+        first = c->rx_count;
+    rec_bytes(o, c->rx + c->rx_head, first);
+    rec_bytes(o, c->rx, c->rx_count - first);
+    rec_end(o);
+    pthread_mutex_unlock(&c->rx_lock);
+}
+
+static int console_load(struct virtio_dev *d, struct rec_in *in,
+                        struct err *e)
+{
+    struct console *c = d->priv;
+    if (rec_open(in, "virtio-console", STATE_VERSION, e) < 0)
+        return -1;
+    uint32_t count = rec_get_u32(in);
+    if (count > RX_RING)
+        rec_fail(in, "%u bytes of input (at most %u)", count, RX_RING);
+    uint8_t rx[RX_RING];
+    rec_get_bytes(in, rx, rec_ok(in) ? count : 0);
+    if (rec_close(in, e) < 0)
+        return -1;
+    pthread_mutex_lock(&c->rx_lock);
+    memcpy(c->rx, rx, count);
+    c->rx_head = 0;
+    c->rx_count = count;
+    pthread_mutex_unlock(&c->rx_lock);
+    return 0;
+}
+
 static const struct virtio_dev_ops console_ops = {
     .name = "virtio-console",
     .device_id = VIRTIO_ID_CONSOLE,
     .nqueues = 2,
     .notify = console_notify,
     .destroy = console_destroy,
+    .save = console_save,
+    .load = console_load,
 };
 
 struct virtio_dev *virtio_console_new(const struct bus *b,

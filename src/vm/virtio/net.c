@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "base/rec.h"
 #include "vm/backend/net.h"
 #include "vm/backend/net_opts.h"
 #include "vm/virtio/mmio.h"
@@ -190,6 +191,66 @@ static void net_destroy(struct virtio_dev *d)
     free(n);
 }
 
+/* The device's record, version 1: the backlog, frames from the back end
+ * not yet delivered to the guest.
+ *
+ *   count       u32, at most BACKLOG
+ *   each frame  len u32 (at most FRAME_MAX), then len bytes; oldest first
+ *
+ * The back end is not the device's: a tap device is the host's, and user
+ * networking's own state (its connections, in libslirp) is for a record
+ * of its own, not written yet. */
+#define STATE_VERSION 1
+
+static void net_save(const struct virtio_dev *d, struct rec_out *o)
+{
+    const struct net *n = d->priv;
+    rec_begin(o, "virtio-net", STATE_VERSION);
+    rec_u32(o, n->count);
+    for (unsigned i = 0; i < n->count; i++) {
+        const struct frame *f = n->backlog[(n->head + i) % BACKLOG];
+        rec_u32(o, (uint32_t)f->len);
+        rec_bytes(o, f->data, f->len);
+    }
+    rec_end(o);
+}
+
+static int net_load(struct virtio_dev *d, struct rec_in *in, struct err *e)
+{
+    struct net *n = d->priv;
+    if (rec_open(in, "virtio-net", STATE_VERSION, e) < 0)
+        return -1;
+    struct frame *backlog[BACKLOG];
+    uint32_t count = rec_get_u32(in);
+    if (count > BACKLOG)
+        rec_fail(in, "%u frames waiting (at most %u)", count, BACKLOG);
+    unsigned got = 0;
+    while (rec_ok(in) && got < count) {
+        uint32_t len = rec_get_u32(in);
+        struct frame *f = NULL;
+        if (len > FRAME_MAX)
+            rec_fail(in, "a frame of %u bytes (at most %u)", len, FRAME_MAX);
+        else if (rec_ok(in) && !(f = malloc(sizeof *f + len)))
+            rec_fail(in, "out of memory");
+        if (!f)
+            break;
+        f->len = len;
+        rec_get_bytes(in, f->data, len);
+        backlog[got++] = f;
+    }
+    int r = rec_close(in, e);
+    if (r == 0) {
+        drop_backlog(n);
+        memcpy(n->backlog, backlog, got * sizeof backlog[0]);
+        n->head = 0;
+        n->count = got;
+    } else {
+        while (got)
+            free(backlog[--got]);
+    }
+    return r;
+}
+
 static const struct virtio_dev_ops net_ops = {
     .name = "virtio-net",
     .device_id = VIRTIO_ID_NET,
@@ -199,6 +260,8 @@ static const struct virtio_dev_ops net_ops = {
     .notify = net_notify,
     .reset = net_reset,
     .destroy = net_destroy,
+    .save = net_save,
+    .load = net_load,
 };
 
 struct virtio_dev *virtio_net_new(const struct bus *b, struct iothread *io,
