@@ -13,6 +13,7 @@ struct p9fid {
     uint32_t num;
     int fd;                     /* O_PATH|O_NOFOLLOW: the file this fid names */
     int ofd;                    /* the file opened for I/O by Tlopen/Tlcreate; -1 */
+    uint32_t oflags;            /* the flags ofd was opened with (P9_DOTL_*) */
     char *path;                 /* relative to the root, canonical; "." is the root */
     uint32_t uid;               /* the attaching user: owner of what it creates */
     struct p9fid *next;

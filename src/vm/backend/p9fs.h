@@ -10,6 +10,8 @@
 
 struct err;
 struct p9fs;
+struct rec_in;
+struct rec_out;
 
 /* The msize the server accepts at most (the device advertises its buffers). */
 #define P9FS_MAX_MSIZE (512 * 1024)
@@ -32,5 +34,12 @@ void p9fs_free(struct p9fs *fs);
  * bytes. Any thread; calls are serialized. */
 size_t p9fs_handle(struct p9fs *fs, const uint8_t *req, size_t reqlen,
                    uint8_t *resp, size_t resp_cap);
+
+/* The server's state (the record "p9fs"): the session and every fid by
+ * its path beneath the root. Any thread; calls are serialized. */
+void p9fs_save(const struct p9fs *fs, struct rec_out *o);
+/* Read what p9fs_save wrote, opening every fid again beneath this
+ * server's root: 0, or -1 with e filled and fs as it was. */
+int p9fs_load(struct p9fs *fs, struct rec_in *in, struct err *e);
 
 #endif

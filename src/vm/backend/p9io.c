@@ -16,10 +16,10 @@
 #include "vm/backend/p9proto.h"
 #include "vm/backend/p9srv.h"
 
-/* The host open flags for a Tlopen/Tlcreate's: the access mode and the
- * flags that shape I/O; the rest (O_DIRECT, O_NOATIME, O_CLOEXEC,
- * O_NOFOLLOW, creation bits...) are the server's business, not the guest's. */
-static int open_flags(uint32_t p9, bool readonly, int *flags)
+/* The access mode and the flags that shape I/O; the rest (O_DIRECT,
+ * O_NOATIME, O_CLOEXEC, O_NOFOLLOW, creation bits...) are the server's
+ * business, not the guest's. */
+int p9_open_flags(uint32_t p9, bool readonly, int *flags)
 {
     uint32_t acc = p9 & P9_DOTL_ACCMODE;
     if (acc == P9_DOTL_NOACCESS)
@@ -58,12 +58,13 @@ int p9_lopen(struct p9fs *fs, struct p9r *r, struct p9w *w)
     if (!f || f->ofd >= 0)
         return EBADF;
     int flags;
-    int err = open_flags(p9flags, fs->readonly, &flags);
+    int err = p9_open_flags(p9flags, fs->readonly, &flags);
     struct stat st;
     if (!err)
         err = p9_reopen(fs->rootfd, f, flags, &f->ofd, &st);
     if (err)
         return err;
+    f->oflags = p9flags;
     reply_open(w, &st);
     return 0;
 }
@@ -86,7 +87,7 @@ int p9_lcreate(struct p9fs *fs, struct p9r *r, struct p9w *w)
     if (!err)
         err = p9_check_name(name);
     if (!err)
-        err = open_flags(p9flags, fs->readonly, &flags);
+        err = p9_open_flags(p9flags, fs->readonly, &flags);
     if (!err)
         err = p9_join(f->path, name, &path);
     if (err)
@@ -114,6 +115,7 @@ int p9_lcreate(struct p9fs *fs, struct p9r *r, struct p9w *w)
     free(f->path);
     f->fd = pfd;
     f->ofd = ofd;
+    f->oflags = p9flags;
     f->path = path;
     reply_open(w, &st);
     return 0;

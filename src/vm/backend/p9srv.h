@@ -24,6 +24,10 @@ struct p9fs {
     uint8_t dirbuf[P9_DIRBUF_SIZE];  /* Treaddir's host entries */
 };
 
+/* p9io.c: the host open flags for a Tlopen's or Tlcreate's flags; 0, or
+ * EINVAL (no access mode) or EROFS (a change on a read-only share). */
+int p9_open_flags(uint32_t p9, bool readonly, int *flags);
+
 typedef int p9_handler(struct p9fs *fs, struct p9r *r, struct p9w *w);
 
 /* p9fs.c: session */

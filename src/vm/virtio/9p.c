@@ -56,6 +56,19 @@ static void p9_destroy(struct virtio_dev *d)
     free(p);
 }
 
+/* The device's own state is the server's: its fids (p9fs_save). */
+static void p9_save(const struct virtio_dev *d, struct rec_out *o)
+{
+    const struct p9 *p = d->priv;
+    p9fs_save(p->fs, o);
+}
+
+static int p9_load(struct virtio_dev *d, struct rec_in *in, struct err *e)
+{
+    struct p9 *p = d->priv;
+    return p9fs_load(p->fs, in, e);
+}
+
 static const struct virtio_dev_ops p9_ops = {
     .name = "virtio-9p",
     .device_id = VIRTIO_ID_9P,
@@ -63,6 +76,8 @@ static const struct virtio_dev_ops p9_ops = {
     .nqueues = 1,
     .notify = p9_notify,
     .destroy = p9_destroy,
+    .save = p9_save,
+    .load = p9_load,
 };
 
 /* DIR,tag=NAME[,readonly]: the tag is required, as the guest mounts by
