@@ -1,7 +1,9 @@
 /* Unit tests of the 9P2000.L server: requests built by hand, run through
  * p9fs_handle against a scratch share, replies and the host files checked.
  * The share lives in base/share; base/outdir/secret sits beside it, and
- * every escape attempt must fail without ever reaching it (or "/"). */
+ * every escape attempt must fail without ever reaching it (or "/"). Also
+ * the server's state record: fids saved and opened again by a fresh
+ * server, and records naming paths outside the share refused. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/rec.h"
 #include "vm/backend/p9fid.h"
 #include "vm/backend/p9fs.h"
 #include "vm/backend/p9proto.h"
@@ -1336,6 +1339,229 @@ static void test_fid_cap(void **state)
     assert_int_equal(t_walkv(ROOT, fid + 1, 0, NULL, NULL), -EMFILE);
 }
 
+/* ---- the state record ---- */
+
+/* The server's state saved, and loaded into a fresh server on the same
+ * share, which takes its place. */
+static void move_fs(void)
+{
+    struct rec_out o = {0};
+    p9fs_save(fs, &o);
+    assert_int_equal(rec_out_check(&o, NULL), 0);
+    p9fs_free(fs);
+    struct err e;
+    fs = p9fs_new(share, false, &e);
+    assert_non_null(fs);
+    struct rec_in in;
+    rec_in_init(&in, o.buf, o.len);
+    if (p9fs_load(fs, &in, &e) < 0)
+        fail_msg("load: %s", e.msg);
+    assert_int_equal(in.off, o.len);
+    rec_out_free(&o);
+}
+
+/* Fids of every kind move: files open for reading, for writing (opened
+ * with O_TRUNC, yet not cut again), a directory open for reading, a
+ * symlink, a directory not open, one made by Tlcreate. */
+static void test_state_moves(void **state)
+{
+    (void)state;
+    host_write("a.txt", "hello world");
+    host_mkdir("dir");
+    host_write("dir/b.txt", "bee");
+    host_symlink("a.txt", "link");
+    assert_int_equal(t_walk(ROOT, 1, NULL, "a.txt"), 1);
+    assert_int_equal(t_lopen(1, P9_DOTL_RDONLY, NULL), 0);
+    assert_int_equal(t_walk(ROOT, 2, NULL, "dir", "b.txt"), 2);
+    assert_int_equal(t_lopen(2, 2 | P9_DOTL_TRUNC, NULL), 0);
+    assert_int_equal(t_write(2, 0, "bzz"), 3);
+    assert_int_equal(t_walk(ROOT, 3, NULL, "dir"), 1);
+    assert_int_equal(t_lopen(3, P9_DOTL_RDONLY, NULL), 0);
+    assert_int_equal(t_walk(ROOT, 4, NULL, "link"), 1);
+    assert_int_equal(t_walk(ROOT, 5, NULL, "dir"), 1);
+    assert_int_equal(t_walk(ROOT, 6, NULL, "dir"), 1);
+    assert_int_equal(t_lcreate(6, "new.txt", 1 | P9_DOTL_TRUNC, 0644, GID), 0);
+    assert_int_equal(t_write(6, 0, "xyz"), 3);
+
+    move_fs();
+
+    char buf[64];
+    assert_int_equal(t_read(1, 0, sizeof buf, buf), 11);
+    assert_memory_equal(buf, "hello world", 11);
+    assert_int_equal(t_write(1, 0, "x"), -EBADF);       /* read-only */
+    assert_int_equal(t_read(2, 0, sizeof buf, buf), 3);
+    assert_memory_equal(buf, "bzz", 3);
+    assert_int_equal(t_write(2, 3, "!"), 1);
+    char names[256];
+    assert_int_equal(t_readdir_all(3, 4096, names, sizeof names), 4);
+    assert_non_null(strstr(names, "new.txt/"));
+    assert_int_equal(t_readlink(4, buf, sizeof buf), 0);
+    assert_string_equal(buf, "a.txt");
+    assert_int_equal(t_read(5, 0, sizeof buf, buf), -EBADF);   /* not open */
+    assert_int_equal(t_lopen(5, P9_DOTL_RDONLY, NULL), 0);
+    assert_int_equal(t_lopen(6, P9_DOTL_RDONLY, NULL), EBADF); /* open */
+    assert_int_equal(t_write(6, 3, "w"), 1);
+    host_read(in_share("dir/new.txt"), buf, sizeof buf);
+    assert_string_equal(buf, "xyzw");
+    host_read(in_share("dir/b.txt"), buf, sizeof buf);
+    assert_string_equal(buf, "bzz!");
+    assert_int_equal(t_walk(5, 7, NULL, "..", "a.txt"), 2);
+    assert_int_equal(t_clunk(7), 0);
+    assert_int_equal(t_clunk(8), EBADF);
+
+    /* Without a session, nothing but Tversion; and no fid survives one. */
+    uint32_t msize;
+    char v[32];
+    assert_int_equal(t_version(MSIZE, "9P2000", &msize, v, sizeof v), 0);
+    move_fs();
+    struct attr a;
+    assert_int_equal(t_getattr(ROOT, &a), EPROTO);
+}
+
+/* A fid as the test writes it into a record (the layout in p9state.c). */
+struct fid_rec {
+    uint32_t num;
+    uint8_t open;
+    uint32_t oflags;
+    const char *path;
+    uint32_t len;               /* of path; 0: strlen */
+};
+
+static void put_fs_state(struct rec_out *o, uint32_t version, uint32_t msize,
+                         uint32_t nfids, const struct fid_rec *f, unsigned n)
+{
+    rec_begin(o, "p9fs", version);
+    rec_u32(o, msize);
+    rec_u32(o, nfids);
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t len = f[i].len ? f[i].len : (uint32_t)strlen(f[i].path);
+        rec_u32(o, f[i].num);
+        rec_u32(o, UID);
+        rec_u8(o, f[i].open);
+        rec_u32(o, f[i].oflags);
+        rec_u32(o, len);
+        rec_bytes(o, f[i].path, len);
+    }
+    rec_end(o);
+}
+
+static unsigned open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    unsigned n = 0;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+/* The record is refused for why, and the server is as it was: ROOT and
+ * fid 1 (a.txt, open) still there, fid 9 not, no descriptor left over. */
+static void fs_refuses(const void *buf, size_t len, const char *why)
+{
+    unsigned fds = open_fds();
+    struct rec_in in;
+    rec_in_init(&in, buf, len);
+    struct err e = {0};
+    assert_int_equal(p9fs_load(fs, &in, &e), -1);
+    if (!strstr(e.msg, why))
+        fail_msg("refused with \"%s\", expected \"%s\"", e.msg, why);
+    assert_int_equal(open_fds(), fds);
+    char buf2[16];
+    assert_int_equal(t_read(1, 0, sizeof buf2, buf2), 5);
+    assert_int_equal(t_clunk(9), EBADF);
+    struct attr a;
+    assert_int_equal(t_getattr(ROOT, &a), 0);
+}
+
+/* A record with a good fid (8, open for reading and writing) and f: it
+ * is refused for why, the good fid dropped with it. */
+static void fid_refused(struct fid_rec f, const char *why)
+{
+    struct fid_rec both[] = { { 8, 1, 2, "a.txt", 0 }, f };
+    struct rec_out o = {0};
+    put_fs_state(&o, 1, MSIZE, 2, both, 2);
+    fs_refuses(o.buf, o.len, why);
+    rec_out_free(&o);
+}
+
+/* Paths out of the share, through a symlink, or not as the server writes
+ * them; fids and flags it could not have had; cut short, other versions. */
+static void test_state_refused(void **state)
+{
+    (void)state;
+    host_write("a.txt", "hello");
+    host_mkdir("dir");
+    host_symlink("../outdir", "out");
+    assert_int_equal(t_walk(ROOT, 1, NULL, "a.txt"), 1);
+    assert_int_equal(t_lopen(1, P9_DOTL_RDONLY, NULL), 0);
+    static const char *const escapes[] = {
+        "..", "../outdir/secret", "/etc/passwd", "dir/../..", "dir/..",
+        "dir//a", "./a.txt", "dir/",
+    };
+    for (size_t i = 0; i < sizeof escapes / sizeof escapes[0]; i++)
+        fid_refused((struct fid_rec){ 9, 0, 0, escapes[i], 0 },
+                    "not beneath the root");
+    fid_refused((struct fid_rec){ 9, 0, 0, "a\0b", 3 }, "not beneath the root");
+    static char long_path[PATH_MAX];
+    fid_refused((struct fid_rec){ 9, 0, 0, long_path, PATH_MAX },
+                "a path of 4096 bytes");
+    fid_refused((struct fid_rec){ 9, 0, 0, "", 0 }, "a path of 0 bytes");
+    fid_refused((struct fid_rec){ 9, 0, 0, "out/secret", 0 }, "symbolic links");
+    fid_refused((struct fid_rec){ 9, 1, 0, "out", 0 }, "symbolic links");
+    fid_refused((struct fid_rec){ 9, 0, 0, "nope", 0 }, "No such file");
+    fid_refused((struct fid_rec){ 9, 1, 1, "dir", 0 }, "Is a directory");
+    fid_refused((struct fid_rec){ 9, 1, 3, "a.txt", 0 }, "open flags 0x3");
+    fid_refused((struct fid_rec){ 9, 0, 1, "a.txt", 0 }, "open flags 0x1");
+    fid_refused((struct fid_rec){ P9_NOFID, 0, 0, "a.txt", 0 }, "is NOFID");
+
+    struct fid_rec twice[] = { { 9, 0, 0, "a.txt", 0 },
+                               { 9, 0, 0, "dir", 0 } };
+    static const struct {
+        uint32_t version, msize, nfids;
+        unsigned n;
+        const char *why;
+    } whole[] = {
+        { 1, MSIZE, 2, 2, "fid 9 twice" },
+        { 1, 100, 1, 1, "msize 100" },
+        { 1, P9FS_MAX_MSIZE + 1, 1, 1, "msize" },
+        { 1, 0, 1, 1, "1 fids in no session" },
+        { 1, MSIZE, P9_MAX_FIDS + 1, 1, "4097 fids" },
+        { 1, MSIZE, 2, 1, "truncated record" },
+        { 1, MSIZE, 1, 2, "bytes left unread" },
+        { 2, MSIZE, 1, 1, "version 2 (this build reads 1-1)" },
+    };
+    for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
+        struct rec_out o = {0};
+        put_fs_state(&o, whole[i].version, whole[i].msize, whole[i].nfids,
+                     twice, whole[i].n);
+        fs_refuses(o.buf, o.len, whole[i].why);
+        rec_out_free(&o);
+    }
+    struct rec_out o = {0};
+    p9fs_save(fs, &o);
+    fs_refuses(o.buf, o.len - 1, "runs past the end");
+    rec_out_free(&o);
+}
+
+/* A read-only share takes no fid open for writing. */
+static void test_state_readonly(void **state)
+{
+    (void)state;
+    host_write("a.txt", "hello");
+    assert_int_equal(t_walk(ROOT, 1, NULL, "a.txt"), 1);
+    assert_int_equal(t_lopen(1, 2, NULL), 0);
+    struct rec_out o = {0};
+    p9fs_save(fs, &o);
+    p9fs_free(fs);
+    start_fs(true);
+    assert_int_equal(t_walk(ROOT, 1, NULL, "a.txt"), 1);
+    assert_int_equal(t_lopen(1, P9_DOTL_RDONLY, NULL), 0);
+    fs_refuses(o.buf, o.len, "fid 1: open flags 0x2");
+    rec_out_free(&o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1354,6 +1580,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fuzz, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fid_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_state_moves, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_state_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_state_readonly, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
