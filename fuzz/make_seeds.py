@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Writes the hand-made seeds of fuzz/corpus/virtio/ and
-fuzz/corpus/hart_state/ (seed-*): well-formed inputs for fuzz_virtio and
-fuzz_hart_state in the layouts of fuzz/README.md, from which the fuzzers
-mutate their way into the broken ones. The hart seeds' program is
+"""Writes the hand-made seeds of fuzz/corpus/virtio/,
+fuzz/corpus/hart_state/ and fuzz/corpus/virtio_state/ (seed-*):
+well-formed inputs for fuzz_virtio, fuzz_hart_state and
+fuzz_virtio_state in the layouts of fuzz/README.md, from which the
+fuzzers mutate their way into the broken ones. The hart seeds' program is
 assembled with riscv64-unknown-elf-gcc (as `make test` builds the ISA
 tests).
 
@@ -14,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-# Indexes into devices[] in fuzz_virtio.c.
+# Indexes into devices[] in virtio_common.h.
 RNG, BLK, P9, NET, CONSOLE = range(5)
 
 # Feature bits (virtio 1.2, 6; virtio-net's own, 5.1.3).
@@ -378,10 +379,94 @@ def hart_seeds():
     return out
 
 
+# fuzz_virtio_state: queue q of the saved device sits at 0x400 * q, its
+# available ring at +0x100 and used ring at +0x200, NUM entries.
+def state_ring(q):
+    return 0x400 * q, 0x400 * q + 0x100
+
+
+# Edit kinds.
+SET_BYTE, CUT, INSERT, ADD = range(4)
+
+
+def state_seed(device, ram=None, edits=(), raw=0, host_input=0):
+    body = b"".join(struct.pack("<HBB", at, kind, val)
+                    for at, kind, val in edits)
+    return struct.pack("<BBHH2x", device, raw, len(body), host_input) + \
+        body + (bytes(ram.b) if ram else b"")
+
+
+def p9_message(mtype, tag, body):
+    return struct.pack("<IBH", 7 + len(body), mtype, tag) + body
+
+
+def p9_string(s):
+    return struct.pack("<H", len(s)) + s
+
+
+def state_seeds():
+    """The devices saved after some work: each device as it starts, with
+    host-side input waiting; a disk after a write and a read; a console
+    with output sent and a receive buffer waiting; a 9P session with the
+    root attached and a clone of it open; and a few edits."""
+    out = {}
+    for name, dev in (("rng", RNG), ("blk", BLK), ("9p", P9), ("net", NET),
+                      ("console", CONSOLE)):
+        out["state-" + name] = state_seed(dev, host_input=100)
+
+    desc, avail = state_ring(0)
+    ram = Ram()
+    ram.put(0x1000, struct.pack("<IIQ", 1, 0, 2))       # write sector 2
+    ram.put(0x1100, bytes(range(256)) * 2)
+    ram.put(0x1800, struct.pack("<IIQ", 0, 0, 2))       # read it back
+    ram.desc(desc, 0, 0x1000, 16, NEXT, 1)
+    ram.desc(desc, 1, 0x1100, 512, NEXT, 2)
+    ram.desc(desc, 2, 0x1400, 1, WRITE)
+    ram.desc(desc, 3, 0x1800, 16, NEXT, 4)
+    ram.desc(desc, 4, 0x1900, 512, WRITE | NEXT, 5)
+    ram.desc(desc, 5, 0x1c00, 1, WRITE)
+    ram.avail([0, 3], at=avail)
+    out["state-blk-requests"] = state_seed(BLK, ram)
+
+    ram = Ram()
+    ram.desc(desc, 0, 0x2000, 64, WRITE)
+    ram.avail([0], at=avail)
+    tx_desc, tx_avail = state_ring(1)
+    ram.put(0x3000, b"hello\n")
+    ram.desc(tx_desc, 0, 0x3000, 6)
+    ram.avail([0], at=tx_avail)
+    out["state-console-io"] = state_seed(CONSOLE, ram, host_input=100)
+
+    ram = Ram()
+    messages = [
+        p9_message(100, 0xffff, struct.pack("<I", 8192) +
+                   p9_string(b"9P2000.L")),
+        p9_message(104, 1, struct.pack("<II", 0, 0xffffffff) +
+                   p9_string(b"") + p9_string(b"") + struct.pack("<I", 0)),
+        p9_message(110, 2, struct.pack("<IIH", 0, 1, 0)),
+        p9_message(12, 3, struct.pack("<II", 1, 0)),
+    ]
+    for i, m in enumerate(messages):
+        ram.put(0x1000 + 0x100 * i, m)
+        ram.desc(desc, 2 * i, 0x1000 + 0x100 * i, len(m), NEXT, 2 * i + 1)
+        ram.desc(desc, 2 * i + 1, 0x2000 + 0x400 * i, 0x400, WRITE)
+    ram.avail([0, 2, 4, 6], at=avail)
+    out["state-9p-session"] = state_seed(P9, ram)
+
+    # A queue position moved, a record cut short, a byte inserted.
+    out["state-console-edits"] = state_seed(
+        CONSOLE, edits=[(150, ADD, 3), (40, SET_BYTE, 0x0f)], host_input=10)
+    out["state-net-cut"] = state_seed(NET, edits=[(200, CUT, 0)],
+                                      host_input=60)
+    out["state-9p-insert"] = state_seed(P9, ram, edits=[(250, INSERT, 0x2e)])
+    return out
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "corpus")
-    for corpus, made in (("virtio", seeds()), ("hart_state", hart_seeds())):
+    for corpus, made in (("virtio", seeds()), ("hart_state", hart_seeds()),
+                         ("virtio_state", state_seeds())):
         out_dir = os.path.join(root, corpus)
         os.makedirs(out_dir, exist_ok=True)
         for name, data in made.items():
