@@ -27,6 +27,7 @@
 #include "vm/backend/p9fid.h"
 #include "vm/backend/p9fs.h"
 #include "vm/backend/p9proto.h"
+#include "test_state.h"
 
 #define MSIZE 65536u
 #define ROOT 0u                 /* the attached fid of every test */
@@ -1341,22 +1342,29 @@ static void test_fid_cap(void **state)
 
 /* ---- the state record ---- */
 
+/* The server as test_state.h takes it. */
+static void fs_save(struct rec_out *o)
+{
+    p9fs_save(fs, o);
+}
+
+static int fs_load(struct rec_in *in, struct err *e)
+{
+    return p9fs_load(fs, in, e);
+}
+
 /* The server's state saved, and loaded into a fresh server on the same
  * share, which takes its place. */
 static void move_fs(void)
 {
-    struct rec_out o = {0};
-    p9fs_save(fs, &o);
-    assert_int_equal(rec_out_check(&o, NULL), 0);
+    struct rec_out o;
+    state_save(fs_save, &o);
     p9fs_free(fs);
-    struct err e;
+    struct err e = {0};
     fs = p9fs_new(share, false, &e);
     assert_non_null(fs);
-    struct rec_in in;
-    rec_in_init(&in, o.buf, o.len);
-    if (p9fs_load(fs, &in, &e) < 0)
+    if (state_load(fs_load, o.buf, o.len, &e) < 0)
         fail_msg("load: %s", e.msg);
-    assert_int_equal(in.off, o.len);
     rec_out_free(&o);
 }
 
@@ -1456,23 +1464,18 @@ static unsigned open_fds(void)
     return n;
 }
 
-/* The record is refused for why, and the server is as it was: ROOT and
- * fid 1 (a.txt, open) still there, fid 9 not, no descriptor left over. */
+#define BAD "state of p9fs: "
+
+/* The record is refused with the message why (NULL: any), and the server
+ * is as it was, with no descriptor left over and fid 1's file (a.txt,
+ * "hello") still open. */
 static void fs_refuses(const void *buf, size_t len, const char *why)
 {
     unsigned fds = open_fds();
-    struct rec_in in;
-    rec_in_init(&in, buf, len);
-    struct err e = {0};
-    assert_int_equal(p9fs_load(fs, &in, &e), -1);
-    if (!strstr(e.msg, why))
-        fail_msg("refused with \"%s\", expected \"%s\"", e.msg, why);
+    state_expect_refused(fs_save, fs_load, NULL, buf, len, why);
     assert_int_equal(open_fds(), fds);
-    char buf2[16];
-    assert_int_equal(t_read(1, 0, sizeof buf2, buf2), 5);
-    assert_int_equal(t_clunk(9), EBADF);
-    struct attr a;
-    assert_int_equal(t_getattr(ROOT, &a), 0);
+    char got[16];
+    assert_int_equal(t_read(1, 0, sizeof got, got), 5);
 }
 
 /* A record with a good fid (8, open for reading and writing) and f: it
@@ -1502,47 +1505,89 @@ static void test_state_refused(void **state)
     };
     for (size_t i = 0; i < sizeof escapes / sizeof escapes[0]; i++)
         fid_refused((struct fid_rec){ 9, 0, 0, escapes[i], 0 },
-                    "not beneath the root");
-    fid_refused((struct fid_rec){ 9, 0, 0, "a\0b", 3 }, "not beneath the root");
+                    BAD "fid 9: a path that is not beneath the root as the "
+                        "server writes them");
+    fid_refused((struct fid_rec){ 9, 0, 0, "a\0b", 3 },
+                BAD "fid 9: a path that is not beneath the root as the "
+                    "server writes them");
     static char long_path[PATH_MAX];
     fid_refused((struct fid_rec){ 9, 0, 0, long_path, PATH_MAX },
-                "a path of 4096 bytes");
-    fid_refused((struct fid_rec){ 9, 0, 0, "", 0 }, "a path of 0 bytes");
-    fid_refused((struct fid_rec){ 9, 0, 0, "out/secret", 0 }, "symbolic links");
-    fid_refused((struct fid_rec){ 9, 1, 0, "out", 0 }, "symbolic links");
-    fid_refused((struct fid_rec){ 9, 0, 0, "nope", 0 }, "No such file");
-    fid_refused((struct fid_rec){ 9, 1, 1, "dir", 0 }, "Is a directory");
-    fid_refused((struct fid_rec){ 9, 1, 3, "a.txt", 0 }, "open flags 0x3");
-    fid_refused((struct fid_rec){ 9, 0, 1, "a.txt", 0 }, "open flags 0x1");
-    fid_refused((struct fid_rec){ P9_NOFID, 0, 0, "a.txt", 0 }, "is NOFID");
+                BAD "fid 9: a path of 4096 bytes");
+    fid_refused((struct fid_rec){ 9, 0, 0, "", 0 },
+                BAD "fid 9: a path of 0 bytes");
+    fid_refused((struct fid_rec){ 9, 0, 0, "out/secret", 0 },
+                BAD "fid 9, 'out/secret': Too many levels of symbolic links");
+    fid_refused((struct fid_rec){ 9, 1, 0, "out", 0 },
+                BAD "fid 9, 'out': Too many levels of symbolic links");
+    fid_refused((struct fid_rec){ 9, 0, 0, "nope", 0 },
+                BAD "fid 9, 'nope': No such file or directory");
+    fid_refused((struct fid_rec){ 9, 1, 1, "dir", 0 },
+                BAD "fid 9, 'dir': Is a directory");
+    fid_refused((struct fid_rec){ 9, 1, 3, "a.txt", 0 },
+                BAD "fid 9: open flags 0x3 refused");
+    fid_refused((struct fid_rec){ 9, 0, 1, "a.txt", 0 },
+                BAD "fid 9: not open, yet open flags 0x1");
+    fid_refused((struct fid_rec){ P9_NOFID, 0, 0, "a.txt", 0 },
+                BAD "fid 4294967295 is NOFID");
 
     struct fid_rec twice[] = { { 9, 0, 0, "a.txt", 0 },
                                { 9, 0, 0, "dir", 0 } };
+    struct fid_rec down[] = { { 10, 0, 0, "a.txt", 0 },
+                              { 9, 0, 0, "dir", 0 } };
     static const struct {
         uint32_t version, msize, nfids;
         unsigned n;
+        bool down;
         const char *why;
     } whole[] = {
-        { 1, MSIZE, 2, 2, "fid 9 twice" },
-        { 1, 100, 1, 1, "msize 100" },
-        { 1, P9FS_MAX_MSIZE + 1, 1, 1, "msize" },
-        { 1, 0, 1, 1, "1 fids in no session" },
-        { 1, MSIZE, P9_MAX_FIDS + 1, 1, "4097 fids" },
-        { 1, MSIZE, 2, 1, "truncated record" },
-        { 1, MSIZE, 1, 2, "bytes left unread" },
-        { 2, MSIZE, 1, 1, "version 2 (this build reads 1-1)" },
+        { 1, MSIZE, 2, 2, false,
+          BAD "fid 9 after fid 9: not in ascending order" },
+        { 1, MSIZE, 2, 2, true,
+          BAD "fid 9 after fid 10: not in ascending order" },
+        { 1, 100, 1, 1, false, BAD "msize 100" },
+        { 1, P9FS_MAX_MSIZE + 1, 1, 1, false, BAD "msize 524289" },
+        { 1, 0, 1, 1, false, BAD "fids without a session" },
+        { 1, MSIZE, P9_MAX_FIDS + 1, 1, false,
+          BAD "4097 fids (at most 4096)" },
+        { 1, MSIZE, 2, 1, false, BAD "truncated record" },
+        { 1, MSIZE, 1, 2, false, BAD "20 bytes left unread" },
+        { 2, MSIZE, 1, 1, false, BAD "version 2 (this build reads 1-1)" },
     };
     for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
         struct rec_out o = {0};
         put_fs_state(&o, whole[i].version, whole[i].msize, whole[i].nfids,
-                     twice, whole[i].n);
+                     whole[i].down ? down : twice, whole[i].n);
         fs_refuses(o.buf, o.len, whole[i].why);
         rec_out_free(&o);
     }
-    struct rec_out o = {0};
-    p9fs_save(fs, &o);
-    fs_refuses(o.buf, o.len - 1, "runs past the end");
+    struct rec_out o;
+    state_save(fs_save, &o);
+    fs_refuses(o.buf, o.len - 1, NULL);
     rec_out_free(&o);
+}
+
+/* Every byte of a record with fids of each kind set to each of a few
+ * values: the server refuses it and is unchanged, or takes it (another
+ * user, other open flags, another fid number in order, an msize in range)
+ * and saves it back as it was. No descriptor is left behind. */
+static void test_state_every_byte(void **state)
+{
+    (void)state;
+    host_write("a.txt", "hello");
+    host_mkdir("dir");
+    assert_int_equal(t_walk(ROOT, 1, NULL, "a.txt"), 1);
+    assert_int_equal(t_lopen(1, P9_DOTL_RDONLY, NULL), 0);
+    assert_int_equal(t_walk(ROOT, 2, NULL, "dir"), 1);
+    assert_int_equal(t_walk(ROOT, 3, NULL, "dir"), 1);
+    assert_int_equal(t_lopen(3, P9_DOTL_RDONLY, NULL), 0);
+    unsigned fds = open_fds();
+    struct rec_out good;
+    state_save(fs_save, &good);
+    assert_true(state_check_every_byte(fs_save, fs_load, NULL, &good) > 0);
+    struct err e = {0};
+    assert_int_equal(state_load(fs_load, good.buf, good.len, &e), 0);
+    assert_int_equal(open_fds(), fds);
+    rec_out_free(&good);
 }
 
 /* A read-only share takes no fid open for writing. */
@@ -1552,13 +1597,13 @@ static void test_state_readonly(void **state)
     host_write("a.txt", "hello");
     assert_int_equal(t_walk(ROOT, 1, NULL, "a.txt"), 1);
     assert_int_equal(t_lopen(1, 2, NULL), 0);
-    struct rec_out o = {0};
-    p9fs_save(fs, &o);
+    struct rec_out o;
+    state_save(fs_save, &o);
     p9fs_free(fs);
     start_fs(true);
     assert_int_equal(t_walk(ROOT, 1, NULL, "a.txt"), 1);
     assert_int_equal(t_lopen(1, P9_DOTL_RDONLY, NULL), 0);
-    fs_refuses(o.buf, o.len, "fid 1: open flags 0x2");
+    fs_refuses(o.buf, o.len, BAD "fid 1: open flags 0x2 refused");
     rec_out_free(&o);
 }
 
@@ -1582,6 +1627,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fid_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_moves, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_state_every_byte, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_readonly, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

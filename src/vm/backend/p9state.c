@@ -21,7 +21,7 @@
  *   msize       u32: 0 before a Tversion agreed, else from P9FS_MIN_MSIZE
  *               to P9FS_MAX_MSIZE
  *   nfids       u32: at most P9_MAX_FIDS, and none without a session
- *   each fid    num u32, uid u32, open bool, oflags u32 (the Tlopen or
+ *   each fid    in ascending order of num: num u32, uid u32, open bool, oflags u32 (the Tlopen or
  *               Tlcreate flags; 0 when not open), path_len u32 and
  *               path_len bytes: the path from the root as the server makes
  *               them ("." or names joined by '/', none "." or "..")
@@ -30,24 +30,37 @@
  * path, opened again on load, and an open file is not truncated again. */
 #define STATE_VERSION 1
 
+static int by_num(const void *a, const void *b)
+{
+    uint32_t x = (*(const struct p9fid *const *)a)->num,
+             y = (*(const struct p9fid *const *)b)->num;
+    return (x > y) - (x < y);
+}
+
+/* The fids in ascending order: one state, one record. */
 void p9fs_save(const struct p9fs *cfs, struct rec_out *o)
 {
     /* The lock only: the state is read, not changed. */
     struct p9fs *fs = (struct p9fs *)cfs;
     pthread_mutex_lock(&fs->lock);
+    const struct p9fid *sorted[P9_MAX_FIDS];
+    unsigned n = 0;
+    for (unsigned b = 0; b < P9_FID_BUCKETS; b++)
+        for (const struct p9fid *f = fs->fids.bucket[b]; f; f = f->next)
+            sorted[n++] = f;
+    qsort(sorted, n, sizeof sorted[0], by_num);
     rec_begin(o, "p9fs", STATE_VERSION);
     rec_u32(o, fs->msize);
-    rec_u32(o, fs->fids.count);
-    for (unsigned b = 0; b < P9_FID_BUCKETS; b++) {
-        for (const struct p9fid *f = fs->fids.bucket[b]; f; f = f->next) {
-            size_t len = strlen(f->path);
-            rec_u32(o, f->num);
-            rec_u32(o, f->uid);
-            rec_bool(o, f->ofd >= 0);
-            rec_u32(o, f->ofd >= 0 ? f->oflags : 0);
-            rec_u32(o, (uint32_t)len);
-            rec_bytes(o, f->path, len);
-        }
+    rec_u32(o, n);
+    for (unsigned i = 0; i < n; i++) {
+        const struct p9fid *f = sorted[i];
+        size_t len = strlen(f->path);
+        rec_u32(o, f->num);
+        rec_u32(o, f->uid);
+        rec_bool(o, f->ofd >= 0);
+        rec_u32(o, f->ofd >= 0 ? f->oflags : 0);
+        rec_u32(o, (uint32_t)len);
+        rec_bytes(o, f->path, len);
     }
     rec_end(o);
     pthread_mutex_unlock(&fs->lock);
@@ -103,18 +116,20 @@ static int reopen(const struct p9fs *fs, struct p9fids *t, uint32_t num,
     return p9_reopen(fs->rootfd, f, flags & ~O_TRUNC, &f->ofd, &st);
 }
 
-/* One fid into t; a bad one fails the record. */
-static void load_fid(const struct p9fs *fs, struct p9fids *t,
+/* The rest of fid num, into t; a bad one fails the record. */
+static void load_fid(const struct p9fs *fs, struct p9fids *t, uint32_t num,
                      struct rec_in *in)
 {
-    uint32_t num = rec_get_u32(in), uid = rec_get_u32(in);
+    uint32_t uid = rec_get_u32(in);
     bool open = rec_get_bool(in);
     uint32_t oflags = rec_get_u32(in), len = rec_get_u32(in);
     int flags = 0;
-    if (num == P9_NOFID || p9fids_get(t, num))
-        rec_fail(in, "fid %u %s", num, num == P9_NOFID ? "is NOFID" : "twice");
-    if (open ? p9_open_flags(oflags, fs->readonly, &flags) != 0 : oflags != 0)
-        rec_fail(in, "fid %u: open flags %#x", num, oflags);
+    if (num == P9_NOFID)
+        rec_fail(in, "fid %u is NOFID", num);
+    if (open && p9_open_flags(oflags, fs->readonly, &flags))
+        rec_fail(in, "fid %u: open flags %#x refused", num, oflags);
+    if (!open && oflags)
+        rec_fail(in, "fid %u: not open, yet open flags %#x", num, oflags);
     if (len == 0 || len >= PATH_MAX)
         rec_fail(in, "fid %u: a path of %u bytes", num, len);
     if (!rec_ok(in))
@@ -143,12 +158,21 @@ int p9fs_load(struct p9fs *fs, struct rec_in *in, struct err *e)
     uint32_t msize = rec_get_u32(in), nfids = rec_get_u32(in);
     if (msize && (msize < P9FS_MIN_MSIZE || msize > P9FS_MAX_MSIZE))
         rec_fail(in, "msize %u", msize);
-    if (nfids > P9_MAX_FIDS || (nfids && !msize))
-        rec_fail(in, "%u fids in %s session", nfids, msize ? "a" : "no");
+    if (nfids > P9_MAX_FIDS)
+        rec_fail(in, "%u fids (at most %u)", nfids, P9_MAX_FIDS);
+    if (nfids && !msize)
+        rec_fail(in, "fids without a session");
     /* Opened into a table of their own: fs changes only if all are. */
     struct p9fids t = {0};
-    for (uint32_t i = 0; i < nfids && rec_ok(in); i++)
-        load_fid(fs, &t, in);
+    uint32_t num = 0;
+    for (uint32_t i = 0; i < nfids && rec_ok(in); i++) {
+        uint32_t prev = num;
+        num = rec_get_u32(in);
+        if (i && num <= prev)
+            rec_fail(in, "fid %u after fid %u: not in ascending order", num,
+                     prev);
+        load_fid(fs, &t, num, in);
+    }
     if (rec_close(in, e) < 0) {
         p9fids_clear(&t);
         return -1;
