@@ -33,6 +33,7 @@
 #include "vm/virtio/mmio.h"
 #include "vm/virtio/net.h"
 #include "vm/virtio/rng.h"
+#include "test_state.h"
 #include "test_virtio_driver.h"
 
 #define RAM_BASE 0x80000000ull
@@ -337,24 +338,27 @@ static void blk_request(struct guest *g, uint32_t type, uint64_t sector,
 
 /* ---- saving, loading, comparing ---- */
 
-static void save(struct guest *g, struct rec_out *o)
+/* The two devices as test_state.h takes them. */
+static void save_a(struct rec_out *o)
 {
-    *o = (struct rec_out){0};
-    virtio_save(g->d, o);
-    assert_int_equal(rec_out_check(o, NULL), 0);
+    virtio_save(ga.d, o);
 }
 
-/* Load buf into g's device: 0, or -1 with the message in e. Every byte
- * is read when it loads. */
-static int load(struct guest *g, const void *buf, size_t len, struct err *e)
+static void save_b(struct rec_out *o)
 {
-    struct rec_in in;
-    rec_in_init(&in, buf, len);
-    *e = (struct err){0};
-    int r = virtio_load(g->d, &in, e);
-    if (r == 0)
-        assert_int_equal(in.off, len);
-    return r;
+    virtio_save(gb.d, o);
+}
+
+static int load_b(struct rec_in *in, struct err *e)
+{
+    return virtio_load(gb.d, in, e);
+}
+
+/* What gb's device shows outside its records: its interrupt line (how
+ * often it was driven, and its level). */
+static uint64_t line_b(void)
+{
+    return (uint64_t)gb.line_sets << 1 | gb.line;
 }
 
 /* ga's device saved, and loaded into gb's fresh one over a copy of ga's
@@ -362,11 +366,11 @@ static int load(struct guest *g, const void *buf, size_t len, struct err *e)
 static void move_to_b(void)
 {
     struct rec_out o;
-    save(&ga, &o);
+    state_save(save_a, &o);
     memcpy(gb.bus.ram, ga.bus.ram, RAM_SIZE);
     memcpy(gb.next_desc, ga.next_desc, sizeof gb.next_desc);
-    struct err e;
-    if (load(&gb, o.buf, o.len, &e) < 0)
+    struct err e = {0};
+    if (state_load(load_b, o.buf, o.len, &e) < 0)
         fail_msg("load: %s", e.msg);
     rec_out_free(&o);
 }
@@ -736,18 +740,11 @@ static void put_console(struct rec_out *o, uint32_t version, uint32_t count,
     rec_end(o);
 }
 
-static void refused(struct guest *g, const void *buf, size_t len,
-                    const char *why)
+/* gb's device refuses buf[0..len) with the message why (NULL: any) and
+ * is as it was. */
+static void refused(const void *buf, size_t len, const char *why)
 {
-    struct virtio_dev was;
-    memcpy(&was, g->d, sizeof was);
-    unsigned sets = g->line_sets;
-    struct err e;
-    assert_int_equal(load(g, buf, len, &e), -1);
-    if (!strstr(e.msg, why))
-        fail_msg("refused with \"%s\", expected \"%s\"", e.msg, why);
-    assert_memory_equal(&was, g->d, sizeof was);
-    assert_int_equal(g->line_sets, sets);
+    state_expect_refused(save_b, load_b, line_b, buf, len, why);
 }
 
 /* A fresh console for gb, holding "zz" of input. */
@@ -779,7 +776,7 @@ static void refused_records(const struct transport_rec *t, uint32_t version,
     put_transport(&o, t);
     if (version)
         put_console(&o, version, count, bytes);
-    refused(&gb, o.buf, o.len, why);
+    refused(o.buf, o.len, why);
     rec_out_free(&o);
 }
 
@@ -799,8 +796,8 @@ static void test_good_hand_made_record(void **state)
     struct rec_out o = {0};
     put_transport(&o, &t);
     put_console(&o, 1, 3, 3);
-    struct err e;
-    if (load(&gb, o.buf, o.len, &e) < 0)
+    struct err e = {0};
+    if (state_load(load_b, o.buf, o.len, &e) < 0)
         fail_msg("load: %s", e.msg);
     rec_out_free(&o);
     assert_int_equal(rd(&gb, VIRTIO_MMIO_STATUS), S_RUNNING);
@@ -819,32 +816,78 @@ static void test_good_hand_made_record(void **state)
     assert_memory_equal(gpa(&gb, BUF_GPA), "abc", 3);
 }
 
+#define BAD "state of virtio-mmio: "
+#define BAD_RINGS(q, num) BAD "queue " #q ": size " #num " or ring addresses refused"
+
 /* Case i of a transport record the device must refuse: t spoilt in one
- * field, and the words of the refusal; NULL past the last case. */
+ * field, and the refusal; NULL past the last case. */
 static const char *spoil(struct transport_rec *t, unsigned i)
 {
     switch (i) {
-    case 0: t->device_id = VIRTIO_ID_BLOCK; return "device id 2";
-    case 1: t->offered |= 1; return "features 0x";
-    case 2: t->status = 0x100; return "status 0x100";
-    case 3: t->driver_features = VERSION_1 | 1; return "FEATURES_OK with";
-    case 4: t->driver_features = EVENT_IDX; return "FEATURES_OK with";
-    case 5: t->config_len = 4; return "4 bytes of config space";
-    case 6: t->broken = 1; return "broken without NEEDS_RESET";
-    case 7: t->broken = 2; return "boolean field holds 2";
-    case 8: t->isr = 4; return "interrupt status 0x4";
-    case 9: t->nqueues = 1; return "1 queues";
-    case 10: t->q[1].num = 3; return "queue 1: rings";
-    case 11: t->q[0].num = 512; return "queue 0: rings";
-    case 12: t->q[0].num = 0; return "queue 0: rings";
-    case 13: t->q[1].desc = RAM_BASE + RAM_SIZE - 0x80; return "queue 1: rings";
-    case 14: t->q[1].used = RAM_BASE - 0x1000; return "queue 1: rings";
-    case 15: t->q[0].avail = ~0ull - 8; return "queue 0: rings";
-    case 16: t->q[0].used = used_gpa(0) + 2; return "queue 0: rings";
-    case 17: t->q[0].desc = desc_gpa(0) + 8; return "queue 0: rings";
-    case 18: t->q[1].last_avail = 100; return "chains taken and not returned";
-    case 19: t->q[1].ready = 7; return "boolean field holds 7";
-    default: return NULL;
+    case 0:
+        t->device_id = VIRTIO_ID_BLOCK;
+        return BAD "device id 2, this is virtio-console (3)";
+    case 1:
+        t->offered |= 1;
+        return BAD "features 0x130000001 offered, this virtio-console "
+                   "offers 0x130000000";
+    case 2:
+        t->status = 0x100;
+        return BAD "status 0x100";
+    case 3:
+        t->driver_features = VERSION_1 | 1;
+        return BAD "FEATURES_OK with driver features 0x100000001";
+    case 4:
+        t->driver_features = EVENT_IDX;
+        return BAD "FEATURES_OK with driver features 0x20000000";
+    case 5:
+        t->config_len = 4;
+        return BAD "4 bytes of config space, this virtio-console has 0";
+    case 6:
+        t->broken = 1;
+        return BAD "broken without NEEDS_RESET";
+    case 7:
+        t->broken = 2;
+        return BAD "boolean field holds 2";
+    case 8:
+        t->isr = 4;
+        return BAD "interrupt status 0x4";
+    case 9:
+        t->nqueues = 1;
+        return BAD "queues: 1, this virtio-console has 2";
+    case 10:
+        t->q[1].num = 3;
+        return BAD_RINGS(1, 3);
+    case 11:
+        t->q[0].num = 512;
+        return BAD_RINGS(0, 512);
+    case 12:
+        t->q[0].num = 0;
+        return BAD_RINGS(0, 0);
+    case 13:
+        t->q[1].desc = RAM_BASE + RAM_SIZE - 0x80;
+        return BAD_RINGS(1, 16);
+    case 14:
+        t->q[1].used = RAM_BASE - 0x1000;
+        return BAD_RINGS(1, 16);
+    case 15:
+        t->q[0].avail = ~0ull - 8;
+        return BAD_RINGS(0, 16);
+    case 16:
+        t->q[0].used = used_gpa(0) + 2;
+        return BAD_RINGS(0, 16);
+    case 17:
+        t->q[0].desc = desc_gpa(0) + 8;
+        return BAD_RINGS(0, 16);
+    case 18:
+        t->q[1].last_avail = 100;
+        return BAD "queue 1: 98 chains taken and not returned, in a queue "
+                   "of 16";
+    case 19:
+        t->q[1].ready = 7;
+        return BAD "boolean field holds 7";
+    default:
+        return NULL;
     }
 }
 
@@ -873,16 +916,19 @@ static void test_bad_console_record(void **state)
         size_t bytes;
         const char *why;
     } cases[] = {
-        { 1, 4097, 4097, "4097 bytes of input (at most 4096)" },
-        { 1, 3, 2, "truncated record" },
-        { 1, 3, 4, "1 bytes left unread" },
-        { 2, 3, 3, "version 2 (this build reads 1-1)" },
+        { 1, 4097, 4097, "state of virtio-console: 4097 bytes of input "
+                          "(at most 4096)" },
+        { 1, 3, 2, "state of virtio-console: truncated record" },
+        { 1, 3, 4, "state of virtio-console: 1 bytes left unread" },
+        { 2, 3, 3, "state of virtio-console: version 2 (this build reads "
+                   "1-1)" },
     };
     struct transport_rec t = good_console();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         refused_records(&t, cases[i].version, cases[i].count, cases[i].bytes,
                         cases[i].why);
-    refused_records(&t, 0, 0, 0, "virtio-console: missing or truncated record");
+    refused_records(&t, 0, 0, 0,
+                    "state of virtio-console: missing or truncated record");
     expect_untouched_console();
 }
 
@@ -899,15 +945,14 @@ static void test_truncated_records(void **state)
     size_t first = o.len - (REC_HEADER_SIZE + 4 + 3 + REC_TRAILER_SIZE);
     size_t payload = first - REC_HEADER_SIZE - REC_TRAILER_SIZE;
     for (size_t len = 0; len < o.len; len++)
-        refused(&gb, o.buf, len,
-                len < first ? "virtio-mmio" : "virtio-console");
+        refused(o.buf, len, NULL);
     for (size_t cut = 1; cut <= payload; cut += 7) {
         struct rec_out c = {0};
         rec_begin(&c, "virtio-mmio", 1);
         rec_bytes(&c, o.buf + REC_HEADER_SIZE, payload - cut);
         rec_end(&c);
         put_console(&c, 1, 3, 3);
-        refused(&gb, c.buf, c.len, "virtio-mmio: truncated record");
+        refused(c.buf, c.len, BAD "truncated record");
         rec_out_free(&c);
     }
     rec_out_free(&o);
@@ -920,17 +965,17 @@ static void test_wrong_version(void **state)
     console_with_input();
     struct transport_rec t = good_console();
     t.version = 2;
-    refused_transport(&t, "virtio-mmio: version 2 (this build reads 1-1)");
+    refused_transport(&t, BAD "version 2 (this build reads 1-1)");
     t.version = 0;
-    refused_transport(&t, "virtio-mmio: version 0");
+    refused_transport(&t, BAD "version 0 (this build reads 1-1)");
     expect_untouched_console();
 }
 
 /* gb's device saved, cut after the transport's record: the device's own
  * record is the test's to write. */
-static void save_transport(struct guest *g, struct rec_out *o)
+static void save_transport(struct rec_out *o)
 {
-    save(g, o);
+    state_save(save_b, o);
     uint32_t payload;
     memcpy(&payload, o->buf + REC_NAME_MAX + 4, sizeof payload);
     o->len = REC_HEADER_SIZE + payload + REC_TRAILER_SIZE;
@@ -947,14 +992,16 @@ static void test_bad_net_record(void **state)
         unsigned frames;
         const char *why;
     } cases[] = {
-        { 65, 60, 65, "65 frames waiting (at most 64)" },
-        { 1, 65537, 1, "a frame of 65537 bytes (at most 65536)" },
-        { 2, 60, 1, "truncated record" },
-        { 0, 60, 1, "64 bytes left unread" },
+        { 65, 60, 65, "state of virtio-net: 65 frames waiting (at most "
+                      "64)" },
+        { 1, 65537, 1, "state of virtio-net: a frame of 65537 bytes (at "
+                       "most 65536)" },
+        { 2, 60, 1, "state of virtio-net: truncated record" },
+        { 0, 60, 1, "state of virtio-net: 64 bytes left unread" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct rec_out o;
-        save_transport(&gb, &o);
+        save_transport(&o);
         rec_begin(&o, "virtio-net", 1);
         rec_u32(&o, cases[i].count);
         static const uint8_t zeros[65537];
@@ -963,7 +1010,7 @@ static void test_bad_net_record(void **state)
             rec_bytes(&o, zeros, cases[i].len);
         }
         rec_end(&o);
-        refused(&gb, o.buf, o.len, cases[i].why);
+        refused(o.buf, o.len, cases[i].why);
         rec_out_free(&o);
     }
     /* The two frames it held are still there. */
@@ -975,6 +1022,23 @@ static void test_bad_net_record(void **state)
     assert_int_equal(used(&gb, 0)->ring[1].len, 12 + 68);
 }
 
+/* Every byte of a running queue's transport record set to each of a few
+ * values: the device refuses the record and is unchanged, or takes it and
+ * saves it back as it was. Some are taken (a selector, a ring address
+ * still in RAM). */
+static void test_every_byte_of_the_transport(void **state)
+{
+    (void)state;
+    make(&gb, RNG);
+    driver_start(&gb, EVENT_IDX | INDIRECT);
+    add_chain(&gb, 0, &(struct seg){ BUF_GPA, 16, true }, 1);
+    notify(&gb, 0);
+    struct rec_out good;
+    state_save(save_b, &good);
+    assert_true(state_check_every_byte(save_b, load_b, line_b, &good) > 0);
+    rec_out_free(&good);
+}
+
 /* Records of one device do not load into another. */
 static void test_other_device_refused(void **state)
 {
@@ -982,8 +1046,8 @@ static void test_other_device_refused(void **state)
     make(&ga, RNG);
     make(&gb, CONSOLE);
     struct rec_out o;
-    save(&ga, &o);
-    refused(&gb, o.buf, o.len, "device id 4, this is virtio-console (3)");
+    state_save(save_a, &o);
+    refused(o.buf, o.len, BAD "device id 4, this is virtio-console (3)");
     rec_out_free(&o);
 }
 
@@ -1004,6 +1068,7 @@ int main(void)
         T(test_truncated_records),
         T(test_wrong_version),
         T(test_bad_net_record),
+        T(test_every_byte_of_the_transport),
         T(test_other_device_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -436,7 +436,7 @@ static int read_state(const struct virtio_dev *d, struct virtio_dev *n,
         rec_fail(in, "interrupt status %#x", n->isr);
     uint32_t nqueues = rec_get_u32(in);
     if (nqueues != d->ops->nqueues)
-        rec_fail(in, "%u queues, this %s has %u", nqueues, d->ops->name,
+        rec_fail(in, "queues: %u, this %s has %u", nqueues, d->ops->name,
                  d->ops->nqueues);
     for (unsigned q = 0; q < d->ops->nqueues; q++)
         vq_load(&n->vqs[q], q, in, d->bus);

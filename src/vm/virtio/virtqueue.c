@@ -68,7 +68,8 @@ void vq_load(struct vq *q, unsigned qi, struct rec_in *in,
     uint16_t last_avail = rec_get_u16(in), used_idx = rec_get_u16(in),
              signalled = rec_get_u16(in);
     if (rec_ok(in) && ready && !vq_enable(q, b))
-        rec_fail(in, "queue %u: rings outside guest RAM or misaligned", qi);
+        rec_fail(in, "queue %u: size %u or ring addresses refused", qi,
+                 q->num);
     if ((uint16_t)(last_avail - used_idx) > q->num)
         rec_fail(in, "queue %u: %u chains taken and not returned, in a "
                  "queue of %u", qi, (uint16_t)(last_avail - used_idx),
