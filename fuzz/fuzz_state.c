@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "base/err.h"
 #include "base/rec.h"
@@ -26,6 +25,7 @@
 #include "vm/riscv/clint.h"
 #include "vm/riscv/plic.h"
 #include "vm/rv/engine.h"
+#include "rec_checksums.h"
 
 #define NHARTS 2
 #define NCTX (2 * NHARTS)
@@ -357,30 +357,6 @@ static void run(const uint8_t *data, size_t size)
     fuzz_stateless(data, size, goldfish_rtc_save, goldfish_rtc_load);
     fuzz_stateless(data, size, syscon_save, syscon_load);
     check(atomic_load(&m->exit_status) == -1, "a load stopped the machine");
-}
-
-/* Give every whole record of the stream the checksum of what it holds:
- * false when there was nothing to change. */
-static bool fix_checksums(uint8_t *buf, size_t size)
-{
-    bool changed = false;
-    size_t off = 0;
-    while (size - off >= REC_HEADER_SIZE + REC_TRAILER_SIZE) {
-        const uint8_t *l = buf + off + REC_NAME_MAX + 4;
-        size_t plen = (size_t)l[0] | (size_t)l[1] << 8 |
-                      (size_t)l[2] << 16 | (size_t)l[3] << 24;
-        if (plen > size - off - REC_HEADER_SIZE - REC_TRAILER_SIZE)
-            break;
-        size_t whole = REC_HEADER_SIZE + plen;
-        uint32_t crc = (uint32_t)crc32(0, buf + off, (uInt)whole);
-        for (unsigned i = 0; i < 4; i++) {
-            uint8_t c = (uint8_t)(crc >> (8 * i));
-            changed |= buf[off + whole + i] != c;
-            buf[off + whole + i] = c;
-        }
-        off += whole + REC_TRAILER_SIZE;
-    }
-    return changed;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

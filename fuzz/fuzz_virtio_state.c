@@ -8,9 +8,8 @@
  * device that saves the same bytes. The layout is in fuzz/README.md. */
 #include "virtio_common.h"
 
-#include <zlib.h>
-
 #include "base/rec.h"
+#include "rec_checksums.h"
 
 /* The input starts with this header, little-endian; missing bytes are 0. */
 struct state_header {
@@ -70,22 +69,6 @@ static void apply(struct stream *s, const struct edit *ed)
             memcpy(s->b + at, &v, 4);
         }
         break;
-    }
-}
-
-/* Each whole record's checksum made to match it, as rec_open reads them. */
-static void fix_checksums(struct stream *s)
-{
-    size_t off = 0;
-    while (s->len - off >= REC_HEADER_SIZE + REC_TRAILER_SIZE) {
-        uint32_t plen;
-        memcpy(&plen, s->b + off + REC_NAME_MAX + 4, 4);
-        if (plen > s->len - off - REC_HEADER_SIZE - REC_TRAILER_SIZE)
-            return;
-        size_t whole = REC_HEADER_SIZE + plen;
-        uint32_t crc = (uint32_t)crc32(0, s->b + off, (uInt)whole);
-        memcpy(s->b + off + whole, &crc, 4);
-        off += whole + REC_TRAILER_SIZE;
     }
 }
 
@@ -174,7 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             apply(&s, &ed);
         }
     }
-    fix_checksums(&s);
+    fix_checksums(s.b, s.len);
 
     /* On the RAM as the saved device left it. */
     struct virtio_dev *d = make(dev, &b);
