@@ -4,7 +4,9 @@
  * guest's RAM; then both are asked the same things (every register, the
  * next requests) and must answer alike. Records built by hand, with a
  * valid checksum but a value the registers could not have produced, cut
- * short, or of another version, are refused with the device unchanged. */
+ * short, or of another version, are refused with the device unchanged;
+ * every byte of a transport record changed is refused or taken whole
+ * (test_state.h). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -817,7 +819,8 @@ static void test_good_hand_made_record(void **state)
 }
 
 #define BAD "state of virtio-mmio: "
-#define BAD_RINGS(q, num) BAD "queue " #q ": size " #num " or ring addresses refused"
+#define BAD_RINGS(q, num) \
+    BAD "queue " #q ": size " #num " or ring addresses refused"
 
 /* Case i of a transport record the device must refuse: t spoilt in one
  * field, and the refusal; NULL past the last case. */

@@ -21,10 +21,11 @@
  *   msize       u32: 0 before a Tversion agreed, else from P9FS_MIN_MSIZE
  *               to P9FS_MAX_MSIZE
  *   nfids       u32: at most P9_MAX_FIDS, and none without a session
- *   each fid    in ascending order of num: num u32, uid u32, open bool, oflags u32 (the Tlopen or
- *               Tlcreate flags; 0 when not open), path_len u32 and
- *               path_len bytes: the path from the root as the server makes
- *               them ("." or names joined by '/', none "." or "..")
+ *   each fid    in ascending order of num: num u32, uid u32, open bool,
+ *               oflags u32 (the Tlopen or Tlcreate flags; 0 when not
+ *               open), path_len u32 and path_len bytes: the path from the
+ *               root as the server makes them ("." or names joined by '/',
+ *               none "." or "..")
  *
  * Nothing of the host is saved (descriptors, inode numbers): a fid is its
  * path, opened again on load, and an open file is not truncated again. */
