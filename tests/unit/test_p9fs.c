@@ -1503,32 +1503,31 @@ static void test_state_refused(void **state)
         "..", "../outdir/secret", "/etc/passwd", "dir/../..", "dir/..",
         "dir//a", "./a.txt", "dir/",
     };
+#define ESCAPE BAD "fid 9: a path that is not beneath the root as the " \
+                   "server writes them"
     for (size_t i = 0; i < sizeof escapes / sizeof escapes[0]; i++)
-        fid_refused((struct fid_rec){ 9, 0, 0, escapes[i], 0 },
-                    BAD "fid 9: a path that is not beneath the root as the "
-                        "server writes them");
-    fid_refused((struct fid_rec){ 9, 0, 0, "a\0b", 3 },
-                BAD "fid 9: a path that is not beneath the root as the "
-                    "server writes them");
+        fid_refused((struct fid_rec){ 9, 0, 0, escapes[i], 0 }, ESCAPE);
     static char long_path[PATH_MAX];
-    fid_refused((struct fid_rec){ 9, 0, 0, long_path, PATH_MAX },
-                BAD "fid 9: a path of 4096 bytes");
-    fid_refused((struct fid_rec){ 9, 0, 0, "", 0 },
-                BAD "fid 9: a path of 0 bytes");
-    fid_refused((struct fid_rec){ 9, 0, 0, "out/secret", 0 },
-                BAD "fid 9, 'out/secret': Too many levels of symbolic links");
-    fid_refused((struct fid_rec){ 9, 1, 0, "out", 0 },
-                BAD "fid 9, 'out': Too many levels of symbolic links");
-    fid_refused((struct fid_rec){ 9, 0, 0, "nope", 0 },
-                BAD "fid 9, 'nope': No such file or directory");
-    fid_refused((struct fid_rec){ 9, 1, 1, "dir", 0 },
-                BAD "fid 9, 'dir': Is a directory");
-    fid_refused((struct fid_rec){ 9, 1, 3, "a.txt", 0 },
-                BAD "fid 9: open flags 0x3 refused");
-    fid_refused((struct fid_rec){ 9, 0, 1, "a.txt", 0 },
-                BAD "fid 9: not open, yet open flags 0x1");
-    fid_refused((struct fid_rec){ P9_NOFID, 0, 0, "a.txt", 0 },
-                BAD "fid 4294967295 is NOFID");
+    static const struct {
+        struct fid_rec f;
+        const char *why;
+    } bad[] = {
+        { { 9, 0, 0, "a\0b", 3 }, ESCAPE },
+        { { 9, 0, 0, long_path, PATH_MAX }, BAD "fid 9: a path of 4096 bytes" },
+        { { 9, 0, 0, "", 0 }, BAD "fid 9: a path of 0 bytes" },
+        { { 9, 0, 0, "out/secret", 0 },
+          BAD "fid 9, 'out/secret': Too many levels of symbolic links" },
+        { { 9, 1, 0, "out", 0 },
+          BAD "fid 9, 'out': Too many levels of symbolic links" },
+        { { 9, 0, 0, "nope", 0 },
+          BAD "fid 9, 'nope': No such file or directory" },
+        { { 9, 1, 1, "dir", 0 }, BAD "fid 9, 'dir': Is a directory" },
+        { { 9, 1, 3, "a.txt", 0 }, BAD "fid 9: open flags 0x3 refused" },
+        { { 9, 0, 1, "a.txt", 0 }, BAD "fid 9: not open, yet open flags 0x1" },
+        { { P9_NOFID, 0, 0, "a.txt", 0 }, BAD "fid 4294967295 is NOFID" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        fid_refused(bad[i].f, bad[i].why);
 
     struct fid_rec twice[] = { { 9, 0, 0, "a.txt", 0 },
                                { 9, 0, 0, "dir", 0 } };
