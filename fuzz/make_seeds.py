@@ -443,8 +443,8 @@ def state_seeds():
                    p9_string(b"9P2000.L")),
         p9_message(104, 1, struct.pack("<II", 0, 0xffffffff) +
                    p9_string(b"") + p9_string(b"") + struct.pack("<I", 0)),
-        p9_message(110, 2, struct.pack("<IIH", 0, 1, 0)),
-        p9_message(12, 3, struct.pack("<II", 1, 0)),
+        p9_message(110, 2, struct.pack("<IIH", 0, 1, 1) + p9_string(b"f")),
+        p9_message(12, 3, struct.pack("<II", 1, 2)),
     ]
     for i, m in enumerate(messages):
         ram.put(0x1000 + 0x100 * i, m)

@@ -6,6 +6,7 @@
 #define CELLA_FUZZ_VIRTIO_COMMON_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
 #include <stdint.h>
@@ -86,13 +87,19 @@ static struct virtio_dev *blk_new(const struct bus *b, struct err *e)
     return virtio_blk_new(b, disk_arg, e);
 }
 
+/* The share holds a file, f, made again for each device (a guest may have
+ * removed it), so that a walk has somewhere to go. */
 static struct virtio_dev *p9_new(const struct bus *b, struct err *e)
 {
-    static char arg[96];
+    static char arg[96], file[96];
     if (!arg[0]) {
         check(mkdtemp(share_arg) != NULL, "cannot make the share");
         snprintf(arg, sizeof arg, "%s,tag=fuzz", share_arg);
+        snprintf(file, sizeof file, "%s/f", share_arg);
     }
+    int fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0)
+        close(fd);
     return virtio_9p_new(b, arg, e);
 }
 
