@@ -408,7 +408,7 @@ def state_seeds():
     """The devices saved after some work: each device as it starts, with
     host-side input waiting; a disk after a write and a read; a console
     with output sent and a receive buffer waiting; a 9P session with the
-    root attached and a clone of it open; and a few edits."""
+    root attached and the share's file f open; and a few edits."""
     out = {}
     for name, dev in (("rng", RNG), ("blk", BLK), ("9p", P9), ("net", NET),
                       ("console", CONSOLE)):
