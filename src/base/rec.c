@@ -77,6 +77,17 @@ void rec_bytes(struct rec_out *o, const void *p, size_t n)
         memcpy(d, p, n);
 }
 
+void rec_ring(struct rec_out *o, const void *ring, size_t size, size_t head,
+              size_t count)
+{
+    const uint8_t *r = ring;
+    size_t first = size - head;     /* up to where the ring wraps */
+    if (first > count)
+        first = count;
+    rec_bytes(o, r + head, first);
+    rec_bytes(o, r, count - first);
+}
+
 void rec_end(struct rec_out *o)
 {
     if (o->nomem)

@@ -41,6 +41,10 @@ void rec_u32(struct rec_out *o, uint32_t v);
 void rec_u64(struct rec_out *o, uint64_t v);
 void rec_bool(struct rec_out *o, bool v);
 void rec_bytes(struct rec_out *o, const void *p, size_t n);
+/* count bytes of a ring buffer of size bytes from index head, wrapping at
+ * its end: the oldest first. */
+void rec_ring(struct rec_out *o, const void *ring, size_t size, size_t head,
+              size_t count);
 /* Close the open record: its length and checksum. */
 void rec_end(struct rec_out *o);
 /* 0, or -1 with e filled if memory ran out while writing. */

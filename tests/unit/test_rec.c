@@ -1,6 +1,7 @@
-/* Unit tests of state records: fields come back as written, and every
- * truncation, corruption, wrong name or version, unread tail and rejected
- * value is refused with a message naming the record. */
+/* Unit tests of state records: fields come back as written (a ring
+ * buffer's oldest first), and every truncation, corruption, wrong name or
+ * version, unread tail and rejected value is refused with a message naming
+ * the record. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -55,6 +56,31 @@ static void test_round_trip(void **state)
     assert_int_equal(rec_close(&in, &e), 0);
     assert_int_equal(in.off, o.len);
     rec_out_free(&o);
+}
+
+/* A ring's bytes come out oldest first: wrapped, unwrapped, ending at the
+ * ring's end, and none. */
+static void test_ring(void **state)
+{
+    (void)state;
+    static const struct {
+        size_t head, count;
+        const char *want;
+    } cases[] = {
+        { 6, 4, "ghab" }, { 1, 3, "bcd" }, { 5, 3, "fgh" }, { 7, 0, "" },
+        { 3, 8, "defghabc" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct rec_out o = {0};
+        rec_begin(&o, "ring", 1);
+        rec_ring(&o, "abcdefgh", 8, cases[i].head, cases[i].count);
+        rec_end(&o);
+        assert_int_equal(o.len, REC_HEADER_SIZE + cases[i].count +
+                                REC_TRAILER_SIZE);
+        assert_memory_equal(o.buf + REC_HEADER_SIZE, cases[i].want,
+                            cases[i].count);
+        rec_out_free(&o);
+    }
 }
 
 /* Opening the sample as name/max_version fails with this message. */
@@ -167,6 +193,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_ring),
         cmocka_unit_test(test_header_errors),
         cmocka_unit_test(test_every_damage_is_refused),
         cmocka_unit_test(test_payload_errors),

@@ -304,12 +304,7 @@ void uart_save(const struct uart *cu, struct rec_out *o)
     rec_bool(o, u->thre_pending);
     rec_bool(o, u->irq_level);
     rec_u32(o, u->rx_count);
-    /* The ring in at most two runs, from its head. */
-    unsigned first = RX_BUF - u->rx_head;
-    if (first > u->rx_count)
-        first = u->rx_count;
-    rec_bytes(o, u->rx + u->rx_head, first);
-    rec_bytes(o, u->rx, u->rx_count - first);
+    rec_ring(o, u->rx, RX_BUF, u->rx_head, u->rx_count);
     rec_end(o);
     pthread_mutex_unlock(&u->lock);
 }

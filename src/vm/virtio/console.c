@@ -112,11 +112,7 @@ static void console_save(const struct virtio_dev *d, struct rec_out *o)
     pthread_mutex_lock(&c->rx_lock);
     rec_begin(o, "virtio-console", STATE_VERSION);
     rec_u32(o, (uint32_t)c->rx_count);
-    size_t first = RX_RING - c->rx_head;    /* up to where the ring wraps */
-    if (first > c->rx_count)
-        first = c->rx_count;
-    rec_bytes(o, c->rx + c->rx_head, first);
-    rec_bytes(o, c->rx, c->rx_count - first);
+    rec_ring(o, c->rx, RX_RING, c->rx_head, c->rx_count);
     rec_end(o);
     pthread_mutex_unlock(&c->rx_lock);
 }
