@@ -83,15 +83,22 @@ static char img_b[] = "/tmp/cella-test-state-b-XXXXXX";
 static char share[] = "/tmp/cella-test-state-share-XXXXXX";
 static struct fake_net *made_net;      /* the last one fake_net_new made */
 
+/* The segments appended to buf (OUT_MAX bytes, *len of them used). */
+static void append(uint8_t *buf, size_t *len, const struct iovec *iov,
+                   unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        assert_true(iov[i].iov_len <= OUT_MAX - *len);
+        memcpy(buf + *len, iov[i].iov_base, iov[i].iov_len);
+        *len += iov[i].iov_len;
+    }
+}
+
 static void fake_send(struct net_backend *nb, const struct iovec *iov,
                       int iovcnt)
 {
     struct fake_net *f = (struct fake_net *)nb;
-    for (int i = 0; i < iovcnt; i++) {
-        assert_true(iov[i].iov_len <= sizeof f->sent - f->sent_len);
-        memcpy(f->sent + f->sent_len, iov[i].iov_base, iov[i].iov_len);
-        f->sent_len += iov[i].iov_len;
-    }
+    append(f->sent, &f->sent_len, iov, (unsigned)iovcnt);
 }
 
 static void fake_free(struct net_backend *nb)
@@ -122,11 +129,7 @@ static struct net_backend *fake_net_new(const struct net_opts *o,
 static void to_guest_out(void *opaque, const struct iovec *iov, unsigned n)
 {
     struct guest *g = opaque;
-    for (unsigned i = 0; i < n; i++) {
-        assert_true(iov[i].iov_len <= sizeof g->out - g->out_len);
-        memcpy(g->out + g->out_len, iov[i].iov_base, iov[i].iov_len);
-        g->out_len += iov[i].iov_len;
-    }
+    append(g->out, &g->out_len, iov, n);
 }
 
 static void set_line(void *opaque, unsigned irq, bool level)
