@@ -1,12 +1,14 @@
 /* The RISC-V virt board's device table: for each device its window on the
  * memory map, its PLIC source, the constructor that makes it and puts it
- * on the bus, and the writer of its device-tree node. */
+ * on the bus, the writer of its device-tree node and the save and load of
+ * its state record; and the machine's state as the sequence of them. */
 #include "vm/riscv/board.h"
 
 #include <errno.h>
 #include <libfdt.h>
 
 #include "base/err.h"
+#include "base/rec.h"
 #include "vm/dev/goldfish_rtc.h"
 #include "vm/dev/syscon.h"
 #include "vm/dev/uart16550.h"
@@ -15,6 +17,7 @@
 #include "vm/riscv/fdt.h"
 #include "vm/riscv/plic.h"
 #include "vm/riscv/virtio_slots.h"
+#include "vm/rv/engine.h"
 
 #define UART_CLOCK_HZ 3686400u
 
@@ -37,6 +40,20 @@ static int test_fdt(void *fdt, const struct machine *m,
     return fdt_end_node(fdt);
 }
 
+static void test_save(const struct machine *m, const struct board_dev *d,
+                      struct rec_out *o)
+{
+    (void)m, (void)d;
+    syscon_save(o);
+}
+
+static int test_load(struct machine *m, const struct board_dev *d,
+                     struct rec_in *in, struct err *e)
+{
+    (void)m, (void)d;
+    return syscon_load(in, e);
+}
+
 static int rtc_create(struct machine *m, const struct board_dev *d,
                       struct err *e)
 {
@@ -45,23 +62,26 @@ static int rtc_create(struct machine *m, const struct board_dev *d,
     return 0;
 }
 
-/* A node with compatible, reg and a PLIC interrupt. */
-static int plic_child(void *fdt, const struct board_dev *d,
-                      const char *compatible)
-{
-    TRY(fdt_begin_node_at(fdt, d->name, d->base));
-    TRY(fdt_property_string(fdt, "compatible", compatible));
-    TRY(fdt_prop_reg(fdt, d->base, d->size));
-    TRY(fdt_property_u32(fdt, "interrupts", d->irq));
-    return fdt_property_u32(fdt, "interrupt-parent", PH_PLIC);
-}
-
 static int rtc_fdt(void *fdt, const struct machine *m,
                    const struct board_dev *d)
 {
     (void)m;
-    TRY(plic_child(fdt, d, "google,goldfish-rtc"));
+    TRY(fdt_plic_child(fdt, d, "google,goldfish-rtc"));
     return fdt_end_node(fdt);
+}
+
+static void rtc_save(const struct machine *m, const struct board_dev *d,
+                     struct rec_out *o)
+{
+    (void)m, (void)d;
+    goldfish_rtc_save(o);
+}
+
+static int rtc_load(struct machine *m, const struct board_dev *d,
+                    struct rec_in *in, struct err *e)
+{
+    (void)m, (void)d;
+    return goldfish_rtc_load(in, e);
 }
 
 static int clint_create(struct machine *m, const struct board_dev *d,
@@ -80,6 +100,20 @@ static int clint_fdt(void *fdt, const struct machine *m,
     TRY(fdt_prop_reg(fdt, d->base, d->size));
     TRY(fdt_prop_irqs_ext(fdt, m->nharts, 3, 7));  /* M software, M timer */
     return fdt_end_node(fdt);
+}
+
+static void clint_save_dev(const struct machine *m,
+                           const struct board_dev *d, struct rec_out *o)
+{
+    (void)d;
+    clint_save(m, o);
+}
+
+static int clint_load_dev(struct machine *m, const struct board_dev *d,
+                          struct rec_in *in, struct err *e)
+{
+    (void)d;
+    return clint_load(m, in, e);
 }
 
 static int plic_create(struct machine *m, const struct board_dev *d,
@@ -108,6 +142,20 @@ static int plic_fdt(void *fdt, const struct machine *m,
     return fdt_end_node(fdt);
 }
 
+static void plic_save_dev(const struct machine *m, const struct board_dev *d,
+                          struct rec_out *o)
+{
+    (void)d;
+    plic_save(m->plic, o);
+}
+
+static int plic_load_dev(struct machine *m, const struct board_dev *d,
+                         struct rec_in *in, struct err *e)
+{
+    (void)d;
+    return plic_load(m->plic, in, e);
+}
+
 static void uart_tx(void *m, const uint8_t *buf, size_t len)
 {
     machine_console_write(m, buf, len);
@@ -127,33 +175,42 @@ static int uart_fdt(void *fdt, const struct machine *m,
                     const struct board_dev *d)
 {
     (void)m;
-    TRY(plic_child(fdt, d, "ns16550a"));
+    TRY(fdt_plic_child(fdt, d, "ns16550a"));
     TRY(fdt_property_u32(fdt, "clock-frequency", UART_CLOCK_HZ));
     return fdt_end_node(fdt);
 }
 
-/* A slot with a device gets a node; Linux names disks in slot order. */
-static int virtio_fdt(void *fdt, const struct machine *m,
-                      const struct board_dev *d)
+static void uart_save_dev(const struct machine *m, const struct board_dev *d,
+                          struct rec_out *o)
 {
-    if (d - &board_devs[BOARD_VIRTIO0] >= m->nvirtio)
-        return 0;
-    TRY(plic_child(fdt, d, "virtio,mmio"));
-    return fdt_end_node(fdt);
+    (void)d;
+    uart_save(m->uart, o);
+}
+
+static int uart_load_dev(struct machine *m, const struct board_dev *d,
+                         struct rec_in *in, struct err *e)
+{
+    (void)d;
+    return uart_load(m->uart, in, e);
 }
 
 _Static_assert(BOARD_VIRTIO_SLOTS == 8, "one VIRTIO_SLOT below per slot");
 #define VIRTIO_SLOT(i)                                                   \
     [BOARD_VIRTIO0 + i] = {"virtio_mmio", 0x10001000ull + i * 0x1000ull,  \
-                           0x1000, 1 + i, virtio_slot_create, virtio_fdt}
+                           0x1000, 1 + i, virtio_slot_create, virtio_slot_fdt, \
+                           virtio_slot_save, virtio_slot_load}
 
 const struct board_dev board_devs[BOARD_NDEVS] = {
-    [BOARD_TEST] = {"test", 0x00100000, 0x1000, 0, test_create, test_fdt},
-    [BOARD_RTC] = {"rtc", 0x00101000, 0x1000, 11, rtc_create, rtc_fdt},
+    [BOARD_TEST] = {"test", 0x00100000, 0x1000, 0, test_create, test_fdt,
+                    test_save, test_load},
+    [BOARD_RTC] = {"rtc", 0x00101000, 0x1000, 11, rtc_create, rtc_fdt,
+                   rtc_save, rtc_load},
     [BOARD_CLINT] = {"clint", 0x02000000, 0x10000, 0, clint_create,
-                     clint_fdt},
-    [BOARD_PLIC] = {"plic", 0x0c000000, 0x600000, 0, plic_create, plic_fdt},
-    [BOARD_UART] = {"serial", 0x10000000, 0x100, 10, uart_create, uart_fdt},
+                     clint_fdt, clint_save_dev, clint_load_dev},
+    [BOARD_PLIC] = {"plic", 0x0c000000, 0x600000, 0, plic_create, plic_fdt,
+                    plic_save_dev, plic_load_dev},
+    [BOARD_UART] = {"serial", 0x10000000, 0x100, 10, uart_create, uart_fdt,
+                    uart_save_dev, uart_load_dev},
     VIRTIO_SLOT(0), VIRTIO_SLOT(1), VIRTIO_SLOT(2), VIRTIO_SLOT(3),
     VIRTIO_SLOT(4), VIRTIO_SLOT(5), VIRTIO_SLOT(6), VIRTIO_SLOT(7),
 };
@@ -164,6 +221,60 @@ int board_create(struct machine *m, struct err *e)
         return -1;
     for (unsigned i = 0; i < BOARD_NDEVS; i++)
         if (board_devs[i].create(m, &board_devs[i], e) < 0)
+            return -1;
+    return 0;
+}
+
+/* The machine's own record: its number of harts, and mtime when it was
+ * saved. A loaded machine's clock goes on from there (its origin is computed modulo 2^64, so a host
+ * up for less time than the guest has run is no trouble). */
+#define MACHINE_REC_VERSION 1
+#define NS_PER_TICK (1000000000ull / TIMEBASE_HZ)
+
+static void machine_save(const struct machine *m, struct rec_out *o)
+{
+    rec_begin(o, "machine", MACHINE_REC_VERSION);
+    rec_u32(o, m->nharts);
+    rec_u64(o, vm_clock_now(&m->clock));
+    rec_end(o);
+}
+
+static int machine_load(struct machine *m, struct rec_in *in, struct err *e)
+{
+    if (rec_open(in, "machine", MACHINE_REC_VERSION, e) < 0)
+        return -1;
+    uint32_t nharts = rec_get_u32(in);
+    uint64_t mtime = rec_get_u64(in);
+    if (nharts != m->nharts)
+        rec_fail(in, "%u harts, this machine has %u", nharts, m->nharts);
+    if (mtime > UINT64_MAX / NS_PER_TICK)
+        rec_fail(in, "mtime %llu out of range", (unsigned long long)mtime);
+    if (rec_close(in, e) < 0)
+        return -1;
+    m->clock.origin_ns = now_ns() - mtime * NS_PER_TICK;
+    return 0;
+}
+
+void board_save(const struct machine *m, struct rec_out *o)
+{
+    machine_save(m, o);
+    for (unsigned i = 0; i < m->nharts; i++)
+        m->engine->save(m->harts[i], o);
+    for (unsigned i = 0; i < BOARD_NDEVS; i++)
+        board_devs[i].save(m, &board_devs[i], o);
+}
+
+/* The clock first (the CLINT's load sets MTIP against it), the harts
+ * before the PLIC (its load drives MEIP and SEIP into them). */
+int board_load(struct machine *m, struct rec_in *in, struct err *e)
+{
+    if (machine_load(m, in, e) < 0)
+        return -1;
+    for (unsigned i = 0; i < m->nharts; i++)
+        if (m->engine->load(m->harts[i], in, e) < 0)
+            return -1;
+    for (unsigned i = 0; i < BOARD_NDEVS; i++)
+        if (board_devs[i].load(m, &board_devs[i], in, e) < 0)
             return -1;
     return 0;
 }

@@ -51,6 +51,16 @@ int fdt_prop_irqs_ext(void *fdt, unsigned nharts, uint32_t a, uint32_t b)
                         (int)(4 * nharts * sizeof cells[0]));
 }
 
+int fdt_plic_child(void *fdt, const struct board_dev *d,
+                   const char *compatible)
+{
+    TRY(fdt_begin_node_at(fdt, d->name, d->base));
+    TRY(fdt_property_string(fdt, "compatible", compatible));
+    TRY(fdt_prop_reg(fdt, d->base, d->size));
+    TRY(fdt_property_u32(fdt, "interrupts", d->irq));
+    return fdt_property_u32(fdt, "interrupt-parent", PH_PLIC);
+}
+
 static int chosen(void *fdt, const struct fdt_params *p)
 {
     char path[64];

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct board_dev;
 struct err;
 struct machine;
 
@@ -45,5 +46,9 @@ int fdt_prop_reg(void *fdt, uint64_t addr, uint64_t size);
 /* interrupts-extended = <&intc0 a &intc0 b &intc1 a ...>: the two local
  * interrupt lines a device drives in every hart. */
 int fdt_prop_irqs_ext(void *fdt, unsigned nharts, uint32_t a, uint32_t b);
+/* Begin d's node with compatible, reg and its PLIC interrupt (the caller
+ * adds what else it has and ends the node). */
+int fdt_plic_child(void *fdt, const struct board_dev *d,
+                   const char *compatible);
 
 #endif

@@ -3,10 +3,14 @@
  * thread). The devices themselves never see the machine. */
 #include "vm/riscv/virtio_slots.h"
 
+#include <libfdt.h>
+
 #include "base/err.h"
+#include "base/rec.h"
 #include "vm/backend/net.h"
 #include "vm/machine.h"
 #include "vm/riscv/board.h"
+#include "vm/riscv/fdt.h"
 #include "vm/virtio/9p.h"
 #include "vm/virtio/blk.h"
 #include "vm/virtio/console.h"
@@ -65,14 +69,47 @@ int virtio_devices_make(struct machine *m, struct err *e)
     return add(m, virtio_rng_new(&m->bus, e), e);
 }
 
+/* The device in d's slot, or NULL for an empty slot. */
+static struct virtio_dev *slot_dev(const struct machine *m,
+                                   const struct board_dev *d)
+{
+    unsigned slot = (unsigned)(d - &board_devs[BOARD_VIRTIO0]);
+    return slot < m->nvirtio ? m->virtio[slot] : NULL;
+}
+
 int virtio_slot_create(struct machine *m, const struct board_dev *d,
                        struct err *e)
 {
-    unsigned slot = (unsigned)(d - &board_devs[BOARD_VIRTIO0]);
-    if (slot >= m->nvirtio)
+    struct virtio_dev *v = slot_dev(m, d);
+    if (!v)
         return 0;
-    return virtio_mmio_attach(m->virtio[slot], &m->bus, m->io, d->base,
-                              d->size, machine_irq_line(m, d->irq), e);
+    return virtio_mmio_attach(v, &m->bus, m->io, d->base, d->size,
+                              machine_irq_line(m, d->irq), e);
+}
+
+/* A slot with a device gets a node; Linux names disks in slot order. */
+int virtio_slot_fdt(void *fdt, const struct machine *m,
+                    const struct board_dev *d)
+{
+    if (!slot_dev(m, d))
+        return 0;
+    int r = fdt_plic_child(fdt, d, "virtio,mmio");
+    return r < 0 ? r : fdt_end_node(fdt);
+}
+
+void virtio_slot_save(const struct machine *m, const struct board_dev *d,
+                      struct rec_out *o)
+{
+    const struct virtio_dev *v = slot_dev(m, d);
+    if (v)
+        virtio_save(v, o);
+}
+
+int virtio_slot_load(struct machine *m, const struct board_dev *d,
+                     struct rec_in *in, struct err *e)
+{
+    struct virtio_dev *v = slot_dev(m, d);
+    return v ? virtio_load(v, in, e) : 0;
 }
 
 void virtio_devices_free(struct machine *m)

@@ -8,6 +8,8 @@
 struct board_dev;
 struct err;
 struct machine;
+struct rec_in;
+struct rec_out;
 
 /* Make every device (not yet on the bus); -1 with e filled on the first
  * that fails, or when there are more than the board has slots. */
@@ -16,6 +18,15 @@ int virtio_devices_make(struct machine *m, struct err *e);
  * there is one, on the bus at the slot's window and interrupt. */
 int virtio_slot_create(struct machine *m, const struct board_dev *d,
                        struct err *e);
+/* A slot's device-tree writer: the node of the slot's device, if any. */
+int virtio_slot_fdt(void *fdt, const struct machine *m,
+                    const struct board_dev *d);
+/* A slot's state save and load in the board table: the slot's device's
+ * records, nothing for an empty slot. */
+void virtio_slot_save(const struct machine *m, const struct board_dev *d,
+                      struct rec_out *o);
+int virtio_slot_load(struct machine *m, const struct board_dev *d,
+                     struct rec_in *in, struct err *e);
 /* Free them all; the I/O thread must have stopped. */
 void virtio_devices_free(struct machine *m);
 
