@@ -88,6 +88,13 @@ void rec_ring(struct rec_out *o, const void *ring, size_t size, size_t head,
     rec_bytes(o, r, count - first);
 }
 
+void rec_str(struct rec_out *o, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    rec_u32(o, (uint32_t)n);
+    rec_bytes(o, s, n);
+}
+
 void rec_end(struct rec_out *o)
 {
     if (o->nomem)
@@ -212,6 +219,20 @@ void rec_get_bytes(struct rec_in *in, void *p, size_t n)
         memcpy(p, s, n);
     else if (n)
         memset(p, 0, n);
+}
+
+void rec_get_str(struct rec_in *in, char *buf, size_t cap)
+{
+    uint32_t n = rec_get_u32(in);
+    buf[0] = 0;
+    if (n >= cap) {
+        rec_fail(in, "a string of %u bytes (at most %zu)", n, cap - 1);
+        return;
+    }
+    rec_get_bytes(in, buf, n);
+    buf[n] = 0;
+    if (memchr(buf, 0, n))
+        rec_fail(in, "a string holding a NUL");
 }
 
 int rec_close(struct rec_in *in, struct err *e)

@@ -41,6 +41,8 @@ void rec_u32(struct rec_out *o, uint32_t v);
 void rec_u64(struct rec_out *o, uint64_t v);
 void rec_bool(struct rec_out *o, bool v);
 void rec_bytes(struct rec_out *o, const void *p, size_t n);
+/* A string: u32 length, then its bytes (no NUL); NULL is written as "". */
+void rec_str(struct rec_out *o, const char *s);
 /* count bytes of a ring buffer of size bytes from index head, wrapping at
  * its end: the oldest first. */
 void rec_ring(struct rec_out *o, const void *ring, size_t size, size_t head,
@@ -76,6 +78,9 @@ uint64_t rec_get_u64(struct rec_in *in);
 /* A bool field: only 0 or 1 is valid. */
 bool rec_get_bool(struct rec_in *in);
 void rec_get_bytes(struct rec_in *in, void *p, size_t n);
+/* A string into buf (cap bytes, NUL included); refused when it does not
+ * fit or holds a NUL. */
+void rec_get_str(struct rec_in *in, char *buf, size_t cap);
 /* The owner rejects a value it read: the record is bad for this reason
  * (the first reason given is the one reported). */
 void rec_fail(struct rec_in *in, const char *fmt, ...)

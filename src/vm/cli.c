@@ -43,6 +43,10 @@ static const char usage_text[] =
     "                   a host folder over 9P: in the guest, mount -t 9p\n"
     "                   -o trans=virtio NAME /mnt\n"
     "  --dump-dtb FILE  write the device tree to FILE and exit\n"
+    "  --restore DIR    resume the machine saved in snapshot DIR (its\n"
+    "                   config comes from the snapshot; --disk, --net and\n"
+    "                   --share may be given again, the same devices in the\n"
+    "                   same order, to point elsewhere; --engine too)\n"
     "\n"
     "exit status: 0 guest powered off, 1 error (or stopped by a signal),\n"
     "3 guest rebooted, 4 guest reported failure\n"
@@ -103,10 +107,14 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
         {"disk", required_argument, 0, 'D'},
         {"net", required_argument, 0, 'N'},
         {"share", required_argument, 0, 'S'},
+        {"restore", required_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     long cpus;
+    /* The options a restored machine takes from its snapshot: the first
+     * one given, to name in the refusal. */
+    int boot_opt = 0;
     memset(c, 0, sizeof *c);
     c->mem_size = DEFAULT_MEM;
     c->cpus = 1;
@@ -114,7 +122,10 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
     optind = 1;
     int o;
     while ((o = getopt_long(argc, argv, ":h", opts, 0)) != -1) {
+        if (o > 0 && strchr("kiabdmc", o) && !boot_opt)
+            boot_opt = o;
         switch (o) {
+        case 'R': c->restore = optarg; break;
         case 'k': c->kernel = optarg; break;
         case 'i': c->initrd = optarg; break;
         case 'a': c->append = optarg; break;
@@ -159,6 +170,13 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
     }
     if (optind < argc)
         return err_set(e, 0, "unexpected argument '%s'", argv[optind]);
+    for (const struct option *opt = opts; c->restore && boot_opt; opt++)
+        if (opt->val == boot_opt)
+            return err_set(e, 0, "--restore takes the machine's config from "
+                           "the snapshot: --%s cannot be given with it",
+                           opt->name);
+    if (c->restore)
+        return 0;
     /* A bare-metal program given as --bios runs alone; otherwise a missing
      * --kernel means the default guest. */
     if (!c->kernel && !(c->bios && !c->initrd && !c->append &&

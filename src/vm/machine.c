@@ -24,6 +24,8 @@
 #include "vm/riscv/plic.h"
 #include "vm/riscv/virtio_slots.h"
 #include "vm/rv/engine.h"
+#include "vm/snapshot/memory.h"
+#include "vm/snapshot/snapshot.h"
 #include "vm/vcpu.h"
 #include "vm/virtio/console.h"
 
@@ -278,23 +280,89 @@ static void destroy(struct machine *m)
     free(m);
 }
 
+/* The config of a machine restored from snap: the snapshot's, with the
+ * engine asked for now, and the devices' back ends given again when they
+ * are (the same devices, in the same order, pointing elsewhere). */
+static int restore_config(const struct vm_config *cfg,
+                          const struct snapshot *snap, struct vm_config *c,
+                          struct err *e)
+{
+    *c = snap->cfg;
+    c->restore = cfg->restore;
+    c->interpret = cfg->interpret;
+    if (!cfg->ndevs)
+        return 0;
+    if (cfg->ndevs != c->ndevs)
+        return err_set(e, 0, "--restore %s: the snapshot has %u devices, "
+                       "%u given", cfg->restore, c->ndevs, cfg->ndevs);
+    for (unsigned i = 0; i < c->ndevs; i++) {
+        if (cfg->devs[i].kind != c->devs[i].kind)
+            return err_set(e, 0, "--restore %s: device %u is not of the "
+                           "kind the snapshot has ('%s')", cfg->restore,
+                           i + 1, c->devs[i].arg);
+        c->devs[i].arg = cfg->devs[i].arg;
+    }
+    return 0;
+}
+
+/* RAM, harts, the I/O thread and the board's devices; then the boot
+ * images, or the state of snap. */
+static int build(struct machine *m, struct snapshot *snap, struct err *e)
+{
+    if (snap) {
+        m->bus.ram = memory_file_map(snap->memory_path, m->cfg.mem_size, e);
+        if (!m->bus.ram)
+            return -1;
+        m->bus.ram_base = BOARD_RAM_BASE;
+        m->bus.ram_size = m->cfg.mem_size;
+    } else if (alloc_ram(m, m->cfg.mem_size, e) < 0) {
+        return -1;
+    }
+    if (create_harts(m, e) < 0)
+        return -1;
+    m->io = iothread_new(e);
+    if (!m->io || board_create(m, e) < 0)
+        return -1;
+    if (!snap)
+        return board_boot(m, e);
+    if (board_load(m, &snap->records, e) < 0) {
+        char why[sizeof e->msg];
+        snprintf(why, sizeof why, "%s", e->msg);
+        return err_set(e, 0, "--restore %s: %s", m->cfg.restore, why);
+    }
+    if (snap->records.off != snap->records.len)
+        return err_set(e, 0, "--restore %s: records past the machine's",
+                       m->cfg.restore);
+    return 0;
+}
+
 int machine_run(const struct vm_config *cfg, struct err *e)
 {
+    struct snapshot snap;
+    struct vm_config c = *cfg;
+    if (cfg->restore) {
+        if (snapshot_open(cfg->restore, &snap, e) < 0)
+            return -1;
+        if (restore_config(cfg, &snap, &c, e) < 0) {
+            snapshot_close(&snap);
+            return -1;
+        }
+    }
     struct machine *m = calloc(1, sizeof *m);
-    if (!m)
+    if (!m) {
+        if (cfg->restore)
+            snapshot_close(&snap);
         return err_set(e, ENOMEM, "cannot allocate the machine");
-    m->cfg = *cfg;
-    m->paravirt = cfg->bios == 0;
+    }
+    m->cfg = c;
+    m->paravirt = c.bios == 0;
     m->clock.origin_ns = now_ns();
     atomic_store(&m->exit_status, -1);
     m->power = machine_power(m);
     pthread_mutex_init(&m->sbi_in_lock, NULL);
 
     int status = -1;
-    if (alloc_ram(m, cfg->mem_size, e) < 0 || create_harts(m, e) < 0)
-        goto out;
-    m->io = iothread_new(e);
-    if (!m->io || board_create(m, e) < 0 || board_boot(m, e) < 0)
+    if (build(m, cfg->restore ? &snap : NULL, e) < 0)
         goto out;
     if (cfg->dump_dtb) {
         status = 0;
@@ -310,6 +378,8 @@ int machine_run(const struct vm_config *cfg, struct err *e)
     catch_signals(false);
 out:
     destroy(m);     /* restores the terminal before any message */
+    if (cfg->restore)
+        snapshot_close(&snap);
     if (stop_signal)
         fprintf(stderr, "cella: stopped by signal %d\n", (int)stop_signal);
     return status;

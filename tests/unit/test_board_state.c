@@ -14,42 +14,11 @@
 
 #include "base/err.h"
 #include "base/rec.h"
-#include "vm/dev/uart16550.h"
-#include "vm/iothread.h"
-#include "vm/riscv/board.h"
-#include "vm/riscv/plic.h"
-#include "vm/riscv/virtio_slots.h"
-#include "test_machine.h"
+#include "test_board.h"
 
-#define RAM_SIZE (1u << 20)
 #define UART_DEV board_devs[BOARD_UART]
 #define PLIC_DEV board_devs[BOARD_PLIC]
 #define CLINT_DEV board_devs[BOARD_CLINT]
-
-/* A machine of nharts harts, RAM and every device of the table. */
-static struct machine *board_new(unsigned nharts)
-{
-    struct machine *m = test_machine_new(nharts);
-    m->bus.ram_base = BOARD_RAM_BASE;
-    m->bus.ram_size = RAM_SIZE;
-    m->bus.ram = calloc(1, RAM_SIZE);
-    assert_non_null(m->bus.ram);
-    struct err e = {0};
-    m->io = iothread_new(&e);
-    assert_non_null(m->io);
-    assert_int_equal(board_create(m, &e), 0);
-    return m;
-}
-
-static void board_free(struct machine *m)
-{
-    iothread_free(m->io);
-    virtio_devices_free(m);
-    uart_free(m->uart);
-    plic_free(m->plic);
-    free(m->bus.ram);
-    test_machine_free(m);
-}
 
 static uint64_t rd(struct machine *m, uint64_t pa, unsigned size)
 {

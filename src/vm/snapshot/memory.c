@@ -1,0 +1,100 @@
+/* The snapshot memory file (memory.h): sparse on write, mapped lazily and
+ * privately on restore. */
+#include "vm/snapshot/memory.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/err.h"
+
+#define PAGE 4096u
+
+static bool zero_page(const uint8_t *p)
+{
+    static const uint8_t zeros[PAGE];
+    return !memcmp(p, zeros, PAGE);
+}
+
+/* Write the run of non-zero pages at off, n bytes. */
+static int write_run(int fd, const uint8_t *p, uint64_t off, uint64_t n)
+{
+    while (n) {
+        ssize_t w = pwrite(fd, p, n, (off_t)off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        off += (uint64_t)w;
+        n -= (uint64_t)w;
+    }
+    return 0;
+}
+
+int memory_file_write(const char *path, const uint8_t *ram, uint64_t size,
+                      struct err *e)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return err_set(e, errno, "cannot create %s", path);
+    int r = ftruncate(fd, (off_t)size);
+    for (uint64_t off = 0; r == 0 && off < size;) {
+        if (zero_page(ram + off)) {
+            off += PAGE;
+            continue;
+        }
+        uint64_t end = off + PAGE;
+        while (end < size && !zero_page(ram + end))
+            end += PAGE;
+        r = write_run(fd, ram + off, off, end - off);
+        off = end;
+    }
+    if (r == 0)
+        r = fsync(fd);
+    int en = errno ? errno : EIO;
+    if (close(fd) < 0 && r == 0) {
+        r = -1;
+        en = errno;
+    }
+    if (r < 0) {
+        unlink(path);
+        return err_set(e, en, "cannot write %s", path);
+    }
+    return 0;
+}
+
+uint8_t *memory_file_map(const char *path, uint64_t size, struct err *e)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        err_set(e, errno, "cannot open %s", path);
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        err_set(e, errno, "cannot stat %s", path);
+        close(fd);
+        return NULL;
+    }
+    if ((uint64_t)st.st_size != size) {
+        close(fd);
+        err_set(e, 0, "%s: %" PRIu64 " bytes, the state says %" PRIu64,
+                path, (uint64_t)st.st_size, size);
+        return NULL;
+    }
+    void *p = mmap(0, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_NORESERVE, fd, 0);
+    int en = errno;
+    close(fd);
+    if (p == MAP_FAILED) {
+        err_set(e, en, "cannot map %s", path);
+        return NULL;
+    }
+    return p;
+}
