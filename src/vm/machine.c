@@ -30,9 +30,13 @@
 void machine_stop(struct machine *m, int status)
 {
     int expect = -1;
-    if (atomic_compare_exchange_strong(&m->exit_status, &expect, status))
-        for (unsigned i = 0; i < m->nharts; i++)
-            m->engine->kick(m->harts[i]);
+    if (!atomic_compare_exchange_strong(&m->exit_status, &expect, status))
+        return;
+    for (unsigned i = 0; i < m->nharts; i++)
+        m->engine->kick(m->harts[i]);
+    pthread_mutex_lock(&m->pause_lock);
+    pthread_cond_broadcast(&m->pause_cond);
+    pthread_mutex_unlock(&m->pause_lock);
 }
 
 void machine_set_irq(struct machine *m, unsigned irq, bool level)
@@ -67,6 +71,7 @@ struct hart_env machine_hart_env(struct machine *m)
         .clock = &m->clock,
         .power = machine_power(m),
         .ending = &m->exit_status,
+        .pausing = &m->pausing,
         .paravirt = m->paravirt,
     };
 }
@@ -275,6 +280,8 @@ static void destroy(struct machine *m)
     if (m->bus.ram)
         munmap(m->bus.ram, m->bus.ram_size);
     pthread_mutex_destroy(&m->sbi_in_lock);
+    pthread_cond_destroy(&m->pause_cond);
+    pthread_mutex_destroy(&m->pause_lock);
     free(m);
 }
 
@@ -289,6 +296,8 @@ int machine_run(const struct vm_config *cfg, struct err *e)
     atomic_store(&m->exit_status, -1);
     m->power = machine_power(m);
     pthread_mutex_init(&m->sbi_in_lock, NULL);
+    pthread_mutex_init(&m->pause_lock, NULL);
+    pthread_cond_init(&m->pause_cond, NULL);
 
     int status = -1;
     if (alloc_ram(m, cfg->mem_size, e) < 0 || create_harts(m, e) < 0)
