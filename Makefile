@@ -18,11 +18,13 @@ else
 CFLAGS_OPT = -O2
 endif
 CFLAGS += $(CFLAGS_COMMON) $(CFLAGS_OPT)
-# The five small libraries are linked from Debian's static archives (in
+# The six small libraries are linked from Debian's static archives (in
 # their -dev packages): each shared one costs every start of cella, and so
 # every container start, its loading (about 0.06 ms; bench/ct-start).
+# libmicrohttpd's archive needs GnuTLS, which has no static archive.
 # libslirp is loaded with dlopen when a VM asks for user networking.
-LDLIBS  = -Wl,-Bstatic -lfdt -ljson-c -lseccomp -lcap -lz -Wl,-Bdynamic -lm -pthread
+LDLIBS  = -Wl,-Bstatic -lfdt -ljson-c -lseccomp -lcap -lz -lmicrohttpd \
+          -Wl,-Bdynamic -lgnutls -lm -pthread
 
 SRCS     := $(shell find src -name '*.c' | sort)
 OBJS     := $(SRCS:%.c=$(BUILD)/obj/%.o)

@@ -100,6 +100,7 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
         {"cpus", required_argument, 0, 'c'},
         {"engine", required_argument, 0, 'e'},
         {"dump-dtb", required_argument, 0, 'd'},
+        {"api", required_argument, 0, 'A'},
         {"disk", required_argument, 0, 'D'},
         {"net", required_argument, 0, 'N'},
         {"share", required_argument, 0, 'S'},
@@ -120,6 +121,7 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
         case 'a': c->append = optarg; break;
         case 'b': c->bios = strcmp(optarg, "none") ? optarg : 0; break;
         case 'd': c->dump_dtb = optarg; break;
+        case 'A': c->api = optarg; break;
         case 'D':
         case 'N':
         case 'S':

@@ -16,6 +16,7 @@
 
 #include "base/err.h"
 #include "base/util.h"
+#include "vm/api/server.h"
 #include "vm/backend/term.h"
 #include "vm/cmdline.h"
 #include "vm/dev/uart16550.h"
@@ -262,10 +263,12 @@ static int run_harts(struct machine *m, struct err *e)
     return started == m->nharts ? 0 : -1;
 }
 
-/* The I/O thread stops before the console closes: a virtio console's
- * output is written from it. */
+/* The API stops first (a pause it asks for waits on the I/O thread); the
+ * I/O thread stops before the console closes: a virtio console's output
+ * is written from it. */
 static void destroy(struct machine *m)
 {
+    api_stop(m->api);
     iothread_free(m->io);
     term_close(m->term);
     virtio_devices_free(m);
@@ -311,6 +314,8 @@ int machine_run(const struct vm_config *cfg, struct err *e)
     }
     m->term = open_console(m, e);
     if (!m->term || iothread_start(m->io, e) < 0)
+        goto out;
+    if (cfg->api && !(m->api = api_start(m, cfg->api, e)))
         goto out;
     stop_signal = 0;
     catch_signals(true);
