@@ -11,6 +11,7 @@
 #include "base/err.h"
 #include "base/util.h"
 #include "vm/config.h"
+#include "vm/ctl.h"
 #include "vm/machine.h"
 
 #define DEFAULT_MEM (256ull << 20)
@@ -19,6 +20,7 @@
 
 static const char usage_text[] =
     "usage: cella vm run [options]\n"
+    "       cella vm status|pause|resume|stop --api PATH\n"
     "\n"
     "  --kernel FILE    Linux Image or ELF to boot (default: the guest in\n"
     "                   guest/out, or $CELLA_GUEST_DIR)\n"
@@ -43,6 +45,16 @@ static const char usage_text[] =
     "                   a host folder over 9P: in the guest, mount -t 9p\n"
     "                   -o trans=virtio NAME /mnt\n"
     "  --dump-dtb FILE  write the device tree to FILE and exit\n"
+    "  --api PATH       serve the control API (HTTP/1.1, JSON) on a unix\n"
+    "                   socket made at PATH (curl --unix-socket PATH\n"
+    "                   http://localhost/machine)\n"
+    "\n"
+    "verbs, through a running machine's --api PATH:\n"
+    "  status           print the machine as JSON: state, config, harts,\n"
+    "                   devices with their counters, uptime\n"
+    "  pause            stop every hart and the device I/O; print the state\n"
+    "  resume           go on from there; print the state\n"
+    "  stop             end the machine (it exits 0)\n"
     "\n"
     "exit status: 0 guest powered off, 1 error (or stopped by a signal),\n"
     "3 guest rebooted, 4 guest reported failure\n"
@@ -209,6 +221,8 @@ int vm_main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "run"))
         return vm_run(argc - 1, argv + 1);
+    if (vm_ctl_is_verb(argv[1]))
+        return vm_ctl(argc - 1, argv + 1);
     fprintf(stderr, "cella: unknown vm command '%s' (try 'cella vm --help')\n",
             argv[1]);
     return EXIT_ERROR;

@@ -40,7 +40,8 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
                              json_object *o)
 {
     const char *json = o ? json_object_to_json_string_ext(
-                               o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+                               o, JSON_C_TO_STRING_PLAIN |
+                                      JSON_C_TO_STRING_NOSLASHESCAPE)
                          : NULL;
     char *text = NULL;
     if (!json || asprintf(&text, "%s\n", json) < 0) {
