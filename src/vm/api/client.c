@@ -11,17 +11,16 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "vm/api/sock.h"
 
 #define MAX_ANSWER (1u << 20)
 #define TIMEOUT_S 60        /* a pause waits for every hart, briefly */
 
 static int connect_to(const char *path, struct err *e)
 {
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof a.sun_path)
-        return err_set(e, 0, "--api %s: path too long (at most %zu bytes)",
-                       path, sizeof a.sun_path - 1);
-    memcpy(a.sun_path, path, strlen(path) + 1);
+    struct sockaddr_un a;
+    if (api_sock_addr(path, &a, e) < 0)
+        return -1;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return err_set(e, errno, "--api %s: cannot make a socket", path);

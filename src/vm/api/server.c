@@ -19,6 +19,7 @@
 #include "base/err.h"
 #include "vm/api/machine_json.h"
 #include "vm/api/request.h"
+#include "vm/api/sock.h"
 
 struct api_server {
     struct machine *m;
@@ -173,11 +174,9 @@ static bool listened(const struct sockaddr_un *a)
  * is what an earlier machine left when it was killed. */
 static int listen_at(const char *path, struct err *e)
 {
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof a.sun_path)
-        return err_set(e, 0, "--api %s: path too long (at most %zu bytes)",
-                       path, sizeof a.sun_path - 1);
-    memcpy(a.sun_path, path, strlen(path) + 1);
+    struct sockaddr_un a;
+    if (api_sock_addr(path, &a, e) < 0)
+        return -1;
     struct stat st;
     if (lstat(path, &st) == 0) {
         if (!S_ISSOCK(st.st_mode))
