@@ -26,6 +26,7 @@ static struct vm_clock mtime;
 /* The machine is ending: WFI returns at once, and a hart the SBI HSM
  * stopped does not wait to be started. */
 static atomic_int ending;
+static atomic_bool pausing;     /* never: the board's business */
 /* One hart per engine; the translator's interprets where the host
  * refuses it executable memory. */
 static const enum engine engines[2] = {ENGINE_INTERP, ENGINE_JIT};
@@ -61,7 +62,8 @@ static void init(void)
     mtime.origin_ns = now_ns();
     atomic_init(&ending, 0);
     struct hart_env env = {.bus = &bus, .clock = &mtime,
-                           .power = {power_stop, NULL}, .ending = &ending};
+                           .power = {power_stop, NULL}, .ending = &ending,
+                           .pausing = &pausing};
     struct err e;
     for (unsigned i = 0; i < 2; i++)
         check(engine_ops(engines[i])->init(&harts[i], &env, 0, &e) >= 0,

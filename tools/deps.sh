@@ -16,13 +16,14 @@
 set -euo pipefail
 
 # Building cella: the five libraries (zlib for the state records' CRC-32)
-# are linked from their static archives; libslirp is loaded at run time,
-# and libglib2.0-dev is there because slirp.pc requires glib-2.0, which
-# libslirp-dev does not pull in.
+# are linked from their static archives; libslirp and libmicrohttpd (the
+# control API's HTTP server; the -dev package pulls in libmicrohttpd12)
+# are loaded at run time, and libglib2.0-dev is there because slirp.pc
+# requires glib-2.0, which libslirp-dev does not pull in.
 run_pkgs=(
     build-essential pkg-config git
     libfdt-dev libjson-c-dev libseccomp-dev libcap-dev zlib1g-dev
-    libslirp-dev libglib2.0-dev
+    libmicrohttpd-dev libslirp-dev libglib2.0-dev
 )
 
 # `make test`: cmocka unit tests; the ISA programs (riscv64 cross gcc);

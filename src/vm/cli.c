@@ -11,6 +11,7 @@
 #include "base/err.h"
 #include "base/util.h"
 #include "vm/config.h"
+#include "vm/ctl.h"
 #include "vm/machine.h"
 
 #define DEFAULT_MEM (256ull << 20)
@@ -19,6 +20,7 @@
 
 static const char usage_text[] =
     "usage: cella vm run [options]\n"
+    "       cella vm status|pause|resume|stop --api PATH\n"
     "\n"
     "  --kernel FILE    Linux Image or ELF to boot (default: the guest in\n"
     "                   guest/out, or $CELLA_GUEST_DIR)\n"
@@ -47,6 +49,16 @@ static const char usage_text[] =
     "                   config comes from the snapshot; --disk, --net and\n"
     "                   --share may be given again, the same devices in the\n"
     "                   same order, to point elsewhere; --engine too)\n"
+    "  --api PATH       serve the control API (HTTP/1.1, JSON) on a unix\n"
+    "                   socket made at PATH (curl --unix-socket PATH\n"
+    "                   http://localhost/machine)\n"
+    "\n"
+    "verbs, through a running machine's --api PATH:\n"
+    "  status           print the machine as JSON: state, config, harts,\n"
+    "                   devices with their counters, uptime\n"
+    "  pause            stop every hart and the device I/O; print the state\n"
+    "  resume           go on from there; print the state\n"
+    "  stop             end the machine (it exits 0)\n"
     "\n"
     "exit status: 0 guest powered off, 1 error (or stopped by a signal),\n"
     "3 guest rebooted, 4 guest reported failure\n"
@@ -104,6 +116,7 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
         {"cpus", required_argument, 0, 'c'},
         {"engine", required_argument, 0, 'e'},
         {"dump-dtb", required_argument, 0, 'd'},
+        {"api", required_argument, 0, 'A'},
         {"disk", required_argument, 0, 'D'},
         {"net", required_argument, 0, 'N'},
         {"share", required_argument, 0, 'S'},
@@ -131,6 +144,7 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
         case 'a': c->append = optarg; break;
         case 'b': c->bios = strcmp(optarg, "none") ? optarg : 0; break;
         case 'd': c->dump_dtb = optarg; break;
+        case 'A': c->api = optarg; break;
         case 'D':
         case 'N':
         case 'S':
@@ -225,6 +239,8 @@ int vm_main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "run"))
         return vm_run(argc - 1, argv + 1);
+    if (vm_ctl_is_verb(argv[1]))
+        return vm_ctl(argc - 1, argv + 1);
     fprintf(stderr, "cella: unknown vm command '%s' (try 'cella vm --help')\n",
             argv[1]);
     return EXIT_ERROR;

@@ -44,16 +44,20 @@ static inline void vm_power_stop(const struct vm_power *p, int status)
 }
 
 /* The machine's clock (mtime): TIMEBASE_HZ ticks since origin_ns, host
- * monotonic time. */
+ * monotonic time. While the machine is paused it stands still at
+ * frozen_ns; resuming moves origin_ns on by the pause, so the guest never
+ * sees the time it was paused (machine_pause, machine_resume). */
 #define TIMEBASE_HZ 10000000ull     /* 10 MHz, like QEMU's virt */
 
 struct vm_clock {
     uint64_t origin_ns;
+    uint64_t frozen_ns;     /* 0: running */
 };
 
 static inline uint64_t vm_clock_now(const struct vm_clock *c)
 {
-    return (now_ns() - c->origin_ns) / (1000000000ull / TIMEBASE_HZ);
+    uint64_t t = c->frozen_ns ? c->frozen_ns : now_ns();
+    return (t - c->origin_ns) / (1000000000ull / TIMEBASE_HZ);
 }
 
 #endif

@@ -36,6 +36,13 @@ int iothread_add_source(struct iothread *io, const struct io_source *s,
 
 int iothread_start(struct iothread *io, struct err *e);
 
+/* Pause: the loop finishes the round it is in (no request left half
+ * done) and parks, serving no descriptor, until iothread_resume or
+ * iothread_free; iothread_pause returns once it is parked (at once when
+ * the thread is not running). From one controlling thread. */
+void iothread_pause(struct iothread *io);
+void iothread_resume(struct iothread *io);
+
 /* Inside prepare: watch fd for events (POLLIN, POLLOUT...). Returns the
  * index to give io_poll_revents, or -1 when the set is full. */
 int io_poll_add(struct io_poll *p, int fd, short events);

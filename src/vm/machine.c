@@ -16,6 +16,7 @@
 
 #include "base/err.h"
 #include "base/util.h"
+#include "vm/api/server.h"
 #include "vm/backend/term.h"
 #include "vm/cmdline.h"
 #include "vm/dev/uart16550.h"
@@ -32,9 +33,13 @@
 void machine_stop(struct machine *m, int status)
 {
     int expect = -1;
-    if (atomic_compare_exchange_strong(&m->exit_status, &expect, status))
-        for (unsigned i = 0; i < m->nharts; i++)
-            m->engine->kick(m->harts[i]);
+    if (!atomic_compare_exchange_strong(&m->exit_status, &expect, status))
+        return;
+    for (unsigned i = 0; i < m->nharts; i++)
+        m->engine->kick(m->harts[i]);
+    pthread_mutex_lock(&m->pause_lock);
+    pthread_cond_broadcast(&m->pause_cond);
+    pthread_mutex_unlock(&m->pause_lock);
 }
 
 void machine_set_irq(struct machine *m, unsigned irq, bool level)
@@ -69,6 +74,7 @@ struct hart_env machine_hart_env(struct machine *m)
         .clock = &m->clock,
         .power = machine_power(m),
         .ending = &m->exit_status,
+        .pausing = &m->pausing,
         .paravirt = m->paravirt,
     };
 }
@@ -259,10 +265,12 @@ static int run_harts(struct machine *m, struct err *e)
     return started == m->nharts ? 0 : -1;
 }
 
-/* The I/O thread stops before the console closes: a virtio console's
- * output is written from it. */
+/* The API stops first (a pause it asks for waits on the I/O thread); the
+ * I/O thread stops before the console closes: a virtio console's output
+ * is written from it. */
 static void destroy(struct machine *m)
 {
+    api_stop(m->api);
     iothread_free(m->io);
     term_close(m->term);
     virtio_devices_free(m);
@@ -277,6 +285,8 @@ static void destroy(struct machine *m)
     if (m->bus.ram)
         munmap(m->bus.ram, m->bus.ram_size);
     pthread_mutex_destroy(&m->sbi_in_lock);
+    pthread_cond_destroy(&m->pause_cond);
+    pthread_mutex_destroy(&m->pause_lock);
     free(m);
 }
 
@@ -360,6 +370,8 @@ int machine_run(const struct vm_config *cfg, struct err *e)
     atomic_store(&m->exit_status, -1);
     m->power = machine_power(m);
     pthread_mutex_init(&m->sbi_in_lock, NULL);
+    pthread_mutex_init(&m->pause_lock, NULL);
+    pthread_cond_init(&m->pause_cond, NULL);
 
     int status = -1;
     if (build(m, cfg->restore ? &snap : NULL, e) < 0)
@@ -370,6 +382,8 @@ int machine_run(const struct vm_config *cfg, struct err *e)
     }
     m->term = open_console(m, e);
     if (!m->term || iothread_start(m->io, e) < 0)
+        goto out;
+    if (cfg->api && !(m->api = api_start(m, cfg->api, e)))
         goto out;
     stop_signal = 0;
     catch_signals(true);

@@ -16,6 +16,7 @@
 #include "vm/riscv/board.h"
 #include "vm/vcpu.h"
 
+struct api_server;
 struct err;
 struct hart;
 struct engine_ops;
@@ -46,6 +47,15 @@ struct machine {
     atomic_int exit_status;
     struct vm_power power;      /* machine_power(m), for the devices */
 
+    /* Pause (pause.c): while pausing, every vCPU parks between slices. */
+    atomic_bool pausing;
+    pthread_mutex_t pause_lock; /* guards parked and paused */
+    pthread_cond_t pause_cond;  /* either changed, or the machine ends */
+    unsigned parked;            /* vCPUs parked */
+    bool paused;                /* all parked, the I/O thread too */
+
+    struct api_server *api;     /* --api: the control API, or NULL */
+
     struct term *term;          /* the console back end */
 
     struct iothread *io;        /* device back ends run here */
@@ -62,8 +72,24 @@ struct machine {
 };
 
 /* Ask the whole machine to stop with this exit status (first call wins),
- * waking every hart. Safe from any thread. */
+ * waking every hart, parked ones too. Safe from any thread. */
 void machine_stop(struct machine *m, int status);
+
+enum machine_state { MACHINE_RUNNING, MACHINE_PAUSED, MACHINE_STOPPED };
+
+/* Pause: every hart stops between two slices (at an instruction
+ * boundary; one asleep in WFI or stopped by the HSM is woken to park
+ * too), the I/O thread finishes its round and parks, and the guest's
+ * clock stands still; returns once all are parked, or the machine ended.
+ * Resume: all go on, the clock from where it stood. Each returns the
+ * state after it (a paused machine's pause, a running one's resume
+ * change nothing). From one controlling thread (the API's); never waited
+ * on by a vCPU. */
+enum machine_state machine_pause(struct machine *m);
+enum machine_state machine_resume(struct machine *m);
+enum machine_state machine_state(struct machine *m);
+/* A vCPU thread, seeing m->pausing: wait here until resume or the end. */
+void machine_park(struct machine *m);
 
 /* Guest console output (UART, SBI and virtio consoles all come here). */
 void machine_console_write(struct machine *m, const uint8_t *buf, size_t len);

@@ -66,8 +66,9 @@ enum { MSCRATCH = 0x340, MTVEC = 0x305, STVEC = 0x105, SATP = 0x180,
 static struct bus bus;
 static struct vm_clock mtime;
 static atomic_int ending;
+static atomic_bool pausing;
 static struct hart_env env = {.bus = &bus, .clock = &mtime,
-                              .ending = &ending};
+                              .ending = &ending, .pausing = &pausing};
 static const struct engine_ops *engine;    /* runs the harts of a test */
 
 static void put(uint64_t pa, const uint32_t *code, size_t size)

@@ -85,7 +85,8 @@ static void send_ipis(struct machine *m, uint64_t set)
 /* Flush the TLBs and decoded-instruction caches of every hart in set
  * (serves remote fence.i and sfence.vma alike) and wait until the running
  * ones have done it. Serves this hart's own requests while waiting so two
- * harts fencing each other cannot deadlock. */
+ * harts fencing each other cannot deadlock. A pause ends the wait: a
+ * parked hart serves its request before it runs again. */
 static void remote_sfence(struct machine *m, struct hart *self, uint64_t set)
 {
     uint64_t want[VM_MAX_CPUS] = {0};
@@ -105,7 +106,8 @@ static void remote_sfence(struct machine *m, struct hart *self, uint64_t set)
         struct hart *t = m->harts[i];
         while (want[i] && atomic_load(&t->flush_done) < want[i] &&
                atomic_load(&t->hsm_state) == HSM_STARTED &&
-               atomic_load(&m->exit_status) < 0) {
+               atomic_load(&m->exit_status) < 0 &&
+               !atomic_load(&m->pausing)) {
             hart_serve_flushes(self);
             sched_yield();
         }

@@ -78,9 +78,11 @@ static uint64_t next_deadline(const struct hart *h)
     return d;
 }
 
+/* The machine is ending or pausing: a sleeping hart goes back to its
+ * vCPU loop (a WFI that returns early is allowed by the ISA). */
 static bool stopping(const struct hart *h)
 {
-    return atomic_load(h->env.ending) >= 0;
+    return atomic_load(h->env.ending) >= 0 || atomic_load(h->env.pausing);
 }
 
 static bool flush_pending(struct hart *h)
@@ -101,7 +103,8 @@ static struct timespec deadline(const struct hart *h, uint64_t cmp)
                              .tv_nsec = (long)(ns % 1000000000u)};
 }
 
-/* Sleep until an enabled interrupt is pending or the machine stops.
+/* Sleep until an enabled interrupt is pending or the machine stops or
+ * pauses.
  * Other harts' flush requests are served meanwhile without waking the
  * guest. hart_set_mip sets mip before it takes the lock to signal, and
  * the sleeper looks at mip after setting `sleeping` under the lock, so no
@@ -126,8 +129,8 @@ void hart_wfi(struct hart *h)
     }
 }
 
-/* A hart the SBI HSM has stopped waits here until hart_start or the
- * machine's end; a pending start is then taken (pc, a0, a1, S-mode). */
+/* A hart the SBI HSM has stopped waits here until hart_start, a pause or
+ * the machine's end; a pending start is then taken (pc, a0, a1, S-mode). */
 static void park_stopped(struct hart *h)
 {
     pthread_mutex_lock(&h->lock);

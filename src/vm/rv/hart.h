@@ -33,6 +33,9 @@ struct hart_env {
     const struct vm_clock *clock;   /* mtime */
     struct vm_power power;          /* ends the machine on a fatal state */
     const atomic_int *ending;       /* >= 0 once the machine is ending */
+    const atomic_bool *pausing;     /* true: the board wants the hart back
+                                     * between slices (leave WFI and the
+                                     * HSM park, then it parks the thread) */
     bool paravirt;                  /* no firmware: ecalls from S-mode
                                      * leave as HART_EXIT_SBI */
 };

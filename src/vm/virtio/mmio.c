@@ -264,6 +264,18 @@ static void write_reg(struct virtio_dev *d, uint64_t off, uint32_t val)
 /* Registers are naturally aligned 32-bit accesses; config space takes any
  * size. Notify and interrupt acknowledge skip the device lock, so a vCPU
  * never waits for the I/O thread to finish a request. */
+void virtio_counters(struct virtio_dev *d, uint64_t *requests,
+                     uint64_t *bytes)
+{
+    *requests = *bytes = 0;
+    for (unsigned q = 0; q < d->ops->nqueues; q++) {
+        *requests += atomic_load_explicit(&d->vqs[q].taken,
+                                          memory_order_relaxed);
+        *bytes += atomic_load_explicit(&d->vqs[q].taken_bytes,
+                                       memory_order_relaxed);
+    }
+}
+
 uint64_t virtio_mmio_read(void *dev, uint64_t off, unsigned size)
 {
     struct virtio_dev *d = dev;

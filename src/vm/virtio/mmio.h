@@ -86,6 +86,11 @@ int virtio_mmio_attach(struct virtio_dev *d, struct bus *bus,
                        struct iothread *io, uint64_t base, uint64_t size,
                        struct irq_line irq, struct err *e);
 
+/* Requests (chains) the device took from all its queues since the
+ * driver's last reset, and their bytes; any thread. */
+void virtio_counters(struct virtio_dev *d, uint64_t *requests,
+                     uint64_t *bytes);
+
 /* The register window (what the bus calls). */
 uint64_t virtio_mmio_read(void *dev, uint64_t off, unsigned size);
 void virtio_mmio_write(void *dev, uint64_t off, uint64_t val, unsigned size);

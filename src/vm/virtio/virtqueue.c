@@ -17,6 +17,13 @@ void vq_reset(struct vq *q)
     q->num = VQ_MAX_SIZE;
 }
 
+/* One writer: a plain add that readers on other threads see whole. */
+static void count(_Atomic uint64_t *c, uint64_t n)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+
 /* Ring sizes from the spec (2.7): 16 bytes a descriptor; flags, idx, the
  * ring and the event word for both the available and used rings. */
 bool vq_enable(struct vq *q, const struct bus *b)
@@ -202,6 +209,8 @@ int vq_pop(struct vq *q, const struct bus *b, struct vq_req *r,
         i = d.next;
     }
     q->last_avail++;
+    count(&q->taken, 1);
+    count(&q->taken_bytes, r->out_len + r->in_len);
     return 1;
 }
 

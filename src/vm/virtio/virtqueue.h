@@ -7,6 +7,7 @@
 #define CELLA_VM_VIRTIO_VIRTQUEUE_H
 
 #include <linux/virtio_ring.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +34,10 @@ struct vq {
     uint16_t last_avail;    /* next available entry to take */
     uint16_t used_idx;      /* our copy of used->idx */
     uint16_t signalled;     /* used_idx when we last interrupted */
+    /* Chains taken since the reset, and their bytes (readable and
+     * writable): written by the queue's one worker, read by anyone (the
+     * control API's counters). */
+    _Atomic uint64_t taken, taken_bytes;
 };
 
 /* One chain: the device-readable segments [0, nout), then the writable

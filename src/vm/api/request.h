@@ -1,0 +1,31 @@
+/* What the control API's HTTP requests ask for: the route of a method and
+ * a path, and the check of a body. Pure functions of their input, so that
+ * the unit tests and the fuzzer reach them without a machine or a
+ * socket. */
+#ifndef CELLA_VM_API_REQUEST_H
+#define CELLA_VM_API_REQUEST_H
+
+#include <stddef.h>
+
+#define API_MAX_BODY (64u << 10)    /* a request body's limit, bytes */
+
+enum api_op {
+    API_STATUS,         /* GET /machine */
+    API_PAUSE,          /* PUT /machine/pause */
+    API_RESUME,         /* PUT /machine/resume */
+    API_STOP,           /* PUT /machine/stop */
+};
+
+/* The operation for method and url: 0 with *op set, or the HTTP status
+ * to answer (404 unknown path, 405 wrong method) with *why set to one
+ * line. */
+int api_route(const char *method, const char *url, enum api_op *op,
+              const char **why);
+
+/* A request body, len bytes (not NUL-terminated): none, or one JSON
+ * object (white space around it is fine). 0, or the HTTP status with
+ * *why set: 413 over API_MAX_BODY, 400 not a JSON object, 500 out of
+ * memory. */
+int api_check_body(const char *body, size_t len, const char **why);
+
+#endif

@@ -1,0 +1,249 @@
+/* The control API's server: the listening unix socket (made here, handed
+ * to libmicrohttpd, which runs its own thread), requests gathered up to
+ * their size limit, routed (request.c) and answered in JSON. The API
+ * never holds what a vCPU waits for: machine_pause waits for the harts,
+ * never the other way round. */
+#include "vm/api/server.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "vm/api/machine_json.h"
+#include "vm/api/mhd_lib.h"
+#include "vm/api/request.h"
+#include "vm/api/sock.h"
+
+/* libmicrohttpd, loaded by the first api_start. */
+static const struct mhd_lib *mhd;
+
+struct api_server {
+    struct machine *m;
+    struct MHD_Daemon *daemon;
+    char path[sizeof ((struct sockaddr_un *)0)->sun_path];
+};
+
+/* One request across the handler's calls. */
+struct request {
+    char *body;
+    size_t len;             /* bytes received; only the first
+                             * API_MAX_BODY are kept */
+    bool stop_after;        /* answered PUT /machine/stop: stop once the
+                             * answer is sent */
+};
+
+/* An answer: o (put here) as the body, with a newline for curl's user. */
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
+                             json_object *o)
+{
+    const char *json = o ? json_object_to_json_string_ext(
+                               o, JSON_C_TO_STRING_PLAIN |
+                                      JSON_C_TO_STRING_NOSLASHESCAPE)
+                         : NULL;
+    char *text = NULL;
+    if (!json || asprintf(&text, "%s\n", json) < 0) {
+        json_object_put(o);
+        return MHD_NO;
+    }
+    json_object_put(o);
+    struct MHD_Response *r = mhd->create_response_from_buffer(
+        strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(text);
+        return MHD_NO;
+    }
+    mhd->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "application/json");
+    enum MHD_Result res = mhd->queue_response(c, status, r);
+    mhd->destroy_response(r);
+    return res;
+}
+
+static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status,
+                                   const char *why)
+{
+    json_object *o = json_object_new_object();
+    if (o)
+        json_object_object_add(o, "error", json_object_new_string(why));
+    return reply(c, status, o);
+}
+
+static json_object *state_json(enum machine_state s)
+{
+    json_object *o = json_object_new_object();
+    if (o)
+        json_object_object_add(o, "state",
+                               json_object_new_string(api_state_name(s)));
+    return o;
+}
+
+static enum MHD_Result answer(struct api_server *s, struct MHD_Connection *c,
+                              struct request *r, const char *method,
+                              const char *url)
+{
+    enum api_op op;
+    const char *why;
+    int status = api_route(method, url, &op, &why);
+    if (!status)
+        status = api_check_body(r->body, r->len, &why);
+    if (status)
+        return reply_error(c, (unsigned)status, why);
+    switch (op) {
+    case API_STATUS:
+        return reply(c, MHD_HTTP_OK, api_machine_json(s->m));
+    case API_PAUSE:
+        return reply(c, MHD_HTTP_OK, state_json(machine_pause(s->m)));
+    case API_RESUME:
+        return reply(c, MHD_HTTP_OK, state_json(machine_resume(s->m)));
+    case API_STOP:
+        r->stop_after = true;
+        return reply(c, MHD_HTTP_OK, state_json(MACHINE_STOPPED));
+    }
+    return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "no such operation");
+}
+
+/* libmicrohttpd calls this once with the headers, once per piece of the
+ * body, then once more with none: the request is whole. A body declared
+ * too large is refused at once. */
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
+                              const char *url, const char *method,
+                              const char *version, const char *data,
+                              size_t *size, void **state)
+{
+    (void)version;
+    struct request *r = *state;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        *state = r;
+        const char *cl = mhd->lookup_connection_value(
+            c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > API_MAX_BODY)
+            return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+                               "request body too large");
+        return MHD_YES;
+    }
+    if (*size) {
+        if (r->len + *size <= API_MAX_BODY) {
+            char *b = realloc(r->body, r->len + *size);
+            if (!b)
+                return MHD_NO;
+            memcpy(b + r->len, data, *size);
+            r->body = b;
+        }
+        r->len = *size > SIZE_MAX - r->len ? SIZE_MAX : r->len + *size;
+        *size = 0;
+        return MHD_YES;
+    }
+    return answer(cls, c, r, method, url);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **state,
+                      enum MHD_RequestTerminationCode why)
+{
+    (void)c;
+    (void)why;
+    struct api_server *s = cls;
+    struct request *r = *state;
+    if (!r)
+        return;
+    if (r->stop_after)
+        machine_stop(s->m, EXIT_POWEROFF);
+    free(r->body);
+    free(r);
+    *state = NULL;
+}
+
+/* Whether something accepts connections at a. */
+static bool listened(const struct sockaddr_un *a)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    bool yes = connect(fd, (const struct sockaddr *)a, sizeof *a) == 0;
+    close(fd);
+    return yes;
+}
+
+/* A new listening socket at path; a socket there that nobody listens on
+ * is what an earlier machine left when it was killed. */
+static int listen_at(const char *path, struct err *e)
+{
+    struct sockaddr_un a;
+    if (api_sock_addr(path, &a, e) < 0)
+        return -1;
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode))
+            return err_set(e, 0, "--api %s: exists and is not a socket",
+                           path);
+        if (listened(&a))
+            return err_set(e, 0, "--api %s: a machine already listens there",
+                           path);
+        if (unlink(path) < 0)
+            return err_set(e, errno, "--api %s: cannot remove the stale "
+                           "socket", path);
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return err_set(e, errno, "--api %s: cannot make a socket", path);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 16) < 0) {
+        int en = errno;
+        close(fd);
+        return err_set(e, en, "--api %s", path);
+    }
+    return fd;
+}
+
+struct api_server *api_start(struct machine *m, const char *path,
+                             struct err *e)
+{
+    mhd = mhd_lib_load(e);
+    if (!mhd)
+        return NULL;
+    struct api_server *s = calloc(1, sizeof *s);
+    if (!s) {
+        err_set(e, ENOMEM, "--api %s", path);
+        return NULL;
+    }
+    int fd = listen_at(path, e);
+    if (fd < 0) {
+        free(s);
+        return NULL;
+    }
+    s->m = m;
+    memcpy(s->path, path, strlen(path) + 1);
+    s->daemon = mhd->start_daemon(
+        MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, handle, s,
+        MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+        MHD_OPTION_CONNECTION_LIMIT, 16u,
+        MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+        MHD_OPTION_END);
+    if (!s->daemon) {
+        close(fd);
+        unlink(path);
+        free(s);
+        err_set(e, 0, "--api %s: cannot start the HTTP server", path);
+        return NULL;
+    }
+    return s;
+}
+
+void api_stop(struct api_server *s)
+{
+    if (!s)
+        return;
+    mhd->stop_daemon(s->daemon);     /* closes the listening socket */
+    unlink(s->path);
+    free(s);
+}
