@@ -49,10 +49,17 @@ static void request(const char *buf, size_t len)
     enum api_op op;
     const char *why = NULL;
     int st = api_route(method, url, &op, &why);
-    check(st == 0 ? op <= API_STOP : (st == 404 || st == 405) && why);
+    check(st == 0 ? op <= API_SNAPSHOT : (st == 404 || st == 405) && why);
     why = NULL;
     st = api_check_body(p, (size_t)(end - p), &why);
     check(st == 0 || ((st == 400 || st == 413) && why));
+    if (st == 0) {
+        struct api_snapshot a;
+        why = NULL;
+        st = api_snapshot_args(p, (size_t)(end - p), &a, &why);
+        check(st == 0 ? a.path[0] && strlen(a.path) < sizeof a.path
+                      : st == 400 && why);
+    }
     free(method);
     free(url);
 }

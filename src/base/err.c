@@ -17,10 +17,17 @@ int err_set(struct err *e, int errnum, const char *fmt, ...)
     return -1;
 }
 
-void err_print(const struct err *e)
+void err_format(const struct err *e, char *buf, size_t size)
 {
     if (e->errnum)
-        fprintf(stderr, "cella: %s: %s\n", e->msg, strerror(e->errnum));
+        snprintf(buf, size, "%s: %s", e->msg, strerror(e->errnum));
     else
-        fprintf(stderr, "cella: %s\n", e->msg);
+        snprintf(buf, size, "%s", e->msg);
+}
+
+void err_print(const struct err *e)
+{
+    char buf[sizeof e->msg + 128];
+    err_format(e, buf, sizeof buf);
+    fprintf(stderr, "cella: %s\n", buf);
 }

@@ -12,6 +12,11 @@ struct err {
 int err_set(struct err *e, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+#include <stddef.h>
+
+/* "msg[: strerror]" into buf (size bytes). */
+void err_format(const struct err *e, char *buf, size_t size);
+
 /* Print "cella: msg[: strerror]" on stderr. */
 void err_print(const struct err *e);
 

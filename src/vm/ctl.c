@@ -1,8 +1,10 @@
-/* `cella vm status|pause|resume|stop --api PATH`: thin clients of a
- * running machine's control API. status prints GET /machine's JSON; the
- * others print the state the machine is in after them. */
+/* `cella vm status|pause|resume|stop --api PATH` and `cella vm snapshot
+ * --api PATH DIR [--stop] [--force]`: thin clients of a running machine's
+ * control API. status prints GET /machine's JSON; the others print the
+ * state the machine is in after them. */
 #include "vm/ctl.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <json.h>
 #include <stdio.h>
@@ -20,6 +22,14 @@ static const struct verb {
     {"pause", "PUT", "/machine/pause"},
     {"resume", "PUT", "/machine/resume"},
     {"stop", "PUT", "/machine/stop"},
+    {"snapshot", "PUT", "/machine/snapshot"},
+};
+
+/* What the command line asked: the socket, and a snapshot's arguments. */
+struct ctl_args {
+    const char *api;
+    const char *dir;
+    bool stop, force;
 };
 
 static const struct verb *find(const char *name)
@@ -35,31 +45,55 @@ bool vm_ctl_is_verb(const char *name)
     return find(name) != NULL;
 }
 
-static int parse(int argc, char **argv, const char **api, struct err *e)
+static int parse(int argc, char **argv, bool snapshot, struct ctl_args *a,
+                 struct err *e)
 {
     static const struct option opts[] = {
         {"api", required_argument, 0, 'A'},
+        {"stop", no_argument, 0, 's'},
+        {"force", no_argument, 0, 'f'},
         {0, 0, 0, 0},
     };
-    *api = NULL;
+    *a = (struct ctl_args){0};
     opterr = 0;
     optind = 1;
     int o;
     while ((o = getopt_long(argc, argv, ":", opts, 0)) != -1) {
         if (o == 'A')
-            *api = optarg;
+            a->api = optarg;
         else if (o == ':')
             return err_set(e, 0, "option '%s' needs a value",
                            argv[optind - 1]);
+        else if ((o == 's' || o == 'f') && snapshot)
+            *(o == 's' ? &a->stop : &a->force) = true;
         else
             return err_set(e, 0, "unknown option '%s' (try 'cella vm "
                            "--help')", argv[optind - 1]);
     }
+    if (snapshot && optind < argc)
+        a->dir = argv[optind++];
     if (optind < argc)
         return err_set(e, 0, "unexpected argument '%s'", argv[optind]);
-    if (!*api)
+    if (!a->api)
         return err_set(e, 0, "%s: --api PATH is needed", argv[0]);
+    if (snapshot && !a->dir)
+        return err_set(e, 0, "snapshot: the snapshot's directory is needed");
     return 0;
+}
+
+/* The body of a snapshot request, or NULL (out of memory). */
+static char *snapshot_body(const struct ctl_args *a)
+{
+    json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    json_object_object_add(o, "path", json_object_new_string(a->dir));
+    json_object_object_add(o, "stop", json_object_new_boolean(a->stop));
+    json_object_object_add(o, "force", json_object_new_boolean(a->force));
+    const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+    char *body = s ? strdup(s) : NULL;
+    json_object_put(o);
+    return body;
 }
 
 /* A member of the answer's JSON object, as a string, or NULL. */
@@ -80,11 +114,18 @@ static char *member(const struct http_response *r, const char *key)
 }
 
 /* 0 and the answer printed, or -1 with e filled. */
-static int call(const struct verb *v, const char *api, struct err *e)
+static int call(const struct verb *v, const struct ctl_args *a,
+                struct err *e)
 {
+    const char *api = a->api;
+    char *body = NULL;
+    if (a->dir && !(body = snapshot_body(a)))
+        return err_set(e, ENOMEM, "--api %s", api);
     struct http_response r;
     char *buf;
-    if (api_call(api, v->method, v->url, &r, &buf, e) < 0)
+    int called = api_call(api, v->method, v->url, body, &r, &buf, e);
+    free(body);
+    if (called < 0)
         return -1;
     char *text = member(&r, r.status == 200 ? "state" : "error");
     int ret = 0;
@@ -105,9 +146,10 @@ static int call(const struct verb *v, const char *api, struct err *e)
 int vm_ctl(int argc, char **argv)
 {
     const struct verb *v = find(argv[0]);
-    const char *api;
+    struct ctl_args a;
     struct err e = {0};
-    if (parse(argc, argv, &api, &e) < 0 || call(v, api, &e) < 0) {
+    bool snapshot = !strcmp(v->name, "snapshot");
+    if (parse(argc, argv, snapshot, &a, &e) < 0 || call(v, &a, &e) < 0) {
         err_print(&e);
         return EXIT_ERROR;
     }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -36,8 +37,43 @@ static void test_routes(void **state)
     assert_int_equal(route("GET", "/machine/stop", &op), 405);
     assert_int_equal(route("GET", "/machine/", &op), 404);
     assert_int_equal(route("GET", "/machines", &op), 404);
-    assert_int_equal(route("PUT", "/machine/snapshot", &op), 404);
+    assert_int_equal(route("PUT", "/machine/snapshot", &op), 0);
+    assert_int_equal(op, API_SNAPSHOT);
     assert_int_equal(route("GET", "", &op), 404);
+}
+
+/* A snapshot body's arguments: 0 with *a, or the status (and a why). */
+static int snap(const char *s, struct api_snapshot *a)
+{
+    const char *why = NULL;
+    int st = api_snapshot_args(s, strlen(s), a, &why);
+    assert_true(st == 0 ? why == NULL : why != NULL);
+    return st;
+}
+
+static void test_snapshot_args(void **state)
+{
+    (void)state;
+    struct api_snapshot a;
+    assert_int_equal(snap("{\"path\": \"/s/1\"}", &a), 0);
+    assert_string_equal(a.path, "/s/1");
+    assert_false(a.stop);
+    assert_false(a.force);
+    assert_int_equal(snap("{\"path\":\"d\",\"stop\":true,\"force\":true}",
+                          &a), 0);
+    assert_true(a.stop && a.force);
+    assert_int_equal(snap("", &a), 400);
+    assert_int_equal(snap("{}", &a), 400);
+    assert_int_equal(snap("{\"path\": 3}", &a), 400);
+    assert_int_equal(snap("{\"path\": \"\"}", &a), 400);
+    assert_int_equal(snap("{\"path\": \"a\\u0000b\"}", &a), 400);
+    assert_int_equal(snap("{\"path\": \"d\", \"stop\": 1}", &a), 400);
+    assert_int_equal(snap("{\"path\": \"d\", \"force\": \"yes\"}", &a), 400);
+    assert_int_equal(snap("{\"path\": \"d\", \"other\": true}", &a), 400);
+    assert_int_equal(snap("[\"d\"]", &a), 400);
+    char longer[PATH_MAX + 32];
+    snprintf(longer, sizeof longer, "{\"path\": \"%0*d\"}", PATH_MAX, 0);
+    assert_int_equal(snap(longer, &a), 400);
 }
 
 static int body(const char *s, size_t len)
@@ -138,6 +174,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_routes),
+        cmocka_unit_test(test_snapshot_args),
         cmocka_unit_test(test_bodies),
         cmocka_unit_test(test_answers),
         cmocka_unit_test(test_bad_answers),

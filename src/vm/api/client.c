@@ -75,17 +75,21 @@ static char *read_all(int fd, size_t *len)
 }
 
 int api_call(const char *path, const char *method, const char *url,
-             struct http_response *r, char **buf, struct err *e)
+             const char *body, struct http_response *r, char **buf,
+             struct err *e)
 {
     int fd = connect_to(path, e);
     if (fd < 0)
         return -1;
+    size_t blen = body ? strlen(body) : 0;
     char req[256];
     int n = snprintf(req, sizeof req,
                      "%s %s HTTP/1.1\r\nHost: localhost\r\n"
-                     "Content-Length: 0\r\nConnection: close\r\n\r\n",
-                     method, url);
-    if (n < 0 || (size_t)n >= sizeof req || send_all(fd, req, (size_t)n)) {
+                     "%sContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                     method, url,
+                     body ? "Content-Type: application/json\r\n" : "", blen);
+    if (n < 0 || (size_t)n >= sizeof req || send_all(fd, req, (size_t)n) ||
+        send_all(fd, body, blen)) {
         int en = errno;
         close(fd);
         return err_set(e, en, "--api %s: cannot send the request", path);

@@ -7,10 +7,11 @@
 
 struct err;
 
-/* Send method url (no body) to the API at path; on 0, *r is the answer,
- * its body in *buf (free it). -1 with e filled ("--api PATH: ...") when
- * nothing listens or the answer is not one. */
+/* Send method url with body (JSON, or NULL for none) to the API at path;
+ * on 0, *r is the answer, its body in *buf (free it). -1 with e filled
+ * ("--api PATH: ...") when nothing listens or the answer is not one. */
 int api_call(const char *path, const char *method, const char *url,
-             struct http_response *r, char **buf, struct err *e);
+             const char *body, struct http_response *r, char **buf,
+             struct err *e);
 
 #endif

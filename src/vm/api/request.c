@@ -13,6 +13,7 @@ static const struct route {
     {"/machine/pause", "PUT", API_PAUSE},
     {"/machine/resume", "PUT", API_RESUME},
     {"/machine/stop", "PUT", API_STOP},
+    {"/machine/snapshot", "PUT", API_SNAPSHOT},
 };
 
 int api_route(const char *method, const char *url, enum api_op *op,
@@ -61,4 +62,59 @@ int api_check_body(const char *body, size_t len, const char **why)
         return 400;
     }
     return 0;
+}
+
+/* A member that must be a boolean, if present. */
+static bool flag(json_object *o, const char *key, bool *out)
+{
+    json_object *v;
+    *out = false;
+    if (!json_object_object_get_ex(o, key, &v))
+        return true;
+    if (!json_object_is_type(v, json_type_boolean))
+        return false;
+    *out = json_object_get_boolean(v);
+    return true;
+}
+
+/* Why the snapshot arguments in o are refused, or NULL: a is filled. */
+static const char *snapshot_members(json_object *o, struct api_snapshot *a)
+{
+    json_object *path;
+    if (!json_object_object_get_ex(o, "path", &path) ||
+        !json_object_is_type(path, json_type_string))
+        return "snapshot needs {\"path\": DIR}";
+    size_t n = (size_t)json_object_get_string_len(path);
+    const char *p = json_object_get_string(path);
+    if (n == 0 || n >= sizeof a->path || memchr(p, 0, n))
+        return "snapshot: path is empty, too long or holds a NUL";
+    if (!flag(o, "stop", &a->stop) || !flag(o, "force", &a->force))
+        return "snapshot: stop and force are true or false";
+    json_object_object_foreach(o, key, val) {
+        (void)val;
+        if (strcmp(key, "path") && strcmp(key, "stop") && strcmp(key, "force"))
+            return "snapshot: unknown member (path, stop, force)";
+    }
+    memcpy(a->path, p, n + 1);
+    return NULL;
+}
+
+int api_snapshot_args(const char *body, size_t len, struct api_snapshot *a,
+                      const char **why)
+{
+    *a = (struct api_snapshot){0};
+    *why = "snapshot needs {\"path\": DIR}";
+    if (len == 0 || len > API_MAX_BODY)
+        return 400;
+    struct json_tokener *tok = json_tokener_new();
+    if (!tok) {
+        *why = "out of memory";
+        return 500;
+    }
+    json_object *o = json_tokener_parse_ex(tok, body, (int)len);
+    json_tokener_free(tok);
+    if (o && json_object_is_type(o, json_type_object))
+        *why = snapshot_members(o, a);
+    json_object_put(o);
+    return *why ? 400 : 0;
 }

@@ -5,6 +5,8 @@
 #ifndef CELLA_VM_API_REQUEST_H
 #define CELLA_VM_API_REQUEST_H
 
+#include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define API_MAX_BODY (64u << 10)    /* a request body's limit, bytes */
@@ -14,6 +16,15 @@ enum api_op {
     API_PAUSE,          /* PUT /machine/pause */
     API_RESUME,         /* PUT /machine/resume */
     API_STOP,           /* PUT /machine/stop */
+    API_SNAPSHOT,       /* PUT /machine/snapshot */
+};
+
+/* PUT /machine/snapshot's body: {"path": DIR, "stop": bool, "force":
+ * bool}, the last two optional (false). */
+struct api_snapshot {
+    char path[PATH_MAX];
+    bool stop;          /* end the machine after, instead of resuming */
+    bool force;         /* replace a snapshot DIR holds */
 };
 
 /* The operation for method and url: 0 with *op set, or the HTTP status
@@ -27,5 +38,11 @@ int api_route(const char *method, const char *url, enum api_op *op,
  * *why set: 413 over API_MAX_BODY, 400 not a JSON object, 500 out of
  * memory. */
 int api_check_body(const char *body, size_t len, const char **why);
+
+/* The arguments of a snapshot from its body (checked by api_check_body):
+ * 0, or 400 with *why set when path is missing, empty, too long or not a
+ * string, a flag is not a boolean, or another member is there. */
+int api_snapshot_args(const char *body, size_t len, struct api_snapshot *a,
+                      const char **why);
 
 #endif

@@ -21,6 +21,7 @@
 #include "vm/api/mhd_lib.h"
 #include "vm/api/request.h"
 #include "vm/api/sock.h"
+#include "vm/snapshot/snapshot.h"
 
 /* libmicrohttpd, loaded by the first api_start. */
 static const struct mhd_lib *mhd;
@@ -85,6 +86,39 @@ static json_object *state_json(enum machine_state s)
     return o;
 }
 
+/* Pause the machine (if it runs), save it to the body's path, then let
+ * it go on as it was, or end it once the answer is sent. */
+static enum MHD_Result snapshot(struct api_server *s,
+                                struct MHD_Connection *c, struct request *r)
+{
+    struct api_snapshot a;
+    const char *why;
+    int status = api_snapshot_args(r->body, r->len, &a, &why);
+    if (status)
+        return reply_error(c, (unsigned)status, why);
+    enum machine_state was = machine_state(s->m);
+    if (was == MACHINE_STOPPED || machine_pause(s->m) != MACHINE_PAUSED)
+        return reply_error(c, MHD_HTTP_CONFLICT, "the machine has stopped");
+    struct err e = {0};
+    int saved = snapshot_save(s->m, a.path, a.force, &e);
+    enum machine_state now = MACHINE_STOPPED;
+    if (saved == 0 && a.stop)
+        r->stop_after = true;
+    else
+        now = was == MACHINE_RUNNING ? machine_resume(s->m) : MACHINE_PAUSED;
+    if (saved < 0) {
+        char msg[sizeof e.msg + 128];
+        err_format(&e, msg, sizeof msg);
+        unsigned code = e.errnum == EEXIST ? MHD_HTTP_CONFLICT
+                                           : MHD_HTTP_INTERNAL_SERVER_ERROR;
+        return reply_error(c, code, msg);
+    }
+    json_object *o = state_json(now);
+    if (o)
+        json_object_object_add(o, "path", json_object_new_string(a.path));
+    return reply(c, MHD_HTTP_OK, o);
+}
+
 static enum MHD_Result answer(struct api_server *s, struct MHD_Connection *c,
                               struct request *r, const char *method,
                               const char *url)
@@ -106,6 +140,8 @@ static enum MHD_Result answer(struct api_server *s, struct MHD_Connection *c,
     case API_STOP:
         r->stop_after = true;
         return reply(c, MHD_HTTP_OK, state_json(MACHINE_STOPPED));
+    case API_SNAPSHOT:
+        return snapshot(s, c, r);
     }
     return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "no such operation");
 }

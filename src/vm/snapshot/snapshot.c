@@ -116,8 +116,8 @@ int snapshot_save(struct machine *m, const char *dir, bool force,
         return err_set(e, errno, "cannot make snapshot directory %s", dir);
     if (access(state, F_OK) == 0) {
         if (!force)
-            return err_set(e, 0, "%s holds a snapshot already (force to "
-                           "replace it)", dir);
+            return err_set(e, EEXIST, "%s holds a snapshot already "
+                           "(force to replace it)", dir);
         if (unlink(state) < 0)
             return err_set(e, errno, "cannot remove %s", state);
     }
