@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -148,4 +149,40 @@ int mkdir_parents(const char *path, mode_t mode, char *failed)
         if (!c)
             return 0;
     }
+}
+
+/* All n bytes of p through put (write or send), resumed after short
+ * writes and EINTR; a put of nothing is an error (EIO). */
+static int put_all(ssize_t (*put)(int, const void *, size_t), int fd,
+                   const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = put(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = EIO;
+            return -1;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int write_all(int fd, const void *p, size_t n)
+{
+    return put_all(write, fd, p, n);
+}
+
+static ssize_t send_nosignal(int fd, const void *p, size_t n)
+{
+    return send(fd, p, n, MSG_NOSIGNAL);
+}
+
+int send_all(int fd, const void *p, size_t n)
+{
+    return put_all(send_nosignal, fd, p, n);
 }

@@ -32,6 +32,11 @@ int mkdir_parents(const char *path, mode_t mode, char *failed);
  * kernels older than 6.3, which reject it. */
 int memfd_exec(const char *name, unsigned flags);
 
+/* Write, or send on a socket without SIGPIPE, all n bytes of p, going on
+ * after short writes and EINTR. 0, or -1 with errno set. */
+int write_all(int fd, const void *p, size_t n);
+int send_all(int fd, const void *p, size_t n);
+
 /* Monotonic time in nanoseconds. */
 uint64_t now_ns(void);
 

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "base/err.h"
+#include "base/util.h"
 #include "oci/seccomp/filter.h"
 #include "oci/state.h"
 
@@ -101,22 +102,6 @@ static char *process_state(const struct oci_seccomp *s)
     return text;
 }
 
-/* The bytes after what the first sendmsg took: a stream socket may take
- * a long message in several writes. */
-static int send_rest(int fd, const char *p, size_t len)
-{
-    while (len) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* The notify fd goes over the socket as SCM_RIGHTS with the container
  * process state as the bytes, one message on the connection. */
 static int send_notify_fd(struct oci_seccomp *s, struct err *e)
@@ -149,7 +134,7 @@ static int send_notify_fd(struct oci_seccomp *s, struct err *e)
         n = sendmsg(s->listener_fd, &msg, MSG_NOSIGNAL);
     while (n < 0 && errno == EINTR);
     if (n > 0 &&
-        send_rest(s->listener_fd, text + n, iov.iov_len - (size_t)n) < 0)
+        send_all(s->listener_fd, text + n, iov.iov_len - (size_t)n) < 0)
         n = -1;
     int saved = errno;
     free(text);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/util.h"
 #include "vm/api/sock.h"
 
 #define MAX_ANSWER (1u << 20)
@@ -34,20 +35,6 @@ static int connect_to(const char *path, struct err *e)
                        strerror(en));
     }
     return fd;
-}
-
-static int send_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
 }
 
 /* Everything until the server closes, at most MAX_ANSWER bytes. */

@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "base/err.h"
+#include "base/util.h"
 
 #define MAGIC "CELLASNP"
 #define HEADER_SIZE 24
@@ -57,20 +58,6 @@ int state_file_parse(const uint8_t *buf, size_t len, const char *name,
         return err_set(e, 0, "%s: reserved header field is not 0", name);
     *records = buf + HEADER_SIZE;
     *nrecords = body;
-    return 0;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
     return 0;
 }
 
