@@ -55,11 +55,17 @@ def wait_ticks(s, more, timeout=TYPE_TIMEOUT):
     return max(ticks(s))
 
 
-def counting_machine(cella, guest, api, *extra):
+def prompt_machine(cella, guest, api, *extra):
+    """A machine with --api PATH, at its shell's prompt."""
     s = Session([cella, "vm", "run", *guest.args(), "--api", str(api), *extra,
                  "--append", APPEND], use_pty=False)
     at = s.expect("guest: init reached", BOOT_TIMEOUT)
     s.expect(PROMPT, TYPE_TIMEOUT, at)
+    return s
+
+
+def counting_machine(cella, guest, api, *extra):
+    s = prompt_machine(cella, guest, api, *extra)
     s.send(COUNTER)
     wait_ticks(s, 3)
     return s

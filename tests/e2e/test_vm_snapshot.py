@@ -4,11 +4,24 @@ after a snapshot the machine is SIGKILLed, and a restored one goes on
 counting from where the snapshot was taken, twice from the same snapshot,
 with one hart or four and under both engines. A directory holding a
 snapshot is refused unless forced; a damaged or missing one is refused
-with one line."""
+with one line. The devices carry across: a host forward still reaches a
+server in the guest; a file the guest holds open on a 9p share stays
+readable; a guest appending to a file on a disk goes on, on the image or
+on a copy given with --disk, and the file is whole; a disk now smaller
+is refused."""
+import re
+import shutil
+import subprocess
+import time
+import urllib.request
+
 import pytest
 
 from conftest import Session, run_cella
-from test_vm_api import TICK, TYPE_TIMEOUT, counting_machine, request, ticks
+from test_virtio_blk import debugfs_cat, ext4_image, sha256, tool
+from test_virtio_net import DHCP, free_port
+from test_vm_api import (TICK, TYPE_TIMEOUT, counting_machine, prompt_machine, request,
+                         ticks, wait_ticks)
 
 QUICK = 60
 
@@ -104,3 +117,119 @@ def test_bad_snapshots_are_refused(cella, guest, tmp_path):
     refused("cannot open")
     r = run_cella(cella, ["vm", "run", "--restore", tmp_path / "none"], QUICK)
     assert r.returncode == 1 and "No such file or directory" in r.stderr, r.explain()
+
+
+def shell(s, cmd):
+    """Runs cmd at the guest's prompt; returns what it printed. Fails
+    unless it exits 0."""
+    start = len(s.buf)
+    s.send(f"{cmd}; echo cmd-status-$?\n".encode())
+    end = s.expect(re.compile(r"cmd-status-\d+"), TYPE_TIMEOUT, start)
+    out = s.buf[start:end]
+    assert out.endswith("cmd-status-0"), f"{cmd!r} failed\n{s.explain()}"
+    return out
+
+
+def snapshot_and_kill(cella, s, api, snap):
+    try:
+        assert snapshot(cella, api, snap) == "running"
+    finally:
+        s.kill()
+        s.close()
+
+
+def fetch(port):
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_hostfwd_reaches_guest_after_restore(cella, guest, tmp_path):
+    api, snap, port = tmp_path / "api.sock", tmp_path / "snap", free_port()
+    s = prompt_machine(cella, guest, api, "--net", f"user,hostfwd=tcp:127.0.0.1:{port}-:8080")
+    try:
+        shell(s, f"{DHCP.replace(',', ' ')} && mkdir /tmp/www && "
+                 "echo served-by-the-guest >/tmp/www/index.html && httpd -p 8080 -h /tmp/www")
+        assert fetch(port).decode().strip() == "served-by-the-guest"
+    finally:
+        snapshot_and_kill(cella, s, api, snap)
+    r = restored(cella, snap)
+    try:
+        assert fetch(port).decode().strip() == "served-by-the-guest", r.explain()
+    finally:
+        r.kill()
+        r.close()
+
+
+def test_open_9p_file_readable_after_restore(cella, guest, tmp_path):
+    api, snap, share = tmp_path / "api.sock", tmp_path / "snap", tmp_path / "share"
+    share.mkdir()
+    (share / "f").write_text("line-one\nline-two\n")
+    s = prompt_machine(cella, guest, api, "--share", f"{share},tag=hostshare")
+    try:
+        out = shell(s, "mount -t 9p -o trans=virtio hostshare /mnt && exec 3</mnt/f && "
+                       "read -r first <&3 && echo got-$first")
+        assert "got-line-one" in out, s.explain()
+    finally:
+        snapshot_and_kill(cella, s, api, snap)
+    r = restored(cella, snap)
+    try:
+        out = shell(r, "sed 's/^/rest-/' <&3")
+        assert "rest-line-two" in out and "rest-line-one" not in out, r.explain()
+    finally:
+        r.kill()
+        r.close()
+
+
+# Appends a counter to a file on the disk in the background, until
+# /tmp/stop exists.
+APPENDER = ("mount /dev/vda /mnt && (i=0; while [ ! -e /tmp/stop ]; do i=$((i+1)); "
+            "echo $i >>/mnt/log; echo tick-$i; sleep 0.05; done) &")
+
+
+def test_disk_after_restore(cella, guest, tmp_path):
+    """The snapshot ends the machine (--stop), so the image is as the
+    snapshot's RAM last saw it; a restored guest goes on appending to a
+    copy of it, and after a sync the file holds every count in order."""
+    api, snap = tmp_path / "api.sock", tmp_path / "snap"
+    img = ext4_image(tmp_path / "disk.img")
+    s = prompt_machine(cella, guest, api, "--disk", img)
+    try:
+        s.send(f"{APPENDER}\n".encode())
+        wait_ticks(s, 10)
+        assert snapshot(cella, api, snap, "--stop") == "stopped"
+        assert s.wait(TYPE_TIMEOUT) == 0
+        last = max(ticks(s))
+    finally:
+        s.close()
+    copy = tmp_path / "copy.img"
+    shutil.copy(img, copy)
+    before = sha256(img)
+    r = restored(cella, snap, "--disk", copy)
+    try:
+        goes_on_from(r, last)
+        shell(r, "touch /tmp/stop && wait && umount /mnt")
+        r.send(b"poweroff -f\n")
+        assert r.wait(TYPE_TIMEOUT) == 0
+        end = max(ticks(r))
+    finally:
+        r.close()
+    assert sha256(img) == before, "the image itself changed"
+    fsck = subprocess.run([tool("e2fsck"), "-fn", str(copy)], capture_output=True)
+    assert fsck.returncode == 0, fsck.stdout.decode(errors="replace")
+    counts = [int(n) for n in debugfs_cat(copy, "log").split()]
+    assert counts == list(range(1, len(counts) + 1)) and len(counts) >= end, counts[-5:]
+
+    small = tmp_path / "small.img"
+    shutil.copy(img, small)
+    with open(small, "r+b") as f:
+        f.truncate(img.stat().st_size - (1 << 20))
+    r = run_cella(cella, ["vm", "run", "--restore", snap, "--disk", small], QUICK)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.explain()
+    want = f"the snapshot's disk has {img.stat().st_size} bytes, this one {small.stat().st_size}"
+    assert want in r.stderr, r.explain()

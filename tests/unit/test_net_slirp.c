@@ -1,7 +1,9 @@
 /* Unit tests of user networking with hand-made Ethernet frames from the
  * guest's side: ARP for the host, DHCP, an IPv6 router solicitation, a TCP
  * connection from the guest to the host's loopback through 10.0.2.2, a
- * host port forwarded to the guest, and a forward whose port is taken. */
+ * host port forwarded to the guest, and a forward whose port is taken;
+ * the stack's state saved and loaded into another (DHCP leases kept), and
+ * bad states refused. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "base/rec.h"
 #include "test_net.h"
 
 #define ETH_ARP  0x0806
@@ -186,10 +189,9 @@ static int dhcp_option(const uint8_t *opt, size_t len, uint8_t tag)
     return -1;
 }
 
-static void test_dhcp_offer(void **state)
+/* A DHCPDISCOVER for hardware address mac; returns the address offered. */
+static uint32_t dhcp_offer(const uint8_t mac[6])
 {
-    (void)state;
-    start_user(NULL);
     /* BOOTP at its full size: 236 bytes of header, 312 of options. */
     enum { BOOTP = 548 };
     uint8_t f[14 + 20 + 8 + BOOTP] = { 0 };
@@ -204,7 +206,7 @@ static void test_dhcp_offer(void **state)
     b[1] = 1;
     b[2] = 6;
     put32(b + 4, DHCP_XID);
-    memcpy(b + 28, guest_mac, 6);
+    memcpy(b + 28, mac, 6);
     put32(b + 236, 0x63825363); /* magic cookie */
     const uint8_t opts[] = { 53, 1, 1, 255 };   /* DHCPDISCOVER */
     memcpy(b + 240, opts, sizeof opts);
@@ -215,11 +217,18 @@ static void test_dhcp_offer(void **state)
     assert_true(len > 0);
     const uint8_t *rb = r + ip_payload(r, len, IP_UDP) + 8;
     assert_int_equal(rb[0], 2);                     /* BOOTREPLY */
-    assert_int_equal(get32(rb + 16), GUEST_IP);     /* yiaddr */
-    assert_memory_equal(rb + 28, guest_mac, 6);
+    assert_memory_equal(rb + 28, mac, 6);
     assert_int_equal(get32(rb + 236), 0x63825363);
     assert_int_equal(dhcp_option(rb + 240, len - (size_t)(rb + 240 - r), 53),
                      2);                            /* DHCPOFFER */
+    return get32(rb + 16);                          /* yiaddr */
+}
+
+static void test_dhcp_offer(void **state)
+{
+    (void)state;
+    start_user(NULL);
+    assert_int_equal(dhcp_offer(guest_mac), GUEST_IP);
 }
 
 static bool is_router_advert(const uint8_t *f, size_t len, void *ctx)
@@ -405,6 +414,114 @@ static void test_none_has_no_backend(void **state)
     iothread_free(io);
 }
 
+/* The back end's part of a record (net_backend_save's), as the I/O
+ * thread would see it: paused. */
+static void save_state(struct rec_out *o)
+{
+    iothread_pause(net.io);
+    *o = (struct rec_out){ 0 };
+    rec_begin(o, "virtio-net", 2);
+    net_backend_save(net.nb, o);
+    rec_end(o);
+    iothread_resume(net.io);
+    struct err e = { 0 };
+    assert_int_equal(rec_out_check(o, &e), 0);
+}
+
+/* Loads a record into the running back end: 0, or -1 with e filled. */
+static int load_state(const void *buf, size_t len, struct err *e)
+{
+    struct rec_in in;
+    rec_in_init(&in, buf, len);
+    assert_int_equal(rec_open(&in, "virtio-net", 2, e), 2);
+    iothread_pause(net.io);
+    net_backend_load(net.nb, &in);
+    iothread_resume(net.io);
+    return rec_close(&in, e);
+}
+
+/* A lease made before a save is the guest's after a load into a new
+ * stack: a fresh one would offer the first address to any NIC. */
+static void test_state_keeps_leases(void **state)
+{
+    (void)state;
+    static const uint8_t other_mac[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
+    start_user(NULL);
+    assert_int_equal(dhcp_offer(guest_mac), GUEST_IP);
+    assert_int_equal(dhcp_offer(other_mac), GUEST_IP + 1);
+    struct rec_out o;
+    save_state(&o);
+    test_net_stop(&net);
+    start_user(NULL);
+    struct err e = { 0 };
+    if (load_state(o.buf, o.len, &e) < 0)
+        fail_msg("%s", e.msg);
+    rec_out_free(&o);
+    assert_int_equal(dhcp_offer(other_mac), GUEST_IP + 1);
+    assert_int_equal(dhcp_offer(guest_mac), GUEST_IP);
+}
+
+/* A back end's part with these fields: kind, then libslirp's version and
+ * len bytes of state from bytes (n of them, the rest zero). */
+static void bad_state(struct rec_out *o, uint8_t mode, uint32_t version,
+                      uint32_t len, const uint8_t *bytes, size_t n)
+{
+    *o = (struct rec_out){ 0 };
+    rec_begin(o, "virtio-net", 2);
+    rec_u8(o, mode);
+    rec_u32(o, version);
+    rec_u32(o, len);
+    for (uint32_t i = 0; i < len; i++)
+        rec_u8(o, i < n ? bytes[i] : 0);
+    rec_end(o);
+}
+
+static void test_bad_state_is_refused(void **state)
+{
+    (void)state;
+    start_user(NULL);
+    struct rec_out good;
+    save_state(&good);
+    uint8_t ours = good.buf[REC_HEADER_SIZE + 1];
+    uint32_t good_len;
+    memcpy(&good_len, good.buf + REC_HEADER_SIZE + 5, sizeof good_len);
+    const uint8_t *good_bytes = good.buf + REC_HEADER_SIZE + 9;
+    static const uint8_t garbage[] = { 42, 0xff, 0xff, 0xff, 0xff, 1, 2, 3 };
+    const struct {
+        uint8_t mode;
+        uint32_t version, len;
+        const uint8_t *bytes;
+        size_t n;
+        const char *why;
+    } cases[] = {
+        { NET_TAP, ours, 0, NULL, 0, "state of virtio-net: the snapshot's "
+          "NIC was on --net tap, this one is on --net user" },
+        { 3, ours, 0, NULL, 0, "state of virtio-net: a back end of kind 3" },
+        { NET_USER, 0, 0, NULL, 0, NULL },
+        { NET_USER, ours + 1, 0, NULL, 0, NULL },
+        { NET_USER, ours, (1u << 20) + 1, NULL, 0, "state of virtio-net: "
+          "1048577 bytes of user networking's state (at most 1048576)" },
+        { NET_USER, ours, 100, NULL, 0, NULL },
+        { NET_USER, ours, sizeof garbage, garbage, sizeof garbage, NULL },
+        { NET_USER, ours, good_len + 1, good_bytes, good_len, "state of "
+          "virtio-net: 1 bytes of user networking's state left unread" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct rec_out o;
+        bad_state(&o, cases[i].mode, cases[i].version, cases[i].len,
+                  cases[i].bytes, cases[i].n);
+        struct err e = { 0 };
+        if (load_state(o.buf, o.len, &e) != -1)
+            fail_msg("case %zu loads", i);
+        if (cases[i].why)
+            assert_string_equal(e.msg, cases[i].why);
+        else
+            assert_non_null(strstr(e.msg, "user networking"));
+        rec_out_free(&o);
+    }
+    rec_out_free(&good);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -415,6 +532,8 @@ int main(void)
         cmocka_unit_test_teardown(test_hostfwd_reaches_guest, teardown),
         cmocka_unit_test(test_hostfwd_port_taken),
         cmocka_unit_test(test_none_has_no_backend),
+        cmocka_unit_test_teardown(test_state_keeps_leases, teardown),
+        cmocka_unit_test_teardown(test_bad_state_is_refused, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

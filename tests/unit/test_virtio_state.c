@@ -115,12 +115,12 @@ static struct net_backend *fake_net_new(const struct net_opts *o,
                                         struct iothread *io, net_rx_fn *rx,
                                         void *opaque, struct err *e)
 {
-    (void)o;
     (void)io;
     (void)e;
     made_net = calloc(1, sizeof *made_net);
     assert_non_null(made_net);
-    made_net->nb = (struct net_backend){ .ops = &fake_ops, .mtu = 1500 };
+    made_net->nb = (struct net_backend){ .ops = &fake_ops, .mtu = 1500,
+                                         .mode = o->mode };
     made_net->rx = rx;
     made_net->opaque = opaque;
     return &made_net->nb;
@@ -1019,6 +1019,16 @@ static void test_bad_net_record(void **state)
         refused(o.buf, o.len, cases[i].why);
         rec_out_free(&o);
     }
+    /* Version 2 adds the back end's part: one of another kind is refused. */
+    struct rec_out o;
+    save_transport(&o);
+    rec_begin(&o, "virtio-net", 2);
+    rec_u32(&o, 0);
+    rec_u8(&o, NET_USER);
+    rec_end(&o);
+    refused(o.buf, o.len, "state of virtio-net: the snapshot's NIC was on "
+            "--net user, this one is on --net none");
+    rec_out_free(&o);
     /* The two frames it held are still there. */
     add_chain(&gb, 0, &(struct seg){ BUF_GPA, 2048, true }, 1);
     add_chain(&gb, 0, &(struct seg){ BUF_GPA + 0x1000, 2048, true }, 1);
@@ -1026,6 +1036,14 @@ static void test_bad_net_record(void **state)
     notify(&gb, 0);
     assert_int_equal(used(&gb, 0)->idx, 2);
     assert_int_equal(used(&gb, 0)->ring[1].len, 12 + 68);
+    /* A record of version 1, without it, still loads. */
+    save_transport(&o);
+    rec_begin(&o, "virtio-net", 1);
+    rec_u32(&o, 0);
+    rec_end(&o);
+    struct err e = {0};
+    assert_int_equal(state_load(load_b, o.buf, o.len, &e), 0);
+    rec_out_free(&o);
 }
 
 /* Every byte of a running queue's transport record set to each of a few

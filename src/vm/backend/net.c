@@ -3,6 +3,7 @@
 #include "vm/backend/net.h"
 
 #include "base/err.h"
+#include "base/rec.h"
 #include "vm/backend/net_impl.h"
 
 struct net_backend *net_backend_new(const struct net_opts *o,
@@ -36,4 +37,31 @@ void net_backend_free(struct net_backend *nb)
 unsigned net_backend_mtu(const struct net_backend *nb)
 {
     return nb->mtu;
+}
+
+static const char *mode_name(unsigned mode)
+{
+    static const char *const names[] = {
+        [NET_NONE] = "none", [NET_USER] = "user", [NET_TAP] = "tap",
+    };
+    return names[mode];
+}
+
+void net_backend_save(struct net_backend *nb, struct rec_out *o)
+{
+    rec_u8(o, (uint8_t)nb->mode);
+    if (nb->ops->save)
+        nb->ops->save(nb, o);
+}
+
+void net_backend_load(struct net_backend *nb, struct rec_in *in)
+{
+    uint8_t mode = rec_get_u8(in);
+    if (mode > NET_TAP)
+        rec_fail(in, "a back end of kind %u", mode);
+    else if (rec_ok(in) && mode != nb->mode)
+        rec_fail(in, "the snapshot's NIC was on --net %s, this one is on "
+                 "--net %s", mode_name(mode), mode_name((unsigned)nb->mode));
+    if (rec_ok(in) && nb->ops->load)
+        nb->ops->load(nb, in);
 }

@@ -15,6 +15,8 @@
 struct err;
 struct iothread;
 struct net_backend;
+struct rec_in;
+struct rec_out;
 
 /* A frame for the guest, on the I/O thread. There is no back pressure:
  * a frame the NIC has no room for is dropped there (TCP through user
@@ -38,5 +40,19 @@ void net_backend_send(struct net_backend *nb, const struct iovec *iov,
 void net_backend_free(struct net_backend *nb);
 /* The link MTU the guest should use with this back end. */
 unsigned net_backend_mtu(const struct net_backend *nb);
+/* The back end's part of its NIC's record (the machine paused):
+ *
+ *   mode   u8: the kind of back end (net_opts' NET_NONE, NET_USER, NET_TAP)
+ *   then   the back end's own fields; user networking's:
+ *            version  u32: libslirp's state version (slirp_state_version)
+ *            length   u32, then length bytes: slirp_state_save's output
+ *          none for a tap (the host's; it is opened again from --net).
+ *
+ * Loading needs a back end of the same kind, made from the --net given
+ * (port forwards are made from it, not from the record); another kind is
+ * refused. A record libslirp refuses may leave its stack half loaded:
+ * the machine is then not started. */
+void net_backend_save(struct net_backend *nb, struct rec_out *o);
+void net_backend_load(struct net_backend *nb, struct rec_in *in);
 
 #endif

@@ -23,6 +23,9 @@
  * many as with Ethernet's 1500, and each one costs it the same. */
 #define USER_MTU 65520
 #define SLIRP_CONFIG_VERSION 4  /* the first with timer_new_opaque */
+/* libslirp's state: DHCP leases, the IP id, guest forwards' connections
+ * (none here); a few hundred bytes. */
+#define STATE_MAX (1u << 20)
 
 /* A timer libslirp asked for; armed while expire_ms >= 0 (on the
  * clock_get_ns clock, in ms). */
@@ -216,9 +219,78 @@ static void user_free(struct net_backend *nb)
     free(ns);
 }
 
+static ssize_t put_state(const void *buf, size_t len, void *opaque)
+{
+    rec_bytes(opaque, buf, len);
+    return (ssize_t)len;
+}
+
+static void user_save(struct net_backend *nb, struct rec_out *o)
+{
+    struct net_slirp *ns = (struct net_slirp *)nb;
+    struct rec_out state = {0};
+    ns->lib->state_save(ns->slirp, put_state, &state);
+    rec_u32(o, (uint32_t)ns->lib->state_version());
+    rec_u32(o, (uint32_t)state.len);
+    rec_bytes(o, state.buf, state.len);
+    o->nomem |= state.nomem;
+    rec_out_free(&state);
+}
+
+/* libslirp's state being read back. A read past its end comes short,
+ * and is remembered: libslirp 4.7 does not always notice. */
+struct state_in {
+    const uint8_t *buf;
+    size_t len, pos;
+    bool short_read;
+};
+
+static ssize_t get_state(void *buf, size_t len, void *opaque)
+{
+    struct state_in *s = opaque;
+    size_t n = len < s->len - s->pos ? len : s->len - s->pos;
+    memcpy(buf, s->buf + s->pos, n);
+    s->pos += n;
+    s->short_read |= n < len;
+    return (ssize_t)n;
+}
+
+static void user_load(struct net_backend *nb, struct rec_in *in)
+{
+    struct net_slirp *ns = (struct net_slirp *)nb;
+    uint32_t version = rec_get_u32(in), len = rec_get_u32(in);
+    int ours = ns->lib->state_version();
+    if (rec_ok(in) && (version == 0 || version > (uint32_t)ours))
+        rec_fail(in, "user networking's state of version %u (this "
+                 "libslirp reads 1 to %d)", version, ours);
+    if (len > STATE_MAX)
+        rec_fail(in, "%u bytes of user networking's state (at most %u)", len,
+                 STATE_MAX);
+    uint8_t *buf = rec_ok(in) ? malloc(len ? len : 1) : NULL;
+    if (rec_ok(in) && !buf)
+        rec_fail(in, "out of memory");
+    if (!buf)
+        return;
+    rec_get_bytes(in, buf, len);
+    struct state_in s = { buf, len, 0, false };
+    int r = rec_ok(in) ?
+            ns->lib->state_load(ns->slirp, (int)version, get_state, &s) : 0;
+    if (r < 0)
+        rec_fail(in, "libslirp refuses the user networking state (%s)",
+                 strerror(-r));
+    else if (s.short_read)
+        rec_fail(in, "user networking's state ends early");
+    else if (rec_ok(in) && s.pos != len)
+        rec_fail(in, "%zu bytes of user networking's state left unread",
+                 len - s.pos);
+    free(buf);
+}
+
 static const struct net_backend_ops user_ops = {
     .send = user_send,
     .free = user_free,
+    .save = user_save,
+    .load = user_load,
 };
 
 static int add_hostfwd(struct net_slirp *ns, const struct hostfwd *f,
@@ -246,6 +318,7 @@ struct net_backend *net_slirp_new(const struct net_opts *o,
     }
     ns->nb.ops = &user_ops;
     ns->nb.mtu = USER_MTU;
+    ns->nb.mode = NET_USER;
     ns->rx = rx;
     ns->opaque = opaque;
     ns->lib = slirp_lib_load(e);

@@ -116,6 +116,7 @@ struct net_backend *net_tap_new(const struct net_opts *o, struct iothread *io,
         return NULL;
     }
     nt->nb.ops = &tap_ops;
+    nt->nb.mode = NET_TAP;
     nt->rx = rx;
     nt->opaque = opaque;
     nt->fd = tap_open(o->ifname, e);

@@ -19,6 +19,9 @@ const struct slirp_lib *slirp_lib_load(struct err *e)
         { &lib.pollfds_poll, "slirp_pollfds_poll" },
         { &lib.handle_timer, "slirp_handle_timer" },
         { &lib.add_hostfwd, "slirp_add_hostfwd" },
+        { &lib.state_version, "slirp_state_version" },
+        { &lib.state_save, "slirp_state_save" },
+        { &lib.state_load, "slirp_state_load" },
     };
     if (dl_load("libslirp.so.0", "libslirp0", "--net user", fns,
                 sizeof fns / sizeof fns[0], e) < 0)

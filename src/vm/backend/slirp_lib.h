@@ -17,6 +17,9 @@ struct slirp_lib {
     __typeof__(&slirp_pollfds_poll) pollfds_poll;
     __typeof__(&slirp_handle_timer) handle_timer;
     __typeof__(&slirp_add_hostfwd) add_hostfwd;
+    __typeof__(&slirp_state_version) state_version;
+    __typeof__(&slirp_state_save) state_save;
+    __typeof__(&slirp_state_load) state_load;
 };
 
 /* The loaded library; the same one on every call. NULL with e set when

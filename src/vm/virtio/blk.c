@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_ids.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
+#include "base/rec.h"
 #include "vm/backend/block.h"
 #include "vm/virtio/mmio.h"
 
@@ -160,6 +162,21 @@ static void blk_destroy(struct virtio_dev *d)
     free(b);
 }
 
+/* A disk of another size than the snapshot's (given again with --disk,
+ * or changed since): the guest's file system would not fit it. */
+static void blk_config_check(const struct virtio_dev *d, const uint8_t *saved,
+                             struct rec_in *in)
+{
+    const struct blk *b = d->priv;
+    uint64_t was;
+    memcpy(&was, saved + offsetof(struct virtio_blk_config, capacity),
+           sizeof was);
+    if (was != b->img.size / SECTOR)
+        rec_fail(in, "the snapshot's disk has %llu bytes, this one %llu",
+                 (unsigned long long)was * SECTOR,
+                 (unsigned long long)b->img.size);
+}
+
 /* No state of its own to save: a request is done before notify returns,
  * and the disk's contents are the image's (written straight through). */
 static const struct virtio_dev_ops blk_ops = {
@@ -171,6 +188,7 @@ static const struct virtio_dev_ops blk_ops = {
     .nqueues = 1,
     .notify = blk_notify,
     .destroy = blk_destroy,
+    .config_check = blk_config_check,
 };
 
 /* PATH[,readonly][,serial=S] */

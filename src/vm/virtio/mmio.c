@@ -438,6 +438,8 @@ static int read_state(const struct virtio_dev *d, struct virtio_dev *n,
                  n->config_len, d->ops->name, d->config_len);
     else
         rec_get_bytes(in, n->config, n->config_len);
+    if (rec_ok(in) && d->ops->config_check)
+        d->ops->config_check(d, n->config, in);
     if (rec_ok(in) && memcmp(n->config, d->config, d->config_len))
         rec_fail(in, "config space differs from this %s's", d->ops->name);
     n->broken = rec_get_bool(in);

@@ -45,6 +45,11 @@ struct virtio_dev_ops {
      * good. Lock held. */
     void (*save)(const struct virtio_dev *d, struct rec_out *o);
     int (*load)(struct virtio_dev *d, struct rec_in *in, struct err *e);
+    /* Optional: says plainly (rec_fail) why config space from a record
+     * (config_len bytes) cannot be this device's, before the transport
+     * refuses any difference. */
+    void (*config_check)(const struct virtio_dev *d, const uint8_t *saved,
+                         struct rec_in *in);
 };
 
 struct virtio_dev {

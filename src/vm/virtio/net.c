@@ -191,16 +191,17 @@ static void net_destroy(struct virtio_dev *d)
     free(n);
 }
 
-/* The device's record, version 1: the backlog, frames from the back end
- * not yet delivered to the guest.
+/* The device's record, version 2: the backlog, frames from the back end
+ * not yet delivered to the guest, then the back end's part.
  *
  *   count       u32, at most BACKLOG
  *   each frame  len u32 (at most FRAME_MAX), then len bytes; oldest first
+ *   back end    net_backend_save's fields (vm/backend/net.h): its kind,
+ *               and user networking's libslirp state
  *
- * The back end is not the device's: a tap device is the host's, and user
- * networking's own state (its connections, in libslirp) is for a record
- * of its own, not written yet. */
-#define STATE_VERSION 1
+ * Version 1 (before the back end's part) still loads: user networking
+ * then starts afresh, as it did. */
+#define STATE_VERSION 2
 
 static void net_save(const struct virtio_dev *d, struct rec_out *o)
 {
@@ -212,13 +213,15 @@ static void net_save(const struct virtio_dev *d, struct rec_out *o)
         rec_u32(o, (uint32_t)f->len);
         rec_bytes(o, f->data, f->len);
     }
+    net_backend_save(n->backend, o);
     rec_end(o);
 }
 
 static int net_load(struct virtio_dev *d, struct rec_in *in, struct err *e)
 {
     struct net *n = d->priv;
-    if (rec_open(in, "virtio-net", STATE_VERSION, e) < 0)
+    int version = rec_open(in, "virtio-net", STATE_VERSION, e);
+    if (version < 0)
         return -1;
     struct frame *backlog[BACKLOG];
     uint32_t count = rec_get_u32(in);
@@ -238,6 +241,8 @@ static int net_load(struct virtio_dev *d, struct rec_in *in, struct err *e)
         rec_get_bytes(in, f->data, len);
         backlog[got++] = f;
     }
+    if (version >= 2 && rec_ok(in))
+        net_backend_load(n->backend, in);
     int r = rec_close(in, e);
     if (r == 0) {
         drop_backlog(n);
