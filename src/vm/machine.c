@@ -156,11 +156,13 @@ static int alloc_ram(struct machine *m, uint64_t size, struct err *e)
     }
     void *p = mmap(0, size, PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_NORESERVE, fd, 0);
-    int en = errno;
-    close(fd);
-    if (p == MAP_FAILED)
+    if (p == MAP_FAILED) {
+        int en = errno;
+        close(fd);
         return err_set(e, en, "cannot map %" PRIu64 " bytes of guest RAM",
                        size);
+    }
+    m->ram_fd = fd;
     m->bus.ram = p;
     m->bus.ram_base = BOARD_RAM_BASE;
     m->bus.ram_size = size;
@@ -284,6 +286,8 @@ static void destroy(struct machine *m)
         plic_free(m->plic);
     if (m->bus.ram)
         munmap(m->bus.ram, m->bus.ram_size);
+    if (m->ram_fd >= 0)
+        close(m->ram_fd);
     pthread_mutex_destroy(&m->sbi_in_lock);
     pthread_cond_destroy(&m->pause_cond);
     pthread_mutex_destroy(&m->pause_lock);
@@ -365,6 +369,7 @@ int machine_run(const struct vm_config *cfg, struct err *e)
         return err_set(e, ENOMEM, "cannot allocate the machine");
     }
     m->cfg = c;
+    m->ram_fd = -1;
     m->paravirt = c.bios == 0;
     m->clock.origin_ns = now_ns();
     atomic_store(&m->exit_status, -1);

@@ -29,6 +29,8 @@ struct virtio_dev;
 struct machine {
     struct vm_config cfg;
     struct bus bus;
+    int ram_fd;                 /* the memfd behind RAM (a page in one of
+                                 * its holes was never touched), or -1 */
     struct hart *harts[VM_MAX_CPUS];
     struct vcpu vcpus[VM_MAX_CPUS];         /* the thread of each hart */
     unsigned nharts;

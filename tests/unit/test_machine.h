@@ -17,6 +17,7 @@ static inline struct machine *test_machine_new(unsigned nharts)
     atomic_init(&m->exit_status, -1);
     m->power = machine_power(m);
     m->engine = engine_ops(ENGINE_INTERP);
+    m->ram_fd = -1;
     m->clock.origin_ns = now_ns();
     for (unsigned i = 0; i < nharts; i++) {
         struct hart *h = calloc(1, sizeof *h);

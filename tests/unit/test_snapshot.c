@@ -210,6 +210,48 @@ static void test_other_board_is_refused(void **state)
                                   "cella runs \"riscv-virt\")"));
 }
 
+/* Resident pages of the mapping [p, p + size). */
+static unsigned resident(const uint8_t *p, size_t size)
+{
+    unsigned char vec[TEST_BOARD_RAM / 4096];
+    assert_int_equal(mincore((void *)p, size, vec), 0);
+    unsigned n = 0;
+    for (size_t i = 0; i < size / 4096; i++)
+        n += vec[i] & 1;
+    return n;
+}
+
+/* RAM on a memfd: only its data is read, so the pages the guest never
+ * touched stay unallocated through a snapshot, and the file holds what
+ * was written. */
+static void test_memfd_ram_holes_stay_holes(void **state)
+{
+    (void)state;
+    int fd = memfd_exec("test-ram", MFD_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, TEST_BOARD_RAM), 0);
+    uint8_t *ram = mmap(0, TEST_BOARD_RAM, PROT_READ | PROT_WRITE,
+                        MAP_SHARED, fd, 0);
+    assert_true(ram != MAP_FAILED);
+    memset(ram + 3 * 4096, 0x11, 4096);
+    memset(ram + 200 * 4096, 0x22, 2 * 4096);
+    ram[250 * 4096] = 0;    /* touched, still zeros: not written */
+    unsigned before = resident(ram, TEST_BOARD_RAM);
+    struct err e = {0};
+    assert_int_equal(memory_file_write(in_dir("memory"), ram, TEST_BOARD_RAM,
+                                       fd, &e), 0);
+    assert_int_equal(resident(ram, TEST_BOARD_RAM), before);
+    uint8_t *back = memory_file_map(in_dir("memory"), TEST_BOARD_RAM, &e);
+    assert_non_null(back);
+    assert_memory_equal(back, ram, TEST_BOARD_RAM);
+    struct stat st;
+    assert_int_equal(stat(in_dir("memory"), &st), 0);
+    assert_true((uint64_t)st.st_blocks * 512 <= 3 * 4096);
+    munmap(back, TEST_BOARD_RAM);
+    munmap(ram, TEST_BOARD_RAM);
+    close(fd);
+}
+
 static void test_memory_file_of_other_size_is_refused(void **state)
 {
     (void)state;
@@ -230,6 +272,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_board_is_refused, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_memfd_ram_holes_stay_holes,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_memory_file_of_other_size_is_refused, setup, teardown),
     };

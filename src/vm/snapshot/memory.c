@@ -37,24 +37,56 @@ static int write_run(int fd, const uint8_t *p, uint64_t off, uint64_t n)
     return 0;
 }
 
+/* Write the pages of [off, end) that are not all zeros. */
+static int write_pages(int fd, const uint8_t *ram, uint64_t off, uint64_t end)
+{
+    while (off < end) {
+        if (zero_page(ram + off)) {
+            off += PAGE;
+            continue;
+        }
+        uint64_t run = off + PAGE;
+        while (run < end && !zero_page(ram + run))
+            run += PAGE;
+        if (write_run(fd, ram + off, off, run - off) < 0)
+            return -1;
+        off = run;
+    }
+    return 0;
+}
+
+/* Write the pages of RAM in ram_fd's data ranges (SEEK_DATA/SEEK_HOLE,
+ * page-aligned). */
+static int write_data(int fd, const uint8_t *ram, uint64_t size, int ram_fd)
+{
+    for (uint64_t off = 0; off < size;) {
+        off_t d = lseek(ram_fd, (off_t)off, SEEK_DATA);
+        if (d < 0)
+            return errno == ENXIO ? 0 : -1;    /* ENXIO: no data after off */
+        off_t h = lseek(ram_fd, d, SEEK_HOLE);
+        if (h < 0)
+            return -1;
+        uint64_t start = (uint64_t)d & ~(uint64_t)(PAGE - 1);
+        uint64_t end = ((uint64_t)h + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+        if (start >= size)
+            return 0;
+        if (write_pages(fd, ram, start, end < size ? end : size) < 0)
+            return -1;
+        off = end;
+    }
+    return 0;
+}
+
 int memory_file_write(const char *path, const uint8_t *ram, uint64_t size,
-                      struct err *e)
+                      int ram_fd, struct err *e)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return err_set(e, errno, "cannot create %s", path);
     int r = ftruncate(fd, (off_t)size);
-    for (uint64_t off = 0; r == 0 && off < size;) {
-        if (zero_page(ram + off)) {
-            off += PAGE;
-            continue;
-        }
-        uint64_t end = off + PAGE;
-        while (end < size && !zero_page(ram + end))
-            end += PAGE;
-        r = write_run(fd, ram + off, off, end - off);
-        off = end;
-    }
+    if (r == 0)
+        r = ram_fd < 0 ? write_pages(fd, ram, 0, size)
+                       : write_data(fd, ram, size, ram_fd);
     if (r == 0)
         r = fsync(fd);
     int en = errno ? errno : EIO;

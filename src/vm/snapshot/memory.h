@@ -10,9 +10,12 @@
 struct err;
 
 /* Write ram[0..size) to path (made anew, mode 0600), skipping pages of
- * zeros, and fsync it. -1 with e filled (and path removed). */
+ * zeros, and fsync it. When RAM is a mapping of the file ram_fd (else
+ * -1), only its data is read: a page in one of its holes was never
+ * touched, and reading it would allocate it. -1 with e filled (and path
+ * removed). */
 int memory_file_write(const char *path, const uint8_t *ram, uint64_t size,
-                      struct err *e);
+                      int ram_fd, struct err *e);
 
 /* Map path, which must be exactly size bytes, as guest RAM: private and
  * copy-on-write. NULL with e filled. */

@@ -126,7 +126,8 @@ int snapshot_save(struct machine *m, const char *dir, bool force,
     board_save(m, &o);
     int r = rec_out_check(&o, e);
     if (r == 0)
-        r = memory_file_write(memory, m->bus.ram, m->bus.ram_size, e);
+        r = memory_file_write(memory, m->bus.ram, m->bus.ram_size,
+                              m->ram_fd, e);
     if (r == 0)
         r = state_file_write(state, o.buf, o.len, e);
     rec_out_free(&o);
