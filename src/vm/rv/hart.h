@@ -119,6 +119,10 @@ struct hart {
     struct insn *fetch_code;
     uint8_t fetch_gen;
     struct icache_page *icache;
+    /* Which icache slots were ever claimed since the last icache_flush,
+     * a bit each (ICACHE_PAGES of them, cpu.h): a flush clears those
+     * alone, and never touches the pages of slots never used. */
+    uint64_t icache_claimed[16];
     struct jit *jit;         /* the translator's blocks; NULL: interpret */
 
     /* The exception a failed step raised (cause, xtval). */

@@ -226,7 +226,10 @@ void icache_flush(struct hart *h)
 {
     if (h->jit)
         jit_reset(h->jit);
-    for (unsigned i = 0; i < ICACHE_PAGES; i++)
-        h->icache[i].host_page = 0;
+    for (unsigned w = 0; w < ICACHE_PAGES / 64; w++) {
+        for (uint64_t bits = h->icache_claimed[w]; bits; bits &= bits - 1)
+            h->icache[64 * w + (unsigned)__builtin_ctzll(bits)].host_page = 0;
+        h->icache_claimed[w] = 0;
+    }
     h->fetch_vpn = UINT64_MAX;
 }
