@@ -33,12 +33,13 @@ run_pkgs=(
 # and containerd as the real clients of cella-oci (catatonit is podman's
 # `--init`, only a Recommends, so it is named here); runc for the tests
 # that check an answer against it; iproute2 for the tap and network
-# namespace tests.
+# namespace tests; mount (priority required, not essential: a minimal
+# root may lack it) for the snapshot test that fills a small tmpfs.
 test_pkgs=(
     libcmocka-dev gcc-riscv64-unknown-elf opensbi device-tree-compiler
     e2fsprogs cpio python3 python3-pytest
     clang libclang-rt-14-dev
-    busybox-static podman catatonit containerd runc iproute2
+    busybox-static podman catatonit containerd runc iproute2 mount
 )
 
 # bench/: QEMU is the virtual machines' yardstick; runc, crun and time

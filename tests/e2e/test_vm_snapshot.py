@@ -8,7 +8,8 @@ with one line. The devices carry across: a host forward still reaches a
 server in the guest; a file the guest holds open on a 9p share stays
 readable; a guest appending to a file on a disk goes on, on the image or
 on a copy given with --disk, and the file is whole; a disk now smaller
-is refused."""
+is refused. A snapshot that fails (its file system full) leaves the
+machine running and no state file behind."""
 import re
 import shutil
 import subprocess
@@ -233,3 +234,30 @@ def test_disk_after_restore(cella, guest, tmp_path):
     assert r.returncode == 1 and r.stderr.count("\n") == 1, r.explain()
     want = f"the snapshot's disk has {img.stat().st_size} bytes, this one {small.stat().st_size}"
     assert want in r.stderr, r.explain()
+
+
+def test_snapshot_that_fails_leaves_the_machine_running(cella, guest, tmp_path):
+    """A snapshot into a file system too small for it (a 1 MiB tmpfs) fails
+    with one line; the machine goes on counting, and the directory holds
+    no state file, so nothing could restore a half snapshot."""
+    full = tmp_path / "full"
+    full.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1M", "tmpfs", full], check=True)
+    api = tmp_path / "api.sock"
+    try:
+        s = counting_machine(cella, guest, api)
+        try:
+            r = run_cella(cella, ["vm", "snapshot", "--api", api, full / "snap"], QUICK)
+            assert r.returncode == 1 and r.stderr.count("\n") == 1, r.explain()
+            assert "No space left on device" in r.stderr, r.explain()
+            assert request(api, "GET", "/machine")[1]["state"] == "running"
+            s._read(0.3)
+            s.expect(f"tick-{max(ticks(s)) + 3}", TYPE_TIMEOUT)
+            assert not (full / "snap" / "state").exists()
+            r = run_cella(cella, ["vm", "run", "--restore", full / "snap"], QUICK)
+            assert r.returncode == 1 and "snap/state" in r.stderr, r.explain()
+        finally:
+            s.kill()
+            s.close()
+    finally:
+        subprocess.run(["umount", full], check=True)
