@@ -6,12 +6,10 @@ record, for fuzz_snapshot to mutate.
 
     fuzz/make_snapshot_seeds.py [OUT_DIR]
 """
-import os
 import struct
-import sys
 import zlib
 
-from make_state_seeds import record
+from make_state_seeds import record, write_seeds
 
 FORMAT = 1
 DISK, NET, SHARE = range(3)
@@ -52,12 +50,7 @@ SEEDS = {
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "corpus", "snapshot")
-    os.makedirs(out, exist_ok=True)
-    for name, data in SEEDS.items():
-        with open(os.path.join(out, "seed-" + name), "wb") as f:
-            f.write(data)
+    write_seeds(SEEDS, "snapshot")
 
 
 if __name__ == "__main__":

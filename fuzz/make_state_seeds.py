@@ -71,13 +71,19 @@ SEEDS = {
 }
 
 
-def main():
+def write_seeds(seeds, corpus):
+    """Each seed as seed-NAME in the directory given on the command line,
+    else in fuzz/corpus/CORPUS."""
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "corpus", "state")
+        os.path.dirname(os.path.abspath(__file__)), "corpus", corpus)
     os.makedirs(out, exist_ok=True)
-    for name, data in SEEDS.items():
+    for name, data in seeds.items():
         with open(os.path.join(out, "seed-" + name), "wb") as f:
             f.write(data)
+
+
+def main():
+    write_seeds(SEEDS, "state")
 
 
 if __name__ == "__main__":

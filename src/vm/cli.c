@@ -15,7 +15,6 @@
 #include "vm/machine.h"
 
 #define DEFAULT_MEM (256ull << 20)
-#define MAX_MEM (64ull << 30)
 #define DEFAULT_APPEND "console=ttyS0 quiet panic=-1"
 
 static const char usage_text[] =
@@ -159,7 +158,7 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
         case 'm':
             if (parse_size(optarg, &c->mem_size, e) < 0)
                 return -1;
-            if (c->mem_size < (1ull << 20) || c->mem_size > MAX_MEM)
+            if (c->mem_size < VM_MIN_MEM || c->mem_size > VM_MAX_MEM)
                 return err_set(e, 0, "--mem %s out of range (1M-64G)", optarg);
             if (c->mem_size & 0xfff)
                 return err_set(e, 0, "--mem %s is not a multiple of 4K",

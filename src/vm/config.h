@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #define VM_MAX_CPUS 8
+#define VM_MIN_MEM (1ull << 20)     /* guest RAM, bytes: --mem's range */
+#define VM_MAX_MEM (64ull << 30)
 #define VM_MAX_DEVS 6   /* virtio slots left beside the console and rng */
 
 /* A device asked for on the command line; its device parses arg. */

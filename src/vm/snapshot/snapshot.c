@@ -74,7 +74,8 @@ static int config_load(struct snapshot *s, struct err *e)
     c->interpret = rec_get_bool(in);
     if (s->ram_base != BOARD_RAM_BASE)
         rec_fail(in, "RAM at %#llx", (unsigned long long)s->ram_base);
-    if (c->mem_size == 0 || c->mem_size % 4096 || c->mem_size > (1ull << 40))
+    if (c->mem_size < VM_MIN_MEM || c->mem_size > VM_MAX_MEM ||
+        c->mem_size % 4096)
         rec_fail(in, "RAM of %llu bytes", (unsigned long long)c->mem_size);
     if (c->cpus < 1 || c->cpus > VM_MAX_CPUS)
         rec_fail(in, "%u harts (1-%d)", c->cpus, VM_MAX_CPUS);
