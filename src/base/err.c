@@ -17,6 +17,21 @@ int err_set(struct err *e, int errnum, const char *fmt, ...)
     return -1;
 }
 
+int err_prefix(struct err *e, const char *fmt, ...)
+{
+    if (!e)
+        return -1;
+    char msg[sizeof e->msg];
+    memcpy(msg, e->msg, sizeof msg);
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < sizeof e->msg)
+        snprintf(e->msg + n, sizeof e->msg - (size_t)n, ": %s", msg);
+    return -1;
+}
+
 void err_format(const struct err *e, char *buf, size_t size)
 {
     if (e->errnum)

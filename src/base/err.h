@@ -14,6 +14,11 @@ int err_set(struct err *e, int errnum, const char *fmt, ...)
 
 #include <stddef.h>
 
+/* Put "PREFIX: " (from fmt) before e's message, its errno kept; returns
+ * -1. For a caller that knows what a failure was part of. */
+int err_prefix(struct err *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* "msg[: strerror]" into buf (size bytes). */
 void err_format(const struct err *e, char *buf, size_t size);
 

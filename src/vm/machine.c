@@ -339,11 +339,8 @@ static int build(struct machine *m, struct snapshot *snap, struct err *e)
         return -1;
     if (!snap)
         return board_boot(m, e);
-    if (board_load(m, &snap->records, e) < 0) {
-        char why[sizeof e->msg];
-        snprintf(why, sizeof why, "%s", e->msg);
-        return err_set(e, 0, "--restore %s: %s", m->cfg.restore, why);
-    }
+    if (board_load(m, &snap->records, e) < 0)
+        return err_prefix(e, "--restore %s", m->cfg.restore);
     if (snap->records.off != snap->records.len)
         return err_set(e, 0, "--restore %s: records past the machine's",
                        m->cfg.restore);

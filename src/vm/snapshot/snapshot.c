@@ -147,10 +147,8 @@ int snapshot_parse(struct snapshot *s, uint8_t *file, size_t len,
     }
     rec_in_init(&s->records, records, nrecords);
     if (config_load(s, e) < 0) {
-        char why[sizeof e->msg];
-        snprintf(why, sizeof why, "%s", e->msg);
         snapshot_close(s);
-        return err_set(e, 0, "%s: %s", name, why);
+        return err_prefix(e, "%s", name);
     }
     return 0;
 }
