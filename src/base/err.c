@@ -27,8 +27,18 @@ int err_prefix(struct err *e, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
     va_end(ap);
-    if (n >= 0 && (size_t)n < sizeof e->msg)
-        snprintf(e->msg + n, sizeof e->msg - (size_t)n, ": %s", msg);
+    /* The prefix, ": ", then as much of the message as fits. */
+    size_t at = n < 0 ? 0 : (size_t)n < sizeof e->msg ? (size_t)n
+                                                      : sizeof e->msg - 1;
+    const char *parts[2] = {": ", msg};
+    for (unsigned i = 0; i < 2; i++) {
+        size_t len = strlen(parts[i]);
+        if (len > sizeof e->msg - 1 - at)
+            len = sizeof e->msg - 1 - at;
+        memcpy(e->msg + at, parts[i], len);
+        at += len;
+    }
+    e->msg[at] = 0;
     return -1;
 }
 
