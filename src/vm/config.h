@@ -25,6 +25,8 @@ struct vm_config {
     const char *bios;       /* NULL: no firmware (paravirtual SBI) */
     const char *dump_dtb;   /* write the device tree here and exit */
     const char *restore;    /* a snapshot directory to resume from */
+    const char *incoming;   /* receive the machine from a migration at this
+                             * URI; its disks wait unclaimed until then */
     const char *api;        /* serve the control API on this socket */
     uint64_t mem_size;
     unsigned cpus;

@@ -5,6 +5,8 @@
 #ifndef CELLA_VM_RISCV_VIRTIO_SLOTS_H
 #define CELLA_VM_RISCV_VIRTIO_SLOTS_H
 
+#include <stdbool.h>
+
 struct board_dev;
 struct err;
 struct machine;
@@ -27,6 +29,12 @@ void virtio_slot_save(const struct machine *m, const struct board_dev *d,
                       struct rec_out *o);
 int virtio_slot_load(struct machine *m, const struct board_dev *d,
                      struct rec_in *in, struct err *e);
+/* Claim (take) or release every device's host resources that only one
+ * machine may hold (disk images' locks): a machine made with
+ * cfg.incoming starts with none, and a migration passes them from the
+ * source to the target. Returns 0, or -1 with e filled when one is held
+ * elsewhere; a failed claim leaves every device released. Main thread. */
+int virtio_devices_claim(struct machine *m, bool take, struct err *e);
 /* Free them all; the I/O thread must have stopped. */
 void virtio_devices_free(struct machine *m);
 

@@ -50,6 +50,12 @@ struct virtio_dev_ops {
      * refuses any difference. */
     void (*config_check)(const struct virtio_dev *d, const uint8_t *saved,
                          struct rec_in *in);
+    /* Optional (NULL: it has none): take (claim) or let go of the host
+     * resources no other machine may use at the same time, a disk
+     * image's lock, which a migration passes from its source to its
+     * target. Taking returns 0, or -1 with e filled and nothing taken;
+     * letting go cannot fail. Either is harmless when already done. */
+    int (*claim)(struct virtio_dev *d, bool take, struct err *e);
 };
 
 struct virtio_dev {
