@@ -3,7 +3,8 @@
  * (cfg.incoming) opens its disks without locking them; claiming locks
  * every disk (shared for a read-only one), releasing unlocks them, and a
  * claim refused on one disk leaves none locked; a machine made otherwise
- * locks its disks at once, as before. */
+ * locks its disks at once, as before. Announcing is harmless on a board
+ * without a NIC and on user networking, whose libslirp ignores RARP. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -172,6 +174,43 @@ static void test_other_machines_claim_at_once(void **state)
     board_free(m);
 }
 
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, ms % 1000 * 1000000 };
+    while (nanosleep(&ts, &ts) < 0)
+        ;
+}
+
+static void test_announce_without_nic(void **state)
+{
+    (void)state;
+    struct machine *m = board_new(1);
+    struct err e = {0};
+    assert_int_equal(iothread_start(m->io, &e), 0);
+    virtio_devices_announce(m);
+    assert_int_equal(virtio_devices_claim(m, true, &e), 0);
+    board_free(m);
+}
+
+static void test_announce_on_user_networking(void **state)
+{
+    (void)state;
+    struct vm_dev_arg devs[] = {
+        { VM_DEV_NET, "user" },
+        { VM_DEV_NET, "user,mac=02:00:00:00:00:07" },
+    };
+    struct err e = {0};
+    struct machine *m = board_with("unix:/x", devs, 2, &e);
+    if (!m)
+        fail_msg("board_create: %s", e.msg);
+    assert_int_equal(iothread_start(m->io, &e), 0);
+    virtio_devices_announce(m);
+    sleep_ms(600);                  /* all five frames went */
+    virtio_devices_announce(m);     /* and stopping in the middle */
+    sleep_ms(60);
+    board_free(m);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -181,6 +220,8 @@ int main(void)
         T(test_refused_claim_leaves_none),
         T(test_incoming_readonly_claims_shared),
         T(test_other_machines_claim_at_once),
+        T(test_announce_without_nic),
+        T(test_announce_on_user_networking),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -124,6 +124,13 @@ int virtio_devices_claim(struct machine *m, bool take, struct err *e)
     return 0;
 }
 
+void virtio_devices_announce(struct machine *m)
+{
+    for (unsigned i = 0; i < m->nvirtio; i++)
+        if (m->virtio[i]->ops->announce)
+            m->virtio[i]->ops->announce(m->virtio[i]);
+}
+
 void virtio_devices_free(struct machine *m)
 {
     for (unsigned i = 0; i < m->nvirtio; i++)

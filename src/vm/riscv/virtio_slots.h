@@ -35,6 +35,11 @@ int virtio_slot_load(struct machine *m, const struct board_dev *d,
  * source to the target. Returns 0, or -1 with e filled when one is held
  * elsewhere; a failed claim leaves every device released. Main thread. */
 int virtio_devices_claim(struct machine *m, bool take, struct err *e);
+/* Each NIC tells the network the guest's MAC is now here (RARP frames
+ * on its back end over the next half second, so that a bridge learns
+ * the port): once, on a migration's target, when its harts start. Does
+ * not block: the I/O thread sends them. */
+void virtio_devices_announce(struct machine *m);
 /* Free them all; the I/O thread must have stopped. */
 void virtio_devices_free(struct machine *m);
 

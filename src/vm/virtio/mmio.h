@@ -56,6 +56,10 @@ struct virtio_dev_ops {
      * target. Taking returns 0, or -1 with e filled and nothing taken;
      * letting go cannot fail. Either is harmless when already done. */
     int (*claim)(struct virtio_dev *d, bool take, struct err *e);
+    /* Optional: tell the network the device is now here (a NIC's
+     * self-announce on a migration's target). Any thread; it must not
+     * block (the work goes to the I/O thread). */
+    void (*announce)(struct virtio_dev *d);
 };
 
 struct virtio_dev {
