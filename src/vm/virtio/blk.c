@@ -150,7 +150,7 @@ static void blk_notify(struct virtio_dev *d, unsigned q)
     struct blk *b = d->priv;
     do {
         while (virtio_pop(d, q, &b->req))
-            virtio_push(d, q, b->req.head, handle(b));
+            virtio_push(d, q, &b->req, handle(b));
     } while (virtio_rearm(d, q));
 }
 

@@ -129,8 +129,10 @@ void virtio_kick(struct virtio_dev *d, unsigned q);
  * when there is none or the guest broke the ring (then the device is
  * marked NEEDS_RESET with one warning, and takes no more chains). */
 bool virtio_pop(struct virtio_dev *d, unsigned q, struct vq_req *r);
-/* Return a chain and interrupt the driver if it asked for it. */
-void virtio_push(struct virtio_dev *d, unsigned q, uint16_t head,
+/* Return the chain r with the bytes written into it, and interrupt the
+ * driver if it asked for it. Its writable buffers and the used ring are
+ * marked in the dirty log. */
+void virtio_push(struct virtio_dev *d, unsigned q, const struct vq_req *r,
                  uint32_t written);
 /* Before idling on queue q: true if more chains arrived (pop again). */
 bool virtio_rearm(struct virtio_dev *d, unsigned q);

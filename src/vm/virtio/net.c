@@ -57,7 +57,7 @@ static bool deliver(struct net *n, const uint8_t *frame, size_t len)
     if (put == HDR_LEN)
         put += vq_scatter(&n->rx_req, HDR_LEN, frame, len);
     /* A buffer too small for the frame gets nothing (no partial frames). */
-    virtio_push(d, RXQ, n->rx_req.head,
+    virtio_push(d, RXQ, &n->rx_req,
                 put == HDR_LEN + len ? (uint32_t)put : 0);
     return true;
 }
@@ -164,7 +164,7 @@ static void transmit(struct net *n)
     do {
         while (virtio_pop(d, TXQ, &n->tx_req)) {
             send_one(n, &n->tx_req);
-            virtio_push(d, TXQ, n->tx_req.head, 0);
+            virtio_push(d, TXQ, &n->tx_req, 0);
         }
     } while (virtio_rearm(d, TXQ));
 }
