@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -35,6 +36,10 @@ struct migration {
     bool joined;
     char uri[512];
     unsigned downtime_ms;
+    uint64_t max_bandwidth;     /* bytes/s while the guest runs; 0: none */
+    uint64_t paced_from;        /* when the pacing began, ns; 0: no pacing
+                                 * (not asked, or the last round) */
+    uint64_t paced_bytes;       /* sent since */
 
     pthread_mutex_t lock;   /* guards what follows */
     pthread_cond_t ended;
@@ -64,11 +69,29 @@ static uint64_t npages(const struct machine *m)
     return m->bus.ram_size / PAGE_SIZE;
 }
 
+/* Held to max_bandwidth: sleep until the bytes sent since pacing began
+ * are no more than it allows. */
+static void pace(struct migration *g, size_t sent)
+{
+    if (!g->paced_from)
+        return;
+    g->paced_bytes += sent;
+    uint64_t due = g->paced_from +
+                   g->paced_bytes * 1000000000ull / g->max_bandwidth;
+    uint64_t now = now_ns();
+    if (due > now) {
+        struct timespec ts = {(time_t)((due - now) / 1000000000ull),
+                              (long)((due - now) % 1000000000ull)};
+        nanosleep(&ts, NULL);
+    }
+}
+
 static int send_frame(struct migration *g, uint32_t type, const void *p,
                       size_t len, struct err *e)
 {
     if (frame_send(g->fd, type, p, len, e) < 0)
         return -1;
+    pace(g, len + 12);
     pthread_mutex_lock(&g->lock);
     g->p.bytes_sent += len + 12;
     pthread_mutex_unlock(&g->lock);
@@ -219,6 +242,8 @@ static int precopy(struct migration *g, struct err *e)
     if (take_dirty(g, false) < 0)
         return err_set(e, 0, "the machine stopped");
     uint64_t t = now_ns(), before = 0;
+    g->paced_from = g->max_bandwidth ? t : 0;
+    g->paced_bytes = 0;
     pthread_mutex_lock(&g->lock);
     g->p.round = 1;
     pthread_mutex_unlock(&g->lock);
@@ -243,7 +268,9 @@ static int precopy(struct migration *g, struct err *e)
         if (send_taken(g, e) < 0)
             return -1;
     }
-    /* The last round: the pages dirtied since, the machine paused. */
+    /* The last round: the pages dirtied since, the machine paused, as
+     * fast as the link goes. */
+    g->paced_from = 0;
     if (machine_pause(m) != MACHINE_PAUSED)
         return err_set(e, 0, "the machine stopped");
     for (uint64_t w = 0; w < (npages(m) + 63) / 64; w++)
@@ -329,7 +356,7 @@ static int migrate(struct migration *g, struct err *e)
         return -1;
     }
     pthread_mutex_lock(&g->lock);
-    g->p.downtime_ms = (now_ns() - paused) / MS;
+    g->p.downtime_us = (now_ns() - paused) / 1000;
     pthread_mutex_unlock(&g->lock);
     return 0;
 }
@@ -340,7 +367,7 @@ static void *migration_thread(void *arg)
     uint64_t start = now_ns();
     struct err e = {0};
     int r = migrate(g, &e);
-    set_throttle(g, 0);
+    atomic_store(&g->m->throttle_pct, 0);   /* the progress keeps the last */
     pthread_mutex_lock(&g->lock);
     if (g->fd >= 0)
         close(g->fd);
@@ -371,7 +398,7 @@ static void join(struct migration *g)
 }
 
 int migration_start(struct machine *m, const char *uri, unsigned downtime_ms,
-                    struct err *e)
+                    uint64_t max_bandwidth, struct err *e)
 {
     if (migration_active(m))
         return err_set(e, EBUSY, "a migration is in progress");
@@ -398,6 +425,7 @@ int migration_start(struct machine *m, const char *uri, unsigned downtime_ms,
         return err_set(e, ENOMEM, "cannot start a migration");
     snprintf(g->uri, sizeof g->uri, "%s", uri);
     g->downtime_ms = downtime_ms;
+    g->max_bandwidth = max_bandwidth;
     g->p = (struct migration_progress){.status = MIGRATION_ACTIVE};
     g->fd = -1;
     g->cancel = g->handing_over = false;
