@@ -202,7 +202,9 @@ static bool converged(struct migration *g, uint64_t sent, uint64_t ns,
     pthread_mutex_unlock(&g->lock);
     if (expect_ms <= g->downtime_ms)
         return true;
-    if (dirty * PAGE_SIZE > sent / 2 && ++g->slow_rounds >= SLOW_ROUNDS) {
+    if (dirty * PAGE_SIZE <= sent / 2)
+        g->slow_rounds = 0;
+    else if (++g->slow_rounds >= SLOW_ROUNDS) {
         g->slow_rounds = 0;
         throttle = !throttle ? THROTTLE_FIRST : throttle + THROTTLE_STEP;
         set_throttle(g, throttle > THROTTLE_MAX ? THROTTLE_MAX : throttle);
