@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -115,21 +116,38 @@ int incoming_receive(struct incoming *in, struct machine *m, struct err *e)
 {
     if (receive(in, m, e) < 0 ||
         frame_send(in->fd, FRAME_READY, NULL, 0, e) < 0 ||
-        await_go(in, e) < 0)
-        goto failed;
-    if (virtio_devices_claim(m, true, e) < 0)
-        goto failed;
+        await_go(in, e) < 0 || virtio_devices_claim(m, true, e) < 0) {
+        incoming_refuse(in, e);
+        return -1;
+    }
+    in->answered = true;
     if (frame_send(in->fd, FRAME_RUNNING, NULL, 0, e) < 0) {
-        virtio_devices_claim(m, false, e);
+        struct err ignored = {0};
+        virtio_devices_claim(m, false, &ignored);
         return -1;
     }
     return 0;
-failed:;
+}
+
+/* The line, then what the source still sends read and dropped until it
+ * closes (briefly): closing with unread data would reset the connection,
+ * and the line could be lost with it. */
+void incoming_refuse(struct incoming *in, const struct err *e)
+{
+    if (in->fd < 0 || in->answered)
+        return;
+    in->answered = true;
     char line[sizeof e->msg + 64];
     err_format(e, line, sizeof line);
     struct err ignored = {0};
-    frame_send(in->fd, FRAME_FAILED, line, strlen(line), &ignored);
-    return -1;
+    if (frame_send(in->fd, FRAME_FAILED, line, strlen(line), &ignored) < 0)
+        return;
+    shutdown(in->fd, SHUT_WR);
+    struct timeval tv = {.tv_sec = 2};
+    setsockopt(in->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char drop[65536];
+    while (read(in->fd, drop, sizeof drop) > 0)
+        continue;
 }
 
 void incoming_close(struct incoming *in)

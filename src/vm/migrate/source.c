@@ -2,6 +2,7 @@
 #include "vm/migrate/source.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,27 @@ static uint64_t npages(const struct machine *m)
     return m->bus.ram_size / PAGE_SIZE;
 }
 
+/* Whether the target has spoken within timeout_ms: it speaks only to
+ * refuse (its FAILED line) or by ending the connection; -1 with e saying
+ * which, or 0 (e untouched) when it has not. */
+static int target_spoke(struct migration *g, int timeout_ms, struct err *e)
+{
+    struct pollfd p = {.fd = g->fd, .events = POLLIN};
+    if (poll(&p, 1, timeout_ms) <= 0)
+        return 0;
+    struct frame f = {0};
+    struct err fe = {0};
+    if (frame_recv(g->fd, &f, &fe) < 0)
+        err_set(e, fe.errnum, "the target: %s", fe.msg);
+    else if (f.type == FRAME_FAILED)
+        err_set(e, 0, "the target refused: %.*s",
+                (int)(f.len < 200 ? f.len : 200), (char *)f.buf);
+    else
+        err_set(e, 0, "the target answered a frame of type %u", f.type);
+    free(f.buf);
+    return -1;
+}
+
 /* Held to max_bandwidth: sleep until the bytes sent since pacing began
  * are no more than it allows. */
 static void pace(struct migration *g, size_t sent)
@@ -89,8 +111,10 @@ static void pace(struct migration *g, size_t sent)
 static int send_frame(struct migration *g, uint32_t type, const void *p,
                       size_t len, struct err *e)
 {
-    if (frame_send(g->fd, type, p, len, e) < 0)
+    if (frame_send(g->fd, type, p, len, e) < 0) {
+        target_spoke(g, 1000, e);       /* why, if it said */
         return -1;
+    }
     pace(g, len + 12);
     pthread_mutex_lock(&g->lock);
     g->p.bytes_sent += len + 12;
@@ -103,7 +127,8 @@ static int flush_batch(struct migration *g, struct err *e)
     struct page_batch *b = &g->batch;
     if (!b->count)
         return 0;
-    if (send_frame(g, FRAME_PAGES, b->buf, b->len, e) < 0)
+    if (send_frame(g, FRAME_PAGES, b->buf, b->len, e) < 0 ||
+        target_spoke(g, 0, e) < 0)
         return -1;
     pthread_mutex_lock(&g->lock);
     g->p.pages_sent += b->count;
