@@ -43,7 +43,7 @@ FUZZ_BINS  := $(patsubst fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard fuzz/fuzz_*.c))
 # What `make fuzz-run` runs: fuzz/fuzz_NAME.c over fuzz/corpus/NAME, with
 # FUZZ_FLAGS_NAME: those whose inputs make the code under test warn on
 # stderr close it (sanitizer reports still appear).
-FUZZ_TARGETS = virtio state hart_state virtio_state snapshot api
+FUZZ_TARGETS = virtio state hart_state virtio_state snapshot api migrate
 FUZZ_FLAGS_virtio = -close_fd_mask=2
 FUZZ_FLAGS_hart_state = -close_fd_mask=2
 FUZZ_FLAGS_virtio_state = -close_fd_mask=2

@@ -84,7 +84,7 @@ static struct virtio_dev *blk_new(const struct bus *b, struct err *e)
         close(fd);
         made = 1;
     }
-    return virtio_blk_new(b, disk_arg, e);
+    return virtio_blk_new(b, disk_arg, true, e);
 }
 
 /* The share holds a file, f, made again for each device (a guest may have

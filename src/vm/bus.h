@@ -3,6 +3,7 @@
 #ifndef CELLA_VM_BUS_H
 #define CELLA_VM_BUS_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,12 @@ struct bus {
     uint64_t ram_size;
     struct mmio_dev devs[BUS_MAX_DEVS];
     int ndevs;
+    /* The dirty log: a bit per page of RAM, set by every writer of guest
+     * RAM once it has a page to write (the harts when they map a page for
+     * writing or update a page-table entry, the devices when they hand a
+     * buffer back), cleared by whoever reads the log (live migration).
+     * NULL: not kept (a bus in a unit test). */
+    _Atomic uint64_t *dirty;
 };
 
 static inline bool bus_is_ram(const struct bus *b, uint64_t pa, uint64_t len)
@@ -43,6 +50,19 @@ static inline void *bus_ram_ptr(const struct bus *b, uint64_t pa, uint64_t len)
 }
 
 void bus_add(struct bus *b, const struct mmio_dev *d);
+
+/* Mark the pages of RAM under host [p, p+len) written: p points into
+ * b->ram (a pointer bus_ram_ptr gave). */
+static inline void bus_mark_dirty(const struct bus *b, const void *p,
+                                  size_t len)
+{
+    if (!b->dirty || !len)
+        return;
+    size_t off = (size_t)((const uint8_t *)p - b->ram);
+    for (size_t pg = off >> 12; pg <= (off + len - 1) >> 12; pg++)
+        atomic_fetch_or_explicit(&b->dirty[pg / 64], 1ull << (pg % 64),
+                                 memory_order_relaxed);
+}
 
 /* MMIO (non-RAM) access. Return false when no device answers at pa: the
  * CPU turns that into an access fault. */

@@ -19,7 +19,7 @@
 
 static const char usage_text[] =
     "usage: cella vm run [options]\n"
-    "       cella vm status|pause|resume|stop --api PATH\n"
+    "       cella vm status|pause|resume|stop|migrate-cancel --api PATH\n"
     "\n"
     "  --kernel FILE    Linux Image or ELF to boot (default: the guest in\n"
     "                   guest/out, or $CELLA_GUEST_DIR)\n"
@@ -125,13 +125,16 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
         {"net", required_argument, 0, 'N'},
         {"share", required_argument, 0, 'S'},
         {"restore", required_argument, 0, 'R'},
+        {"incoming", required_argument, 0, 'I'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     long cpus;
-    /* The options a restored machine takes from its snapshot: the first
-     * one given, to name in the refusal. */
-    int boot_opt = 0;
+    /* The options a restored or incoming machine takes from elsewhere:
+     * the first one given, to name in the refusal; --mem and --cpus may be
+     * given to an incoming one, to check. */
+    int boot_opt = 0, size_opt = 0;
+    bool mem_given = false, cpus_given = false;
     memset(c, 0, sizeof *c);
     c->mem_size = DEFAULT_MEM;
     c->cpus = 1;
@@ -139,10 +142,13 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
     optind = 1;
     int o;
     while ((o = getopt_long(argc, argv, ":h", opts, 0)) != -1) {
-        if (o > 0 && strchr("kiabdmc", o) && !boot_opt)
+        if (o > 0 && strchr("kiabd", o) && !boot_opt)
             boot_opt = o;
+        if (o > 0 && strchr("mc", o) && !size_opt)
+            size_opt = o;
         switch (o) {
         case 'R': c->restore = optarg; break;
+        case 'I': c->incoming = optarg; break;
         case 'k': c->kernel = optarg; break;
         case 'i': c->initrd = optarg; break;
         case 'a': c->append = optarg; break;
@@ -156,6 +162,7 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
                 return -1;
             break;
         case 'm':
+            mem_given = true;
             if (parse_size(optarg, &c->mem_size, e) < 0)
                 return -1;
             if (c->mem_size < VM_MIN_MEM || c->mem_size > VM_MAX_MEM)
@@ -165,6 +172,7 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
                                optarg);
             break;
         case 'c':
+            cpus_given = true;
             if (parse_int(optarg, 1, VM_MAX_CPUS, &cpus, "--cpus", e) < 0)
                 return -1;
             c->cpus = (unsigned)cpus;
@@ -188,13 +196,26 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
     }
     if (optind < argc)
         return err_set(e, 0, "unexpected argument '%s'", argv[optind]);
-    for (const struct option *opt = opts; c->restore && boot_opt; opt++)
-        if (opt->val == boot_opt)
-            return err_set(e, 0, "--restore takes the machine's config from "
-                           "the snapshot: --%s cannot be given with it",
+    if (c->restore && c->incoming)
+        return err_set(e, 0, "--restore and --incoming cannot be given "
+                       "together");
+    if (c->restore && !boot_opt)
+        boot_opt = size_opt;
+    for (const struct option *opt = opts; boot_opt && opt->name; opt++)
+        if (opt->val == boot_opt && (c->restore || c->incoming))
+            return err_set(e, 0, "--%s takes the machine's config from %s: "
+                           "--%s cannot be given with it",
+                           c->restore ? "restore" : "incoming",
+                           c->restore ? "the snapshot" : "the source",
                            opt->name);
-    if (c->restore)
+    if (c->restore || c->incoming) {
+        /* 0: as the machine was */
+        if (!mem_given)
+            c->mem_size = 0;
+        if (!cpus_given)
+            c->cpus = 0;
         return 0;
+    }
     /* A bare-metal program given as --bios runs alone; otherwise a missing
      * --kernel means the default guest. */
     if (!c->kernel && !(c->bios && !c->initrd && !c->append &&

@@ -25,9 +25,11 @@ struct vm_config {
     const char *bios;       /* NULL: no firmware (paravirtual SBI) */
     const char *dump_dtb;   /* write the device tree here and exit */
     const char *restore;    /* a snapshot directory to resume from */
+    const char *incoming;   /* receive the machine from a migration at this
+                             * URI; its disks wait unclaimed until then */
     const char *api;        /* serve the control API on this socket */
-    uint64_t mem_size;
-    unsigned cpus;
+    uint64_t mem_size;      /* 0 with restore or incoming: as it was */
+    unsigned cpus;          /* the same */
     bool interpret;         /* --engine interp: no translator */
     struct vm_dev_arg devs[VM_MAX_DEVS];
     unsigned ndevs;

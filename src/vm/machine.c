@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@
 #include "vm/cmdline.h"
 #include "vm/dev/uart16550.h"
 #include "vm/iothread.h"
+#include "vm/migrate/incoming.h"
+#include "vm/migrate/source.h"
 #include "vm/riscv/boot.h"
 #include "vm/riscv/plic.h"
 #include "vm/riscv/virtio_slots.h"
@@ -272,7 +275,9 @@ static int run_harts(struct machine *m, struct err *e)
  * is written from it. */
 static void destroy(struct machine *m)
 {
+    migration_stop(m);
     api_stop(m->api);
+    migration_free(m);
     iothread_free(m->io);
     term_close(m->term);
     virtio_devices_free(m);
@@ -288,40 +293,56 @@ static void destroy(struct machine *m)
         munmap(m->bus.ram, m->bus.ram_size);
     if (m->ram_fd >= 0)
         close(m->ram_fd);
+    free(m->bus.dirty);
     pthread_mutex_destroy(&m->sbi_in_lock);
     pthread_cond_destroy(&m->pause_cond);
     pthread_mutex_destroy(&m->pause_lock);
     free(m);
 }
 
-/* The config of a machine restored from snap: the snapshot's, with the
- * engine asked for now, and the devices' back ends given again when they
- * are (the same devices, in the same order, pointing elsewhere). */
-static int restore_config(const struct vm_config *cfg,
-                          const struct snapshot *snap, struct vm_config *c,
-                          struct err *e)
+/* The config of a machine whose own config comes from elsewhere (a
+ * snapshot, or a migration's source; what names it in messages): that
+ * config, with the engine asked for now, and the devices' back ends given
+ * again when they are (the same devices, in the same order, pointing
+ * elsewhere). RAM and harts, when given (an incoming machine), must be
+ * what it had. */
+static int given_config(const struct vm_config *cfg,
+                        const struct vm_config *from, const char *what,
+                        const char *whose, struct vm_config *c,
+                        struct err *e)
 {
-    *c = snap->cfg;
+    *c = *from;
     c->restore = cfg->restore;
+    c->incoming = cfg->incoming;
+    c->api = cfg->api;
     c->interpret = cfg->interpret;
+    if (cfg->mem_size && cfg->mem_size != from->mem_size)
+        return err_set(e, 0, "%s: %s has %" PRIu64 " MiB of RAM, --mem "
+                       "asks for %" PRIu64 " MiB", what, whose,
+                       from->mem_size >> 20, cfg->mem_size >> 20);
+    if (cfg->cpus && cfg->cpus != from->cpus)
+        return err_set(e, 0, "%s: %s has %u harts, --cpus asks for %u",
+                       what, whose, from->cpus, cfg->cpus);
     if (!cfg->ndevs)
         return 0;
     if (cfg->ndevs != c->ndevs)
-        return err_set(e, 0, "--restore %s: the snapshot has %u devices, "
-                       "%u given", cfg->restore, c->ndevs, cfg->ndevs);
+        return err_set(e, 0, "%s: %s has %u devices, %u given", what,
+                       whose, c->ndevs, cfg->ndevs);
     for (unsigned i = 0; i < c->ndevs; i++) {
         if (cfg->devs[i].kind != c->devs[i].kind)
-            return err_set(e, 0, "--restore %s: device %u is not of the "
-                           "kind the snapshot has ('%s')", cfg->restore,
-                           i + 1, c->devs[i].arg);
+            return err_set(e, 0, "%s: device %u is not of the kind %s "
+                           "has ('%s')", what, i + 1, whose,
+                           c->devs[i].arg);
         c->devs[i].arg = cfg->devs[i].arg;
     }
     return 0;
 }
 
-/* RAM, harts, the I/O thread and the board's devices; then the boot
- * images, or the state of snap. */
-static int build(struct machine *m, struct snapshot *snap, struct err *e)
+/* RAM (with its dirty log), harts, the I/O thread and the board's
+ * devices; then the boot images, the state of snap, or the state coming
+ * in. */
+static int build(struct machine *m, struct snapshot *snap,
+                 struct incoming *in, struct err *e)
 {
     if (snap) {
         m->bus.ram = memory_file_map(snap->memory_path, m->cfg.mem_size, e);
@@ -332,11 +353,17 @@ static int build(struct machine *m, struct snapshot *snap, struct err *e)
     } else if (alloc_ram(m, m->cfg.mem_size, e) < 0) {
         return -1;
     }
+    m->bus.dirty = calloc((m->bus.ram_size / 4096 + 63) / 64, 8);
+    if (!m->bus.dirty)
+        return err_set(e, ENOMEM, "cannot allocate guest RAM's dirty log");
     if (create_harts(m, e) < 0)
         return -1;
     m->io = iothread_new(e);
     if (!m->io || board_create(m, e) < 0)
         return -1;
+    if (in)
+        return incoming_receive(in, m, e) < 0
+                   ? err_prefix(e, "--incoming %s", m->cfg.incoming) : 0;
     if (!snap)
         return board_boot(m, e);
     if (board_load(m, &snap->records, e) < 0)
@@ -347,23 +374,39 @@ static int build(struct machine *m, struct snapshot *snap, struct err *e)
     return 0;
 }
 
+/* Where the config comes from when it is not the command line: a
+ * snapshot's state file, or a migration's source. */
+static int outside_config(const struct vm_config *cfg, struct snapshot *snap,
+                          struct incoming *in, struct vm_config *c,
+                          struct err *e)
+{
+    char what[PATH_MAX + 16];
+    if (cfg->restore) {
+        if (snapshot_open(cfg->restore, snap, e) < 0)
+            return -1;
+        snprintf(what, sizeof what, "--restore %s", cfg->restore);
+        return given_config(cfg, &snap->cfg, what, "the snapshot", c, e);
+    }
+    snprintf(what, sizeof what, "--incoming %s", cfg->incoming);
+    if (incoming_accept(in, cfg->incoming, e) < 0)
+        return err_prefix(e, "%s", what);
+    return given_config(cfg, &in->cfg, what, "the source's machine", c, e);
+}
+
 int machine_run(const struct vm_config *cfg, struct err *e)
 {
-    struct snapshot snap;
+    struct snapshot snap = {0};
+    struct incoming in = {.fd = -1};
     struct vm_config c = *cfg;
-    if (cfg->restore) {
-        if (snapshot_open(cfg->restore, &snap, e) < 0)
-            return -1;
-        if (restore_config(cfg, &snap, &c, e) < 0) {
-            snapshot_close(&snap);
-            return -1;
-        }
-    }
-    struct machine *m = calloc(1, sizeof *m);
+    bool outside = cfg->restore || cfg->incoming;
+    struct machine *m = NULL;
+    int status = -1;
+    if (outside && outside_config(cfg, &snap, &in, &c, e) < 0)
+        goto closed;
+    m = calloc(1, sizeof *m);
     if (!m) {
-        if (cfg->restore)
-            snapshot_close(&snap);
-        return err_set(e, ENOMEM, "cannot allocate the machine");
+        err_set(e, ENOMEM, "cannot allocate the machine");
+        goto closed;
     }
     m->cfg = c;
     m->ram_fd = -1;
@@ -375,8 +418,8 @@ int machine_run(const struct vm_config *cfg, struct err *e)
     pthread_mutex_init(&m->pause_lock, NULL);
     pthread_cond_init(&m->pause_cond, NULL);
 
-    int status = -1;
-    if (build(m, cfg->restore ? &snap : NULL, e) < 0)
+    if (build(m, cfg->restore ? &snap : NULL, cfg->incoming ? &in : NULL,
+              e) < 0)
         goto out;
     if (cfg->dump_dtb) {
         status = 0;
@@ -389,13 +432,16 @@ int machine_run(const struct vm_config *cfg, struct err *e)
         goto out;
     stop_signal = 0;
     catch_signals(true);
+    if (cfg->incoming)
+        virtio_devices_announce(m);
     if (run_harts(m, e) == 0)
         status = atomic_load(&m->exit_status);
     catch_signals(false);
 out:
     destroy(m);     /* restores the terminal before any message */
-    if (cfg->restore)
-        snapshot_close(&snap);
+closed:
+    snapshot_close(&snap);
+    incoming_close(&in);
     if (stop_signal)
         fprintf(stderr, "cella: stopped by signal %d\n", (int)stop_signal);
     return status;

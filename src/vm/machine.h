@@ -17,6 +17,7 @@
 #include "vm/vcpu.h"
 
 struct api_server;
+struct migration;
 struct err;
 struct hart;
 struct engine_ops;
@@ -57,6 +58,9 @@ struct machine {
     bool paused;                /* all parked, the I/O thread too */
 
     struct api_server *api;     /* --api: the control API, or NULL */
+    struct migration *migration;    /* the last one started, or NULL */
+    /* Percent of their time the vCPUs sleep (a migration's throttle). */
+    atomic_uint throttle_pct;
 
     struct term *term;          /* the console back end */
 

@@ -39,7 +39,46 @@ static void test_routes(void **state)
     assert_int_equal(route("GET", "/machines", &op), 404);
     assert_int_equal(route("PUT", "/machine/snapshot", &op), 0);
     assert_int_equal(op, API_SNAPSHOT);
+    assert_int_equal(route("PUT", "/machine/migrate", &op), 0);
+    assert_int_equal(op, API_MIGRATE);
+    assert_int_equal(route("PUT", "/machine/migrate/cancel", &op), 0);
+    assert_int_equal(op, API_MIGRATE_CANCEL);
+    assert_int_equal(route("GET", "/machine/migrate", &op), 405);
     assert_int_equal(route("GET", "", &op), 404);
+}
+
+/* A migrate body's arguments: 0 with *a, or the status (and a why). */
+static int mig(const char *s, struct api_migrate *a)
+{
+    const char *why = NULL;
+    int st = api_migrate_args(s, strlen(s), a, &why);
+    assert_true(st == 0 ? why == NULL : why != NULL);
+    return st;
+}
+
+static void test_migrate_args(void **state)
+{
+    (void)state;
+    struct api_migrate a;
+    assert_int_equal(mig("{\"uri\": \"tcp:h:1\"}", &a), 0);
+    assert_string_equal(a.uri, "tcp:h:1");
+    assert_int_equal(a.downtime_ms, API_DOWNTIME_MS);
+    assert_int_equal(mig("{\"uri\":\"unix:/s\",\"downtime_ms\":7}", &a), 0);
+    assert_int_equal(a.downtime_ms, 7);
+    assert_int_equal(mig("{\"uri\":\"u\",\"downtime_ms\":60000}", &a), 0);
+    assert_int_equal(mig("", &a), 400);
+    assert_int_equal(mig("{}", &a), 400);
+    assert_int_equal(mig("{\"uri\": 3}", &a), 400);
+    assert_int_equal(mig("{\"uri\": \"\"}", &a), 400);
+    assert_int_equal(mig("{\"uri\": \"a\\u0000b\"}", &a), 400);
+    assert_int_equal(mig("{\"uri\":\"u\",\"downtime_ms\":0}", &a), 400);
+    assert_int_equal(mig("{\"uri\":\"u\",\"downtime_ms\":60001}", &a), 400);
+    assert_int_equal(mig("{\"uri\":\"u\",\"downtime_ms\":1.5}", &a), 400);
+    assert_int_equal(mig("{\"uri\":\"u\",\"downtime_ms\":\"5\"}", &a), 400);
+    assert_int_equal(mig("{\"uri\":\"u\",\"other\":1}", &a), 400);
+    char longer[1024];
+    snprintf(longer, sizeof longer, "{\"uri\": \"%0*d\"}", 600, 0);
+    assert_int_equal(mig(longer, &a), 400);
 }
 
 /* A snapshot body's arguments: 0 with *a, or the status (and a why). */
@@ -175,6 +214,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_routes),
         cmocka_unit_test(test_snapshot_args),
+        cmocka_unit_test(test_migrate_args),
         cmocka_unit_test(test_bodies),
         cmocka_unit_test(test_answers),
         cmocka_unit_test(test_bad_answers),

@@ -123,7 +123,7 @@ static void open_disk(const char *opts)
     char arg[128];
     snprintf(arg, sizeof arg, "%s%s", img_path, opts);
     struct err e = {0};
-    d = virtio_blk_new(&bus, arg, &e);
+    d = virtio_blk_new(&bus, arg, true, &e);
     if (!d)
         fail_msg("virtio_blk_new(%s): %s", arg, e.msg);
     driver_start(0);
@@ -474,10 +474,10 @@ static void test_bad_options_refused(void **state)
     char arg[128];
     struct err e = {0};
     snprintf(arg, sizeof arg, "%s,serial=ABCDEFGHIJKLMNOPQRSTU", img_path);
-    assert_null(virtio_blk_new(&bus, arg, &e));
+    assert_null(virtio_blk_new(&bus, arg, true, &e));
     assert_non_null(strstr(e.msg, "longer than 20"));
     snprintf(arg, sizeof arg, "%s,cache=none", img_path);
-    assert_null(virtio_blk_new(&bus, arg, &e));
+    assert_null(virtio_blk_new(&bus, arg, true, &e));
     assert_non_null(strstr(e.msg, "unknown option 'cache=none'"));
 }
 

@@ -150,7 +150,7 @@ static void make(struct guest *g, enum kind k)
     char arg[96];
     switch (k) {
     case BLK:
-        g->d = virtio_blk_new(&g->bus, g == &ga ? img_a : img_b, &e);
+        g->d = virtio_blk_new(&g->bus, g == &ga ? img_a : img_b, true, &e);
         break;
     case CONSOLE:
         g->d = virtio_console_new(&g->bus, to_guest_out, g, &e);

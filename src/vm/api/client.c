@@ -15,9 +15,7 @@
 #include "vm/api/sock.h"
 
 #define MAX_ANSWER (1u << 20)
-#define TIMEOUT_S 60        /* a pause waits for every hart, briefly */
-
-static int connect_to(const char *path, struct err *e)
+static int connect_to(const char *path, unsigned timeout_s, struct err *e)
 {
     struct sockaddr_un a;
     if (api_sock_addr(path, &a, e) < 0)
@@ -25,7 +23,7 @@ static int connect_to(const char *path, struct err *e)
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return err_set(e, errno, "--api %s: cannot make a socket", path);
-    struct timeval tv = {.tv_sec = TIMEOUT_S};
+    struct timeval tv = {.tv_sec = timeout_s};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
@@ -62,10 +60,10 @@ static char *read_all(int fd, size_t *len)
 }
 
 int api_call(const char *path, const char *method, const char *url,
-             const char *body, struct http_response *r, char **buf,
-             struct err *e)
+             const char *body, unsigned timeout_s, struct http_response *r,
+             char **buf, struct err *e)
 {
-    int fd = connect_to(path, e);
+    int fd = connect_to(path, timeout_s, e);
     if (fd < 0)
         return -1;
     size_t blen = body ? strlen(body) : 0;

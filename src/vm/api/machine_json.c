@@ -1,7 +1,7 @@
 /* GET /machine: the state, the config the machine runs with, its harts,
  * the board table's populated devices (with a virtio device's request and
- * byte counters) and the guest's uptime (its clock: pauses do not
- * count). */
+ * byte counters), the guest's uptime (its clock: pauses do not count),
+ * and the progress of the last migration. */
 #include "vm/api/machine_json.h"
 
 #include "vm/rv/engine.h"
@@ -82,6 +82,27 @@ static json_object *devices_json(const struct machine *m)
     return a;
 }
 
+json_object *api_migration_json(const struct migration_progress *p)
+{
+    json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    add_str(o, "status", migration_status_name(p->status));
+    add_u64(o, "round", p->round);
+    add_u64(o, "bytes_sent", p->bytes_sent);
+    add_u64(o, "pages_sent", p->pages_sent);
+    add_u64(o, "zero_pages", p->zero_pages);
+    add_u64(o, "dirty_pages_per_s", p->dirty_pages_per_s);
+    add_u64(o, "bandwidth_bytes_per_s", p->bandwidth_bytes_per_s);
+    add_u64(o, "expected_downtime_ms", p->expected_downtime_ms);
+    add_u64(o, "throttle_pct", p->throttle_pct);
+    add_u64(o, "downtime_ms", p->downtime_ms);
+    add_u64(o, "total_ms", p->total_ms);
+    if (p->error[0])
+        add_str(o, "error", p->error);
+    return o;
+}
+
 json_object *api_machine_json(struct machine *m)
 {
     json_object *o = json_object_new_object();
@@ -93,5 +114,8 @@ json_object *api_machine_json(struct machine *m)
     json_object_object_add(o, "devices", devices_json(m));
     add_u64(o, "uptime_ms",
             vm_clock_now(&m->clock) / (TIMEBASE_HZ / 1000));
+    struct migration_progress p;
+    migration_progress(m, &p);
+    json_object_object_add(o, "migration", api_migration_json(&p));
     return o;
 }

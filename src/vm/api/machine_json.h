@@ -5,12 +5,15 @@
 #include <json.h>
 
 #include "vm/machine.h"
+#include "vm/migrate/source.h"
 
 /* The state names the API and the CLI use. */
 const char *api_state_name(enum machine_state s);
 
-/* {"state", "config", "harts", "devices", "uptime_ms"}; NULL when out of
- * memory. The caller puts it. */
+/* {"state", "config", "harts", "devices", "uptime_ms", "migration"};
+ * NULL when out of memory. The caller puts it. */
 json_object *api_machine_json(struct machine *m);
+/* A migration's progress: {"status", "round", "bytes_sent", ...}. */
+json_object *api_migration_json(const struct migration_progress *p);
 
 #endif

@@ -14,6 +14,8 @@ static const struct route {
     {"/machine/resume", "PUT", API_RESUME},
     {"/machine/stop", "PUT", API_STOP},
     {"/machine/snapshot", "PUT", API_SNAPSHOT},
+    {"/machine/migrate", "PUT", API_MIGRATE},
+    {"/machine/migrate/cancel", "PUT", API_MIGRATE_CANCEL},
 };
 
 int api_route(const char *method, const char *url, enum api_op *op,
@@ -99,11 +101,41 @@ static const char *snapshot_members(json_object *o, struct api_snapshot *a)
     return NULL;
 }
 
-int api_snapshot_args(const char *body, size_t len, struct api_snapshot *a,
-                      const char **why)
+/* Why the migration arguments in o are refused, or NULL: a is filled. */
+static const char *migrate_members(json_object *o, struct api_migrate *a)
 {
-    *a = (struct api_snapshot){0};
-    *why = "snapshot needs {\"path\": DIR}";
+    json_object *uri, *down;
+    if (!json_object_object_get_ex(o, "uri", &uri) ||
+        !json_object_is_type(uri, json_type_string))
+        return "migrate needs {\"uri\": \"tcp:HOST:PORT\"}";
+    size_t n = (size_t)json_object_get_string_len(uri);
+    const char *u = json_object_get_string(uri);
+    if (n == 0 || n >= sizeof a->uri || memchr(u, 0, n))
+        return "migrate: uri is empty, too long or holds a NUL";
+    a->downtime_ms = API_DOWNTIME_MS;
+    if (json_object_object_get_ex(o, "downtime_ms", &down)) {
+        int64_t d = json_object_get_int64(down);
+        if (!json_object_is_type(down, json_type_int) || d < 1 ||
+            d > API_DOWNTIME_MAX)
+            return "migrate: downtime_ms is an integer from 1 to 60000";
+        a->downtime_ms = (unsigned)d;
+    }
+    json_object_object_foreach(o, key, val) {
+        (void)val;
+        if (strcmp(key, "uri") && strcmp(key, "downtime_ms"))
+            return "migrate: unknown member (uri, downtime_ms)";
+    }
+    memcpy(a->uri, u, n + 1);
+    return NULL;
+}
+
+/* The body as a JSON object handed to members: 0, or the HTTP status
+ * with *why set (missing says why when there is no object). */
+static int members(const char *body, size_t len, const char *missing,
+                   const char *(*check)(json_object *, void *), void *a,
+                   const char **why)
+{
+    *why = missing;
     if (len == 0 || len > API_MAX_BODY)
         return 400;
     struct json_tokener *tok = json_tokener_new();
@@ -114,7 +146,33 @@ int api_snapshot_args(const char *body, size_t len, struct api_snapshot *a,
     json_object *o = json_tokener_parse_ex(tok, body, (int)len);
     json_tokener_free(tok);
     if (o && json_object_is_type(o, json_type_object))
-        *why = snapshot_members(o, a);
+        *why = check(o, a);
     json_object_put(o);
     return *why ? 400 : 0;
+}
+
+static const char *check_snapshot(json_object *o, void *a)
+{
+    return snapshot_members(o, a);
+}
+
+static const char *check_migrate(json_object *o, void *a)
+{
+    return migrate_members(o, a);
+}
+
+int api_snapshot_args(const char *body, size_t len, struct api_snapshot *a,
+                      const char **why)
+{
+    *a = (struct api_snapshot){0};
+    return members(body, len, "snapshot needs {\"path\": DIR}",
+                   check_snapshot, a, why);
+}
+
+int api_migrate_args(const char *body, size_t len, struct api_migrate *a,
+                     const char **why)
+{
+    *a = (struct api_migrate){0};
+    return members(body, len, "migrate needs {\"uri\": \"tcp:HOST:PORT\"}",
+                   check_migrate, a, why);
 }

@@ -17,6 +17,8 @@ enum api_op {
     API_RESUME,         /* PUT /machine/resume */
     API_STOP,           /* PUT /machine/stop */
     API_SNAPSHOT,       /* PUT /machine/snapshot */
+    API_MIGRATE,        /* PUT /machine/migrate */
+    API_MIGRATE_CANCEL, /* PUT /machine/migrate/cancel */
 };
 
 /* PUT /machine/snapshot's body: {"path": DIR, "stop": bool, "force":
@@ -25,6 +27,15 @@ struct api_snapshot {
     char path[PATH_MAX];
     bool stop;          /* end the machine after, instead of resuming */
     bool force;         /* replace a snapshot DIR holds */
+};
+
+/* PUT /machine/migrate's body: {"uri": URI, "downtime_ms": N}, the
+ * second optional. */
+#define API_DOWNTIME_MS 50      /* downtime_ms when not given */
+#define API_DOWNTIME_MAX 60000
+struct api_migrate {
+    char uri[512];
+    unsigned downtime_ms;
 };
 
 /* The operation for method and url: 0 with *op set, or the HTTP status
@@ -44,5 +55,13 @@ int api_check_body(const char *body, size_t len, const char **why);
  * string, a flag is not a boolean, or another member is there. */
 int api_snapshot_args(const char *body, size_t len, struct api_snapshot *a,
                       const char **why);
+
+/* The arguments of a migration from its body (checked by
+ * api_check_body): 0, or 400 with *why set when uri is missing, empty,
+ * too long or not a string, downtime_ms is not an integer from 1 to
+ * API_DOWNTIME_MAX, or another member is there. The uri's form is the
+ * migration's to check. */
+int api_migrate_args(const char *body, size_t len, struct api_migrate *a,
+                     const char **why);
 
 #endif

@@ -1,8 +1,10 @@
 /* The control API's server: the listening unix socket (made here, handed
- * to libmicrohttpd, which runs its own thread), requests gathered up to
- * their size limit, routed (request.c) and answered in JSON. The API
- * never holds what a vCPU waits for: machine_pause waits for the harts,
- * never the other way round. */
+ * to libmicrohttpd, which runs a thread per connection, so a migration's
+ * request may wait for its end while others are answered), requests
+ * gathered up to their size limit, routed (request.c) and answered in
+ * JSON. One request at a time changes the machine (the server's lock);
+ * the API never holds what a vCPU waits for: machine_pause waits for the
+ * harts, never the other way round. */
 #include "vm/api/server.h"
 
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include "vm/api/mhd_lib.h"
 #include "vm/api/request.h"
 #include "vm/api/sock.h"
+#include "vm/migrate/source.h"
 #include "vm/snapshot/snapshot.h"
 
 /* libmicrohttpd, loaded by the first api_start. */
@@ -28,6 +31,7 @@ static const struct mhd_lib *mhd;
 
 struct api_server {
     struct machine *m;
+    pthread_mutex_t lock;       /* one change to the machine at a time */
     struct MHD_Daemon *daemon;
     char path[sizeof ((struct sockaddr_un *)0)->sun_path];
 };
@@ -37,8 +41,8 @@ struct request {
     char *body;
     size_t len;             /* bytes received; only the first
                              * API_MAX_BODY are kept */
-    bool stop_after;        /* answered PUT /machine/stop: stop once the
-                             * answer is sent */
+    bool stop_after;        /* answered PUT /machine/stop, or a migration
+                             * completed: stop once the answer is sent */
 };
 
 /* An answer: o (put here) as the body, with a newline for curl's user. */
@@ -119,6 +123,62 @@ static enum MHD_Result snapshot(struct api_server *s,
     return reply(c, MHD_HTTP_OK, o);
 }
 
+/* Start a migration and wait for its end: answer its progress then, and
+ * end the machine once the answer is sent when it completed (the target
+ * runs it now). */
+static enum MHD_Result migrate(struct api_server *s, struct MHD_Connection *c,
+                               struct request *r)
+{
+    struct api_migrate a;
+    const char *why;
+    int status = api_migrate_args(r->body, r->len, &a, &why);
+    if (status)
+        return reply_error(c, (unsigned)status, why);
+    struct err e = {0};
+    pthread_mutex_lock(&s->lock);
+    int started = migration_start(s->m, a.uri, a.downtime_ms, &e);
+    pthread_mutex_unlock(&s->lock);
+    if (started < 0) {
+        char msg[sizeof e.msg + 128];
+        err_format(&e, msg, sizeof msg);
+        return reply_error(c, e.errnum == EBUSY ? MHD_HTTP_CONFLICT
+                                                : MHD_HTTP_BAD_REQUEST, msg);
+    }
+    struct migration_progress p;
+    migration_wait(s->m, &p);
+    if (p.status != MIGRATION_COMPLETED)
+        return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, p.error);
+    r->stop_after = true;
+    return reply(c, MHD_HTTP_OK, api_migration_json(&p));
+}
+
+/* What changes the machine, one at a time: a migration in progress
+ * refuses the others (it pauses and resumes the machine itself). */
+static enum MHD_Result change(struct api_server *s, struct MHD_Connection *c,
+                              struct request *r, enum api_op op)
+{
+    if (op == API_MIGRATE_CANCEL) {
+        if (!migration_cancel(s->m))
+            return reply_error(c, MHD_HTTP_CONFLICT,
+                               "no migration to cancel");
+        return reply(c, MHD_HTTP_OK, state_json(machine_state(s->m)));
+    }
+    if (op != API_STOP && migration_active(s->m))
+        return reply_error(c, MHD_HTTP_CONFLICT,
+                           "a migration is in progress");
+    switch (op) {
+    case API_PAUSE:
+        return reply(c, MHD_HTTP_OK, state_json(machine_pause(s->m)));
+    case API_RESUME:
+        return reply(c, MHD_HTTP_OK, state_json(machine_resume(s->m)));
+    case API_STOP:
+        r->stop_after = true;
+        return reply(c, MHD_HTTP_OK, state_json(MACHINE_STOPPED));
+    default:
+        return snapshot(s, c, r);
+    }
+}
+
 static enum MHD_Result answer(struct api_server *s, struct MHD_Connection *c,
                               struct request *r, const char *method,
                               const char *url)
@@ -130,20 +190,14 @@ static enum MHD_Result answer(struct api_server *s, struct MHD_Connection *c,
         status = api_check_body(r->body, r->len, &why);
     if (status)
         return reply_error(c, (unsigned)status, why);
-    switch (op) {
-    case API_STATUS:
+    if (op == API_STATUS)
         return reply(c, MHD_HTTP_OK, api_machine_json(s->m));
-    case API_PAUSE:
-        return reply(c, MHD_HTTP_OK, state_json(machine_pause(s->m)));
-    case API_RESUME:
-        return reply(c, MHD_HTTP_OK, state_json(machine_resume(s->m)));
-    case API_STOP:
-        r->stop_after = true;
-        return reply(c, MHD_HTTP_OK, state_json(MACHINE_STOPPED));
-    case API_SNAPSHOT:
-        return snapshot(s, c, r);
-    }
-    return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "no such operation");
+    if (op == API_MIGRATE)
+        return migrate(s, c, r);
+    pthread_mutex_lock(&s->lock);
+    enum MHD_Result res = change(s, c, r, op);
+    pthread_mutex_unlock(&s->lock);
+    return res;
 }
 
 /* libmicrohttpd calls this once with the headers, once per piece of the
@@ -257,9 +311,11 @@ struct api_server *api_start(struct machine *m, const char *path,
         return NULL;
     }
     s->m = m;
+    pthread_mutex_init(&s->lock, NULL);
     memcpy(s->path, path, strlen(path) + 1);
     s->daemon = mhd->start_daemon(
-        MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, handle, s,
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+            MHD_USE_AUTO, 0, NULL, NULL, handle, s,
         MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_NOTIFY_COMPLETED, completed, s,
         MHD_OPTION_CONNECTION_LIMIT, 16u,
@@ -268,6 +324,7 @@ struct api_server *api_start(struct machine *m, const char *path,
     if (!s->daemon) {
         close(fd);
         unlink(path);
+        pthread_mutex_destroy(&s->lock);
         free(s);
         err_set(e, 0, "--api %s: cannot start the HTTP server", path);
         return NULL;
@@ -281,5 +338,6 @@ void api_stop(struct api_server *s)
         return;
     mhd->stop_daemon(s->daemon);     /* closes the listening socket */
     unlink(s->path);
+    pthread_mutex_destroy(&s->lock);
     free(s);
 }

@@ -1,11 +1,14 @@
-/* Raw disk images: open with a lock, vectored reads and writes that finish
- * whole requests, fdatasync for flushes, fallocate for discard and zeroing
- * (with a write of zeros where the file system cannot). */
+/* Raw disk images: opened first and locked (claimed) apart, so that a
+ * migration's target can open the image its source still holds; vectored
+ * reads and writes that finish whole requests, fdatasync for flushes,
+ * fallocate for discard and zeroing (with a write of zeros where the file
+ * system cannot). */
 #include "vm/backend/block.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <string.h>
@@ -21,7 +24,7 @@
 int block_open(struct block *b, const char *path, bool readonly,
                struct err *e)
 {
-    b->readonly = readonly;
+    *b = (struct block){ .readonly = readonly };
     b->fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
     if (b->fd < 0)
         return err_set(e, errno, "--disk: cannot open '%s'", path);
@@ -36,12 +39,11 @@ int block_open(struct block *b, const char *path, bool readonly,
         bad = "cannot get the size of";
     else if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode))
         bad = "is not a file or block device";
-    else if (flock(b->fd, (readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0)
-        bad = "is in use by another process:";
+    else if (!(b->path = strdup(path)))
+        bad = "cannot open";
     if (bad) {
         int en = errno;
-        close(b->fd);
-        b->fd = -1;
+        block_close(b);
         if (bad[0] == 'c')
             return err_set(e, en, "--disk: %s '%s'", bad, path);
         return err_set(e, 0, "--disk: '%s' %s", path, bad);
@@ -57,6 +59,32 @@ void block_close(struct block *b)
     if (b->fd >= 0)
         close(b->fd);
     b->fd = -1;
+    b->claimed = false;
+    free(b->path);
+    b->path = NULL;
+}
+
+/* flock: the lock belongs to this open file, so it holds against another
+ * open of the image in this process too, and goes with the last close. */
+int block_claim(struct block *b, struct err *e)
+{
+    if (b->claimed)
+        return 0;
+    if (flock(b->fd, (b->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+        if (errno == EWOULDBLOCK)
+            return err_set(e, 0, "--disk: '%s' is in use by another process",
+                           b->path);
+        return err_set(e, errno, "--disk: cannot lock '%s'", b->path);
+    }
+    b->claimed = true;
+    return 0;
+}
+
+void block_release(struct block *b)
+{
+    if (b->claimed)
+        flock(b->fd, LOCK_UN);
+    b->claimed = false;
 }
 
 /* Advance an iovec array past done bytes (after a short transfer). */

@@ -1,5 +1,7 @@
 /* A disk image on the host: a raw file (or block device) read and written
- * with vectored I/O straight from and into guest memory. */
+ * with vectored I/O straight from and into guest memory, and the lock that
+ * makes it one machine's (claimed), which a migration passes from the
+ * source to the target. */
 #ifndef CELLA_VM_BACKEND_BLOCK_H
 #define CELLA_VM_BACKEND_BLOCK_H
 
@@ -12,15 +14,25 @@ struct err;
 struct block {
     int fd;
     bool readonly;
+    bool claimed;       /* holds the image's lock */
+    char *path;         /* for messages */
     uint64_t size;      /* bytes the guest sees: the image, rounded up to
                          * whole 512-byte sectors (the tail reads as 0) */
 };
 
-/* Open and lock the image (shared for read-only, exclusive otherwise, so
- * two machines cannot write one image). */
+/* Open the image, unclaimed: it takes no lock until block_claim. */
 int block_open(struct block *b, const char *path, bool readonly,
                struct err *e);
+/* Close it (and so release it); again is fine. */
 void block_close(struct block *b);
+
+/* Take the image's lock, without waiting: shared for a read-only disk,
+ * exclusive otherwise, so that two machines never write one image.
+ * Returns 0 (at once when already claimed), or -1 with e filled ("--disk:
+ * 'PATH' is in use by another process") when another holds it. */
+int block_claim(struct block *b, struct err *e);
+/* Let go of the lock (an unclaimed image: nothing); the image stays open. */
+void block_release(struct block *b);
 
 /* Whole-request I/O at byte offset off (the caller checked the range).
  * Return 0, or -1 with errno set. */

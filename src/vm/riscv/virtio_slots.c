@@ -37,7 +37,7 @@ static struct virtio_dev *new_dev(struct machine *m,
 {
     switch (a->kind) {
     case VM_DEV_DISK:
-        return virtio_blk_new(&m->bus, a->arg, e);
+        return virtio_blk_new(&m->bus, a->arg, !m->cfg.incoming, e);
     case VM_DEV_NET:
         return virtio_net_new(&m->bus, m->io, a->arg, net_index,
                               net_backend_new, e);
@@ -110,6 +110,25 @@ int virtio_slot_load(struct machine *m, const struct board_dev *d,
 {
     struct virtio_dev *v = slot_dev(m, d);
     return v ? virtio_load(v, in, e) : 0;
+}
+
+int virtio_devices_claim(struct machine *m, bool take, struct err *e)
+{
+    for (unsigned i = 0; i < m->nvirtio; i++) {
+        struct virtio_dev *d = m->virtio[i];
+        if (d->ops->claim && d->ops->claim(d, take, e) < 0) {
+            virtio_devices_claim(m, false, NULL);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void virtio_devices_announce(struct machine *m)
+{
+    for (unsigned i = 0; i < m->nvirtio; i++)
+        if (m->virtio[i]->ops->announce)
+            m->virtio[i]->ops->announce(m->virtio[i]);
 }
 
 void virtio_devices_free(struct machine *m)

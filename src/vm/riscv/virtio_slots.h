@@ -5,6 +5,8 @@
 #ifndef CELLA_VM_RISCV_VIRTIO_SLOTS_H
 #define CELLA_VM_RISCV_VIRTIO_SLOTS_H
 
+#include <stdbool.h>
+
 struct board_dev;
 struct err;
 struct machine;
@@ -27,6 +29,17 @@ void virtio_slot_save(const struct machine *m, const struct board_dev *d,
                       struct rec_out *o);
 int virtio_slot_load(struct machine *m, const struct board_dev *d,
                      struct rec_in *in, struct err *e);
+/* Claim (take) or release every device's host resources that only one
+ * machine may hold (disk images' locks): a machine made with
+ * cfg.incoming starts with none, and a migration passes them from the
+ * source to the target. Returns 0, or -1 with e filled when one is held
+ * elsewhere; a failed claim leaves every device released. Main thread. */
+int virtio_devices_claim(struct machine *m, bool take, struct err *e);
+/* Each NIC tells the network the guest's MAC is now here (RARP frames
+ * on its back end over the next half second, so that a bridge learns
+ * the port): once, on a migration's target, when its harts start. Does
+ * not block: the I/O thread sends them. */
+void virtio_devices_announce(struct machine *m);
 /* Free them all; the I/O thread must have stopped. */
 void virtio_devices_free(struct machine *m);
 

@@ -20,9 +20,10 @@ static int init_jit(struct hart *h, const struct hart_env *env, unsigned id,
 
 static const struct engine_ops engines[] = {
     [ENGINE_JIT] = {"jit", init_jit, hart_run, hart_kick, hart_reset,
-                    hart_save, hart_load, hart_destroy},
+                    tlb_forget_writes, hart_save, hart_load, hart_destroy},
     [ENGINE_INTERP] = {"interp", init_interp, hart_run, hart_kick,
-                       hart_reset, hart_save, hart_load, hart_destroy},
+                       hart_reset, tlb_forget_writes, hart_save, hart_load,
+                       hart_destroy},
 };
 
 const struct engine_ops *engine_ops(enum engine e)

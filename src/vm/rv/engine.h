@@ -33,6 +33,9 @@ struct engine_ops {
     /* Back to the reset state (M-mode, pc 0, no reservations, timers off),
      * everything cached about the old state dropped. */
     void (*reset)(struct hart *h);
+    /* Have the hart's next write to any page mark it in the bus's dirty
+     * log (bus.h) again; while the hart does not run. */
+    void (*forget_writes)(struct hart *h);
     /* The hart's state as its record, and back (hart_state.h); while
      * the hart does not run. */
     void (*save)(const struct hart *h, struct rec_out *o);

@@ -214,4 +214,9 @@ void hart_update_timer(struct hart *h);
 /* Wake the hart if it sleeps (WFI, or stopped by the SBI HSM). */
 void hart_kick(struct hart *h);
 
+/* Drop the hart's mappings of pages for writing, so that its next write
+ * to each page marks it in the bus's dirty log again; while the hart
+ * does not run. */
+void tlb_forget_writes(struct hart *h);
+
 #endif

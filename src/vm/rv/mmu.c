@@ -26,6 +26,12 @@ void tlb_flush(struct hart *h)
     h->fetch_vpn = UINT64_MAX;
 }
 
+void tlb_forget_writes(struct hart *h)
+{
+    for (int s = 0; s < 4; s++)
+        memset(h->tlb[s][TLB_W], 0xff, sizeof h->tlb[s][TLB_W]);
+}
+
 void tlb_flush_page(struct hart *h, uint64_t va)
 {
     uint64_t vpn = va >> 12;
@@ -94,6 +100,7 @@ restart:;
         if ((pte & need) != need) {
             if (!atomic_compare_exchange_strong(pp, &pte, pte | need))
                 goto restart;
+            bus_mark_dirty(bus, (const void *)pp, 8);
         }
         *pa = (ppn << 12) | (va & ((1ull << shift) - 1));
         return true;
@@ -112,6 +119,10 @@ static void *translate_fill(struct hart *h, uint64_t va, int kind, int priv,
     uint8_t *page = bus_ram_ptr(h->env.bus, *pa & ~0xfffull, 0x1000);
     if (!page)
         return 0;
+    /* A page mapped for writing is dirty from now on: the entry lets the
+     * hart write it without coming back here until tlb_forget_writes. */
+    if (kind == TLB_W)
+        bus_mark_dirty(h->env.bus, page, 0x1000);
     struct tlb_entry *t = &h->tlb[slot][kind][(va >> 12) & (TLB_SIZE - 1)];
     t->vpn = va >> 12;
     t->addend = (uintptr_t)page - (va & ~0xfffull);

@@ -25,7 +25,6 @@ int snapshot_save(struct machine *m, const char *dir, bool force,
 /* A snapshot read back: its config, and its machine records. */
 struct snapshot {
     struct vm_config cfg;       /* strings owned here */
-    uint64_t ram_base;
     struct rec_in records;      /* board_load reads these */
     char *memory_path;          /* dir/memory */
     uint8_t *file;              /* the state file, whole */

@@ -42,7 +42,7 @@ static void p9_notify(struct virtio_dev *d, unsigned q)
     struct p9 *p = d->priv;
     do {
         while (virtio_pop(d, q, &p->req))
-            virtio_push(d, q, p->req.head, handle(p));
+            virtio_push(d, q, &p->req, handle(p));
     } while (virtio_rearm(d, q));
 }
 

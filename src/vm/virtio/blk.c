@@ -150,7 +150,7 @@ static void blk_notify(struct virtio_dev *d, unsigned q)
     struct blk *b = d->priv;
     do {
         while (virtio_pop(d, q, &b->req))
-            virtio_push(d, q, b->req.head, handle(b));
+            virtio_push(d, q, &b->req, handle(b));
     } while (virtio_rearm(d, q));
 }
 
@@ -177,6 +177,15 @@ static void blk_config_check(const struct virtio_dev *d, const uint8_t *saved,
                  (unsigned long long)b->img.size);
 }
 
+static int blk_claim(struct virtio_dev *d, bool take, struct err *e)
+{
+    struct blk *b = d->priv;
+    if (take)
+        return block_claim(&b->img, e);
+    block_release(&b->img);
+    return 0;
+}
+
 /* No state of its own to save: a request is done before notify returns,
  * and the disk's contents are the image's (written straight through). */
 static const struct virtio_dev_ops blk_ops = {
@@ -189,6 +198,7 @@ static const struct virtio_dev_ops blk_ops = {
     .notify = blk_notify,
     .destroy = blk_destroy,
     .config_check = blk_config_check,
+    .claim = blk_claim,
 };
 
 /* PATH[,readonly][,serial=S] */
@@ -231,7 +241,7 @@ static void fill_config(struct blk *b)
 }
 
 struct virtio_dev *virtio_blk_new(const struct bus *bus, const char *arg,
-                                  struct err *e)
+                                  bool claim, struct err *e)
 {
     struct blk *b = calloc(1, sizeof *b);
     char *copy = strdup(arg);
@@ -251,6 +261,8 @@ struct virtio_dev *virtio_blk_new(const struct bus *bus, const char *arg,
         r = err_set(e, 0, "--disk needs a file name");
     if (r == 0)
         r = block_open(&b->img, copy, readonly, e);
+    if (r == 0 && claim)
+        r = block_claim(&b->img, e);
     free(copy);
     if (r == 0)
         r = virtio_dev_init(&b->dev, &blk_ops, b, bus, e);

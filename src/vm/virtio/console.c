@@ -64,7 +64,7 @@ static void receive(struct console *c)
     struct virtio_dev *d = &c->dev;
     do {
         while (rx_pending(c) && virtio_pop(d, RECEIVEQ, &c->req))
-            virtio_push(d, RECEIVEQ, c->req.head, deliver(c, &c->req));
+            virtio_push(d, RECEIVEQ, &c->req, deliver(c, &c->req));
     } while (rx_pending(c) && virtio_rearm(d, RECEIVEQ));
 }
 
@@ -76,7 +76,7 @@ static void transmit(struct console *c)
     do {
         while (virtio_pop(d, TRANSMITQ, &c->req)) {
             c->out(c->out_opaque, c->req.iov, c->req.nout);
-            virtio_push(d, TRANSMITQ, c->req.head, 0);
+            virtio_push(d, TRANSMITQ, &c->req, 0);
         }
     } while (virtio_rearm(d, TRANSMITQ));
 }

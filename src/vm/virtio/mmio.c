@@ -91,17 +91,32 @@ bool virtio_pop(struct virtio_dev *d, unsigned q, struct vq_req *r)
     return got > 0;
 }
 
-void virtio_push(struct virtio_dev *d, unsigned q, uint16_t head,
+/* The used ring, which vq_push and vq_arm_notify write. */
+static void used_dirty(struct virtio_dev *d, unsigned q)
+{
+    struct vq *v = &d->vqs[q];
+    if (v->used)
+        bus_mark_dirty(d->bus, v->used, 6 + 8 * (size_t)v->num);
+}
+
+void virtio_push(struct virtio_dev *d, unsigned q, const struct vq_req *r,
                  uint32_t written)
 {
-    vq_push(&d->vqs[q], head, written);
+    for (unsigned i = r->nout; i < r->nout + r->nin; i++)
+        bus_mark_dirty(d->bus, r->iov[i].iov_base, r->iov[i].iov_len);
+    vq_push(&d->vqs[q], r->head, written);
+    used_dirty(d, q);
     if (vq_should_interrupt(&d->vqs[q]))
         set_isr(d, VIRTIO_MMIO_INT_VRING);
 }
 
 bool virtio_rearm(struct virtio_dev *d, unsigned q)
 {
-    return virtio_running(d) && vq_arm_notify(&d->vqs[q]);
+    if (!virtio_running(d))
+        return false;
+    bool more = vq_arm_notify(&d->vqs[q]);
+    used_dirty(d, q);
+    return more;
 }
 
 void virtio_config_changed(struct virtio_dev *d)

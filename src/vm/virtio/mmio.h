@@ -50,6 +50,16 @@ struct virtio_dev_ops {
      * refuses any difference. */
     void (*config_check)(const struct virtio_dev *d, const uint8_t *saved,
                          struct rec_in *in);
+    /* Optional (NULL: it has none): take (claim) or let go of the host
+     * resources no other machine may use at the same time, a disk
+     * image's lock, which a migration passes from its source to its
+     * target. Taking returns 0, or -1 with e filled and nothing taken;
+     * letting go cannot fail. Either is harmless when already done. */
+    int (*claim)(struct virtio_dev *d, bool take, struct err *e);
+    /* Optional: tell the network the device is now here (a NIC's
+     * self-announce on a migration's target). Any thread; it must not
+     * block (the work goes to the I/O thread). */
+    void (*announce)(struct virtio_dev *d);
 };
 
 struct virtio_dev {
@@ -119,8 +129,10 @@ void virtio_kick(struct virtio_dev *d, unsigned q);
  * when there is none or the guest broke the ring (then the device is
  * marked NEEDS_RESET with one warning, and takes no more chains). */
 bool virtio_pop(struct virtio_dev *d, unsigned q, struct vq_req *r);
-/* Return a chain and interrupt the driver if it asked for it. */
-void virtio_push(struct virtio_dev *d, unsigned q, uint16_t head,
+/* Return the chain r with the bytes written into it, and interrupt the
+ * driver if it asked for it. Its writable buffers and the used ring are
+ * marked in the dirty log. */
+void virtio_push(struct virtio_dev *d, unsigned q, const struct vq_req *r,
                  uint32_t written);
 /* Before idling on queue q: true if more chains arrived (pop again). */
 bool virtio_rearm(struct virtio_dev *d, unsigned q);

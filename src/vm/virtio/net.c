@@ -4,7 +4,8 @@
  * the sum to us, and the host computes it faster than the guest can.
  * Frames from the back end that find no receive buffer wait in a short
  * backlog until the driver adds buffers; past it they are dropped, as a
- * full NIC would. Everything runs on the I/O thread. */
+ * full NIC would. After a migration it announces its MAC (ops->announce,
+ * vm/backend/net_announce.h). Everything runs on the I/O thread. */
 #include "vm/virtio/net.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include "base/err.h"
 #include "base/rec.h"
 #include "vm/backend/net.h"
+#include "vm/backend/net_announce.h"
 #include "vm/backend/net_opts.h"
 #include "vm/virtio/mmio.h"
 
@@ -33,6 +35,7 @@ struct frame {
 struct net {
     struct virtio_dev dev;
     struct net_backend *backend;
+    struct net_announce *announce;  /* NULL without an I/O thread */
     bool in_notify;             /* the I/O thread holds the device lock */
     struct frame *backlog[BACKLOG];
     unsigned head, count;
@@ -54,7 +57,7 @@ static bool deliver(struct net *n, const uint8_t *frame, size_t len)
     if (put == HDR_LEN)
         put += vq_scatter(&n->rx_req, HDR_LEN, frame, len);
     /* A buffer too small for the frame gets nothing (no partial frames). */
-    virtio_push(d, RXQ, n->rx_req.head,
+    virtio_push(d, RXQ, &n->rx_req,
                 put == HDR_LEN + len ? (uint32_t)put : 0);
     return true;
 }
@@ -161,7 +164,7 @@ static void transmit(struct net *n)
     do {
         while (virtio_pop(d, TXQ, &n->tx_req)) {
             send_one(n, &n->tx_req);
-            virtio_push(d, TXQ, n->tx_req.head, 0);
+            virtio_push(d, TXQ, &n->tx_req, 0);
         }
     } while (virtio_rearm(d, TXQ));
 }
@@ -185,6 +188,7 @@ static void net_reset(struct virtio_dev *d)
 static void net_destroy(struct virtio_dev *d)
 {
     struct net *n = d->priv;
+    net_announce_free(n->announce);
     net_backend_free(n->backend);
     drop_backlog(n);
     virtio_dev_destroy(d);
@@ -256,6 +260,13 @@ static int net_load(struct virtio_dev *d, struct rec_in *in, struct err *e)
     return r;
 }
 
+static void net_self_announce(struct virtio_dev *d)
+{
+    struct net *n = d->priv;
+    if (n->announce)
+        net_announce_start(n->announce);
+}
+
 static const struct virtio_dev_ops net_ops = {
     .name = "virtio-net",
     .device_id = VIRTIO_ID_NET,
@@ -267,6 +278,7 @@ static const struct virtio_dev_ops net_ops = {
     .destroy = net_destroy,
     .save = net_save,
     .load = net_load,
+    .announce = net_self_announce,
 };
 
 struct virtio_dev *virtio_net_new(const struct bus *b, struct iothread *io,
@@ -300,6 +312,12 @@ struct virtio_dev *virtio_net_new(const struct bus *b, struct iothread *io,
     memcpy(c.mac, o.mac_set ? o.mac : base_mac, sizeof c.mac);
     if (!o.mac_set)
         c.mac[5] = (uint8_t)(c.mac[5] + index);
+    if (io && !(n->announce = net_announce_new(io, n->backend, c.mac, e))) {
+        net_backend_free(n->backend);
+        virtio_dev_destroy(&n->dev);
+        free(n);
+        return NULL;
+    }
     memcpy(n->dev.config, &c, sizeof c);
     n->dev.config_len = sizeof c;
     return &n->dev;

@@ -40,7 +40,7 @@ static void rng_notify(struct virtio_dev *d, unsigned q)
     struct rng *rng = d->priv;
     do {
         while (virtio_pop(d, q, &rng->req))
-            virtio_push(d, q, rng->req.head, fill(&rng->req));
+            virtio_push(d, q, &rng->req, fill(&rng->req));
     } while (virtio_rearm(d, q));
 }
 

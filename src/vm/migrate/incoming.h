@@ -1,0 +1,31 @@
+/* Live migration, the target's side: listen at the --incoming address,
+ * take one connection and read a machine from it (stream.h): its config
+ * first, which the machine is built from, then its RAM and state into
+ * that machine, then the hand-over with the source. The machine is not
+ * started until all of it has come and checked: a stream cut short or
+ * refused never runs a guest. */
+#ifndef CELLA_VM_MIGRATE_INCOMING_H
+#define CELLA_VM_MIGRATE_INCOMING_H
+
+#include "vm/config.h"
+#include "vm/migrate/stream.h"
+
+struct err;
+struct machine;
+
+struct incoming {
+    int fd;                 /* the connection, or -1 */
+    struct vm_config cfg;   /* the source's config (strings owned) */
+    struct frame f;
+};
+
+/* Listen at uri (saying so on stderr once it does), accept the source,
+ * read the header and the config. -1 with e filled. */
+int incoming_accept(struct incoming *in, const char *uri, struct err *e);
+/* Read RAM and state into m, built from in->cfg, and hand over: once it
+ * returns 0 the source has let go of the disks, m has taken them and the
+ * source knows m runs. -1 with e filled (and told to the source). */
+int incoming_receive(struct incoming *in, struct machine *m, struct err *e);
+void incoming_close(struct incoming *in);
+
+#endif

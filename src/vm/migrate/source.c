@@ -1,0 +1,478 @@
+/* The source's side of a live migration (source.h). */
+#include "vm/migrate/source.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "base/rec.h"
+#include "base/util.h"
+#include "vm/machine.h"
+#include "vm/migrate/pages.h"
+#include "vm/migrate/stream.h"
+#include "vm/migrate/uri.h"
+#include "vm/riscv/virtio_slots.h"
+#include "vm/rv/engine.h"
+#include "vm/snapshot/config_rec.h"
+
+#define MS 1000000ull
+/* Auto-converge: after this many rounds in a row that dirtied more than
+ * half of what the round before could send, the harts lose another step
+ * of their time. */
+#define SLOW_ROUNDS 2
+#define THROTTLE_FIRST 20
+#define THROTTLE_STEP 10
+#define THROTTLE_MAX 99
+
+struct migration {
+    struct machine *m;
+    pthread_t thread;
+    bool joined;
+    char uri[512];
+    unsigned downtime_ms;
+
+    pthread_mutex_t lock;   /* guards what follows */
+    pthread_cond_t ended;
+    struct migration_progress p;
+    int fd;                 /* the connection, -1 when none */
+    bool cancel;            /* asked to stop */
+    bool handing_over;      /* past the point a cancel can undo */
+
+    /* The migration thread's own. */
+    uint64_t *taken;        /* the dirty pages of this round */
+    struct page_batch batch;
+    unsigned slow_rounds;
+};
+
+const char *migration_status_name(enum migration_status s)
+{
+    static const char *const names[] = {
+        [MIGRATION_NONE] = "none", [MIGRATION_ACTIVE] = "active",
+        [MIGRATION_COMPLETED] = "completed", [MIGRATION_FAILED] = "failed",
+        [MIGRATION_CANCELLED] = "cancelled",
+    };
+    return names[s];
+}
+
+static uint64_t npages(const struct machine *m)
+{
+    return m->bus.ram_size / PAGE_SIZE;
+}
+
+static int send_frame(struct migration *g, uint32_t type, const void *p,
+                      size_t len, struct err *e)
+{
+    if (frame_send(g->fd, type, p, len, e) < 0)
+        return -1;
+    pthread_mutex_lock(&g->lock);
+    g->p.bytes_sent += len + 12;
+    pthread_mutex_unlock(&g->lock);
+    return 0;
+}
+
+static int flush_batch(struct migration *g, struct err *e)
+{
+    struct page_batch *b = &g->batch;
+    if (!b->count)
+        return 0;
+    if (send_frame(g, FRAME_PAGES, b->buf, b->len, e) < 0)
+        return -1;
+    pthread_mutex_lock(&g->lock);
+    g->p.pages_sent += b->count;
+    g->p.zero_pages = b->zeros;
+    pthread_mutex_unlock(&g->lock);
+    batch_clear(b);
+    return 0;
+}
+
+static int send_page(struct migration *g, uint64_t index, struct err *e)
+{
+    if (batch_add(&g->batch, index, g->m->bus.ram + index * PAGE_SIZE))
+        return flush_batch(g, e);
+    return 0;
+}
+
+/* Round 1: every page that may hold data. RAM's memfd says which ranges
+ * were ever written (its holes read as zeros on the target too). */
+static int send_ram(struct migration *g, struct err *e)
+{
+    struct machine *m = g->m;
+    uint64_t n = npages(m);
+    for (uint64_t i = 0; i < n;) {
+        uint64_t end = n;
+        if (m->ram_fd >= 0) {
+            off_t d = lseek(m->ram_fd, (off_t)(i * PAGE_SIZE), SEEK_DATA);
+            if (d < 0)
+                break;                     /* ENXIO: nothing past i */
+            off_t h = lseek(m->ram_fd, d, SEEK_HOLE);
+            i = (uint64_t)d / PAGE_SIZE;
+            if (h >= 0)
+                end = ((uint64_t)h + PAGE_SIZE - 1) / PAGE_SIZE;
+            if (end > n)
+                end = n;
+        }
+        for (; i < end; i++)
+            if (send_page(g, i, e) < 0)
+                return -1;
+    }
+    return flush_batch(g, e);
+}
+
+/* Take the dirty log into g->taken and clear it, the harts made to mark
+ * their next write to every page again; the machine is paused around it
+ * unless it is already (then paused is true). Returns the pages taken,
+ * or -1 when the machine has stopped. */
+static int64_t take_dirty(struct migration *g, bool paused)
+{
+    struct machine *m = g->m;
+    if (!paused && machine_pause(m) != MACHINE_PAUSED)
+        return -1;
+    for (unsigned i = 0; i < m->nharts; i++)
+        m->engine->forget_writes(m->harts[i]);
+    int64_t count = 0;
+    for (uint64_t w = 0; w < (npages(m) + 63) / 64; w++) {
+        g->taken[w] = atomic_exchange(&m->bus.dirty[w], 0);
+        count += __builtin_popcountll(g->taken[w]);
+    }
+    if (!paused)
+        machine_resume(m);
+    return count;
+}
+
+static int send_taken(struct migration *g, struct err *e)
+{
+    for (uint64_t w = 0; w < (npages(g->m) + 63) / 64; w++)
+        for (uint64_t bits = g->taken[w]; bits; bits &= bits - 1)
+            if (send_page(g, w * 64 + (unsigned)__builtin_ctzll(bits), e) < 0)
+                return -1;
+    return flush_batch(g, e);
+}
+
+static void set_throttle(struct migration *g, unsigned pct)
+{
+    atomic_store(&g->m->throttle_pct, pct);
+    pthread_mutex_lock(&g->lock);
+    g->p.throttle_pct = pct;
+    pthread_mutex_unlock(&g->lock);
+}
+
+/* After a round that sent sent bytes in ns and found dirty pages: the
+ * figures, and whether the rest fits the downtime. A round that dirtied
+ * more than half of what it could send counts towards a throttle step. */
+static bool converged(struct migration *g, uint64_t sent, uint64_t ns,
+                      uint64_t dirty)
+{
+    uint64_t bw = ns ? sent * 1000000000ull / ns : 0;
+    if (bw < (1u << 20))
+        bw = 1u << 20;      /* a floor, for a round too short to time */
+    uint64_t expect_ms = dirty * (PAGE_SIZE + 8) * 1000 / bw;
+    pthread_mutex_lock(&g->lock);
+    g->p.bandwidth_bytes_per_s = bw;
+    g->p.dirty_pages_per_s = ns ? dirty * 1000000000ull / ns : 0;
+    g->p.expected_downtime_ms = expect_ms;
+    unsigned throttle = g->p.throttle_pct;
+    pthread_mutex_unlock(&g->lock);
+    if (expect_ms <= g->downtime_ms)
+        return true;
+    if (dirty * PAGE_SIZE > sent / 2 && ++g->slow_rounds >= SLOW_ROUNDS) {
+        g->slow_rounds = 0;
+        throttle = !throttle ? THROTTLE_FIRST : throttle + THROTTLE_STEP;
+        set_throttle(g, throttle > THROTTLE_MAX ? THROTTLE_MAX : throttle);
+    }
+    return false;
+}
+
+/* The target's answer: 0 when it is want, -1 with e filled (FAILED gives
+ * the target's own line). */
+static int expect(struct migration *g, struct frame *f, uint32_t want,
+                  struct err *e)
+{
+    if (frame_recv(g->fd, f, e) < 0)
+        return err_prefix(e, "the target");
+    if (f->type == FRAME_FAILED)
+        return err_set(e, 0, "the target refused: %.*s",
+                       (int)(f->len < 200 ? f->len : 200), (char *)f->buf);
+    if (f->type != want)
+        return err_set(e, 0, "the target answered a frame of type %u",
+                       f->type);
+    return 0;
+}
+
+static bool cancelled(struct migration *g)
+{
+    pthread_mutex_lock(&g->lock);
+    bool c = g->cancel;
+    pthread_mutex_unlock(&g->lock);
+    return c;
+}
+
+/* The pre-copy rounds; returns with the machine paused and everything
+ * but the state sent, or -1 with the machine running. */
+static int precopy(struct migration *g, struct err *e)
+{
+    struct machine *m = g->m;
+    if (take_dirty(g, false) < 0)
+        return err_set(e, 0, "the machine stopped");
+    uint64_t t = now_ns(), before = 0;
+    pthread_mutex_lock(&g->lock);
+    g->p.round = 1;
+    pthread_mutex_unlock(&g->lock);
+    if (send_ram(g, e) < 0)
+        return -1;
+    for (;;) {
+        if (cancelled(g))
+            return err_set(e, ECANCELED, "cancelled");
+        pthread_mutex_lock(&g->lock);
+        uint64_t sent = g->p.bytes_sent - before;
+        before = g->p.bytes_sent;
+        g->p.round++;
+        pthread_mutex_unlock(&g->lock);
+        uint64_t now = now_ns();
+        int64_t dirty = take_dirty(g, false);
+        if (dirty < 0)
+            return err_set(e, 0, "the machine stopped");
+        bool done = converged(g, sent, now - t, (uint64_t)dirty);
+        t = now;
+        if (done)
+            break;
+        if (send_taken(g, e) < 0)
+            return -1;
+    }
+    /* The last round: the pages dirtied since, the machine paused. */
+    if (machine_pause(m) != MACHINE_PAUSED)
+        return err_set(e, 0, "the machine stopped");
+    for (uint64_t w = 0; w < (npages(m) + 63) / 64; w++)
+        atomic_fetch_or(&m->bus.dirty[w], g->taken[w]);
+    take_dirty(g, true);
+    if (send_taken(g, e) < 0) {
+        machine_resume(m);
+        return -1;
+    }
+    return 0;
+}
+
+/* With the machine paused: its state, then the hand-over. 0 once the
+ * target runs; -1 with e filled, and *resume when the machine may go on
+ * here (the target cannot be running). */
+static int hand_over(struct migration *g, bool *resume, struct err *e)
+{
+    struct machine *m = g->m;
+    *resume = true;
+    struct rec_out o = {0};
+    board_save(m, &o);
+    int r = rec_out_check(&o, e);
+    if (r == 0)
+        r = send_frame(g, FRAME_STATE, o.buf, o.len, e);
+    rec_out_free(&o);
+    struct frame f = {0};
+    if (r == 0)
+        r = send_frame(g, FRAME_END, NULL, 0, e);
+    if (r == 0)
+        r = expect(g, &f, FRAME_READY, e);
+    if (r == 0) {
+        pthread_mutex_lock(&g->lock);
+        g->handing_over = true;
+        pthread_mutex_unlock(&g->lock);
+        virtio_devices_claim(m, false, e);
+        r = send_frame(g, FRAME_GO, NULL, 0, e);
+        if (r == 0 && (r = expect(g, &f, FRAME_RUNNING, e)) < 0 &&
+            f.type != FRAME_FAILED) {
+            /* Nobody knows whether the target runs now: the machine
+             * stays paused here, for whoever knows to resume it. */
+            *resume = false;
+            err_prefix(e, "after the hand-over (the machine stays paused: "
+                       "resume it only if the target did not start)");
+        }
+        struct err ce = {0};
+        if (r < 0 && *resume && virtio_devices_claim(m, true, &ce) < 0) {
+            *resume = false;
+            err_set(e, ce.errnum, "%s; and the disks cannot be taken back: "
+                    "%s", e->msg, ce.msg);
+        }
+    }
+    free(f.buf);
+    return r;
+}
+
+static int migrate(struct migration *g, struct err *e)
+{
+    struct machine *m = g->m;
+    int fd = migrate_connect(g->uri, e);
+    if (fd < 0)
+        return -1;
+    pthread_mutex_lock(&g->lock);
+    g->fd = fd;
+    bool stop = g->cancel;
+    pthread_mutex_unlock(&g->lock);
+    if (stop)
+        return err_set(e, ECANCELED, "cancelled");
+    struct rec_out o = {0};
+    config_rec_save(m, &o);
+    int r = rec_out_check(&o, e);
+    if (r == 0)
+        r = stream_send_header(fd, e);
+    if (r == 0)
+        r = send_frame(g, FRAME_CONFIG, o.buf, o.len, e);
+    rec_out_free(&o);
+    if (r < 0 || precopy(g, e) < 0)
+        return -1;
+    uint64_t paused = now_ns();
+    bool resume;
+    if (hand_over(g, &resume, e) < 0) {
+        if (resume)
+            machine_resume(m);
+        return -1;
+    }
+    pthread_mutex_lock(&g->lock);
+    g->p.downtime_ms = (now_ns() - paused) / MS;
+    pthread_mutex_unlock(&g->lock);
+    return 0;
+}
+
+static void *migration_thread(void *arg)
+{
+    struct migration *g = arg;
+    uint64_t start = now_ns();
+    struct err e = {0};
+    int r = migrate(g, &e);
+    set_throttle(g, 0);
+    pthread_mutex_lock(&g->lock);
+    if (g->fd >= 0)
+        close(g->fd);
+    g->fd = -1;
+    g->p.total_ms = (now_ns() - start) / MS;
+    if (r == 0) {
+        g->p.status = MIGRATION_COMPLETED;
+    } else {
+        g->p.status = g->cancel ? MIGRATION_CANCELLED : MIGRATION_FAILED;
+        if (g->cancel)
+            snprintf(g->p.error, sizeof g->p.error, "cancelled");
+        else
+            err_format(&e, g->p.error, sizeof g->p.error);
+    }
+    pthread_cond_broadcast(&g->ended);
+    pthread_mutex_unlock(&g->lock);
+    return NULL;
+}
+
+static void join(struct migration *g)
+{
+    if (!g->joined) {
+        pthread_join(g->thread, NULL);
+        g->joined = true;
+    }
+    free(g->taken);
+    g->taken = NULL;
+}
+
+int migration_start(struct machine *m, const char *uri, unsigned downtime_ms,
+                    struct err *e)
+{
+    if (migration_active(m))
+        return err_set(e, EBUSY, "a migration is in progress");
+    if (machine_state(m) != MACHINE_RUNNING)
+        return err_set(e, EBUSY, "the machine is not running");
+    if (migrate_uri_check(uri, e) < 0)
+        return -1;
+    if (strlen(uri) >= sizeof m->migration->uri)
+        return err_set(e, ENAMETOOLONG, "%s", uri);
+    struct migration *g = m->migration;
+    if (!g) {
+        g = calloc(1, sizeof *g);
+        if (!g)
+            return err_set(e, ENOMEM, "cannot start a migration");
+        pthread_mutex_init(&g->lock, NULL);
+        pthread_cond_init(&g->ended, NULL);
+        g->m = m;
+        g->joined = true;
+        m->migration = g;
+    }
+    join(g);
+    g->taken = calloc((npages(m) + 63) / 64, sizeof *g->taken);
+    if (!g->taken)
+        return err_set(e, ENOMEM, "cannot start a migration");
+    snprintf(g->uri, sizeof g->uri, "%s", uri);
+    g->downtime_ms = downtime_ms;
+    g->p = (struct migration_progress){.status = MIGRATION_ACTIVE};
+    g->fd = -1;
+    g->cancel = g->handing_over = false;
+    g->slow_rounds = 0;
+    batch_clear(&g->batch);
+    g->batch.zeros = 0;
+    int r = pthread_create(&g->thread, NULL, migration_thread, g);
+    if (r) {
+        g->p.status = MIGRATION_NONE;
+        return err_set(e, r, "cannot start a migration");
+    }
+    g->joined = false;
+    return 0;
+}
+
+void migration_wait(struct machine *m, struct migration_progress *p)
+{
+    struct migration *g = m->migration;
+    pthread_mutex_lock(&g->lock);
+    while (g->p.status == MIGRATION_ACTIVE)
+        pthread_cond_wait(&g->ended, &g->lock);
+    *p = g->p;
+    pthread_mutex_unlock(&g->lock);
+}
+
+void migration_progress(struct machine *m, struct migration_progress *p)
+{
+    struct migration *g = m->migration;
+    if (!g) {
+        *p = (struct migration_progress){.status = MIGRATION_NONE};
+        return;
+    }
+    pthread_mutex_lock(&g->lock);
+    *p = g->p;
+    pthread_mutex_unlock(&g->lock);
+}
+
+bool migration_active(struct machine *m)
+{
+    struct migration_progress p;
+    migration_progress(m, &p);
+    return p.status == MIGRATION_ACTIVE;
+}
+
+bool migration_cancel(struct machine *m)
+{
+    struct migration *g = m->migration;
+    if (!g)
+        return false;
+    pthread_mutex_lock(&g->lock);
+    bool can = g->p.status == MIGRATION_ACTIVE && !g->handing_over;
+    if (can) {
+        g->cancel = true;
+        if (g->fd >= 0)
+            shutdown(g->fd, SHUT_RDWR);
+    }
+    pthread_mutex_unlock(&g->lock);
+    return can;
+}
+
+void migration_stop(struct machine *m)
+{
+    if (!m->migration)
+        return;
+    migration_cancel(m);
+    join(m->migration);
+}
+
+void migration_free(struct machine *m)
+{
+    struct migration *g = m->migration;
+    if (!g)
+        return;
+    pthread_cond_destroy(&g->ended);
+    pthread_mutex_destroy(&g->lock);
+    free(g);
+    m->migration = NULL;
+}
