@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -33,6 +35,10 @@ static int accept_one(const char *uri, struct err *e)
         unlink(uri + 5);
     if (fd < 0)
         return err_set(e, en, "%s: cannot accept", uri);
+    /* The hand-over's small answers go out at once (a unix socket
+     * refuses the option, and needs none). */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return fd;
 }
 
@@ -81,6 +87,10 @@ static int receive(struct incoming *in, struct machine *m, struct err *e)
             if (pages_apply(in->f.buf, in->f.len, m->bus.ram,
                             m->bus.ram_size / PAGE_SIZE, m->ram_fd, e) < 0)
                 return -1;
+            continue;
+        case FRAME_SYNC:
+            if (state || frame_send(in->fd, FRAME_SYNCED, NULL, 0, e) < 0)
+                break;
             continue;
         case FRAME_STATE:
             if (state)

@@ -261,6 +261,17 @@ static bool cancelled(struct migration *g)
     return c;
 }
 
+/* SYNC, and the target's SYNCED once it has written every page sent. */
+static int sync_target(struct migration *g, struct err *e)
+{
+    struct frame f = {0};
+    int r = send_frame(g, FRAME_SYNC, NULL, 0, e);
+    if (r == 0)
+        r = expect(g, &f, FRAME_SYNCED, e);
+    free(f.buf);
+    return r;
+}
+
 /* The pre-copy rounds; returns with the machine paused and everything
  * but the state sent, or -1 with the machine running. */
 static int precopy(struct migration *g, struct err *e)
@@ -295,13 +306,14 @@ static int precopy(struct migration *g, struct err *e)
         if (send_taken(g, e) < 0)
             return -1;
     }
-    /* The last round: the pages dirtied since, the machine paused, as
-     * fast as the link goes. */
+    /* What is left while the guest still runs, and the target caught up
+     * with it; then the last round, the machine paused: the pages
+     * dirtied since, as fast as the link goes. */
+    if (send_taken(g, e) < 0 || sync_target(g, e) < 0)
+        return -1;
     g->paced_from = 0;
     if (machine_pause(m) != MACHINE_PAUSED)
         return err_set(e, 0, "the machine stopped");
-    for (uint64_t w = 0; w < (npages(m) + 63) / 64; w++)
-        atomic_fetch_or(&m->bus.dirty[w], g->taken[w]);
     take_dirty(g, true);
     if (send_taken(g, e) < 0) {
         machine_resume(m);
