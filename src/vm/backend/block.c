@@ -80,10 +80,15 @@ int block_claim(struct block *b, struct err *e)
     return 0;
 }
 
+/* What this machine wrote reaches the image's storage before another may
+ * take it (a target on another host, over shared storage). */
 void block_release(struct block *b)
 {
-    if (b->claimed)
+    if (b->claimed) {
+        if (!b->readonly)
+            fdatasync(b->fd);
         flock(b->fd, LOCK_UN);
+    }
     b->claimed = false;
 }
 

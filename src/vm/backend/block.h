@@ -31,7 +31,8 @@ void block_close(struct block *b);
  * Returns 0 (at once when already claimed), or -1 with e filled ("--disk:
  * 'PATH' is in use by another process") when another holds it. */
 int block_claim(struct block *b, struct err *e);
-/* Let go of the lock (an unclaimed image: nothing); the image stays open. */
+/* Flush what was written, then let go of the lock (an unclaimed image:
+ * nothing); the image stays open. */
 void block_release(struct block *b);
 
 /* Whole-request I/O at byte offset off (the caller checked the range).
