@@ -6,10 +6,14 @@ namespaces made here, joined by a veth pair (10.77.0.1/24 and
 Checked:
 - a guest that counts on its console while a workload keeps rewriting
   tmpfs files and checking the md5sums of what it wrote moves to the
-  target and back again, with one hart and four, under both engines: the
-  count goes on with no gap and no restart, the workload finds its data
-  intact (OK after each switch, never BAD), the source exits 0 and the
-  target runs the machine it was sent;
+  target and back again (there on the same engine, back on the other),
+  with one hart and four, under both engines: the count goes on with no
+  gap and no restart, the workload finds its data intact (OK after each
+  switch, never BAD), the source exits 0 and the target runs the machine
+  it was sent;
+- a guest appending to a file on a disk image both hosts share moves with
+  the image's lock (another machine on it is refused before and after)
+  and the file is whole;
 - with tap networking bridged to a third namespace, a TCP connection from
   that namespace to an echo server in the guest carries on across the
   move there and back (the target's MAC announce teaches the bridges the
@@ -23,8 +27,10 @@ Checked:
   command failing with one line: the target SIGKILLed mid-stream, nothing
   listening, a cancel (`cella vm migrate-cancel`), a target given another
   --mem or --cpus (which refuses with one line, exit 1), a fake target
-  that takes the whole stream and then closes instead of answering; after
-  a failure the same source still migrates;
+  that takes the whole stream and then closes or answers FAILED; after a
+  failure the same source still migrates. A fake target that takes GO
+  and never says RUNNING leaves the source paused (it cannot know whether
+  the target runs), and it runs on once resumed;
 - a target fed by a fake source (a stream recorded from a real source by a
   fake target, replayed in part, or damaged) exits 1 with one line and
   never runs the guest: a stream cut anywhere, one of another format
@@ -49,7 +55,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from conftest import APPEND, BOOT_TIMEOUT, PROMPT, QUICK_TIMEOUT, Result, Session, run_cella
+from test_virtio_blk import debugfs_cat, ext4_image
+from test_virtio_blk import tool as blk_tool
 from test_vm_api import COUNTER, TYPE_TIMEOUT, request, ticks, wait_ticks
+from test_vm_snapshot import APPENDER, shell
 
 MEM = "128M"
 MIGRATE_TIMEOUT = 180       # seconds; a migration of a busy guest on a noisy host
@@ -253,8 +262,8 @@ def target(cella, host, uri, *extra):
 
 
 def error_line(text):
-    """The one line of an error on stderr (the target's line saying it
-    waits aside); fails unless there is exactly one."""
+    """The one line of an error on stderr (not counting the target's line
+    saying it waits); fails unless there is exactly one."""
     lines = [ln for ln in text.splitlines() if not ln.startswith(WAITING)]
     assert len(lines) == 1 and lines[0].startswith("cella: "), f"not one line:\n{text}"
     return lines[0]
@@ -352,11 +361,14 @@ def test_there_and_back(cella, guest, hosts, tmp_path, cpus, engine):
         assert m["state"] == "running" and m["harts"] == int(cpus), m
         assert m["config"]["engine"] == engine, m
         assert not api_a.exists(), "the source left its API socket behind"
-        # And back, the target taking all from the stream.
+        # And back, on the other engine, the harts' count from the stream.
+        other = {"jit": "interp", "interp": "jit"}[engine]
         uri = f"tcp:{a.ip}:4101"
-        back = target(cella, a, uri, "--api", api_a2)
+        back = target(cella, a, uri, "--api", api_a2, "--engine", other)
         completed(migrate(cella, api_b, uri))
         moved(dst, back, workload=True)
+        m = migration(api_a2)
+        assert m["harts"] == int(cpus) and m["config"]["engine"] == other, m
         stop(back, api_a2)
     finally:
         for s in (src, dst, back):
@@ -655,6 +667,48 @@ def test_target_of_another_size_refuses(cella, guest, hosts, tmp_path):
                 s.close()
 
 
+def in_use(cella, guest, img):
+    """Another machine on img is refused: someone holds its lock."""
+    r = run_cella(cella, ["vm", "run", *guest.args(), "--disk", img], QUICK)
+    assert r.returncode == 1 and "in use" in error_line(r.stderr), r.explain()
+
+
+def test_shared_disk_moves_with_its_lock(cella, guest, hosts, tmp_path):
+    """Source and target open the same image (storage both hosts share).
+    The guest appends a count to a file on it while it moves; the target
+    is given no devices, so it takes the source's --disk. Another machine
+    on the image is refused before the move (the source holds its lock)
+    and after it (the target does); once the target's guest unmounts and
+    powers off, the file holds every count in order and fsck is happy."""
+    a, b = hosts
+    api_a, api_b = tmp_path / "a.sock", tmp_path / "b.sock"
+    img = ext4_image(tmp_path / "disk.img")
+    src = machine(cella, guest, a, api_a, "--disk", img)
+    dst = None
+    try:
+        src.send(f"{APPENDER}\n".encode())
+        wait_ticks(src, 10)
+        in_use(cella, guest, img)
+        uri = f"tcp:{b.ip}:4900"
+        dst = target(cella, b, uri, "--api", api_b)
+        in_use(cella, guest, img)
+        completed(migrate(cella, api_a, uri))
+        moved(src, dst, workload=False)
+        in_use(cella, guest, img)
+        shell(dst, "touch /tmp/stop && wait && umount /mnt")
+        dst.send(b"poweroff -f\n")
+        assert dst.wait(QUICK) == 0, dst.explain()
+        end = max(ticks(dst))
+    finally:
+        for s in (src, dst):
+            if s:
+                s.close()
+    fsck = subprocess.run([blk_tool("e2fsck"), "-fn", str(img)], capture_output=True)
+    assert fsck.returncode == 0, fsck.stdout.decode(errors="replace")
+    counts = [int(n) for n in debugfs_cat(img, "log").split()]
+    assert counts == list(range(1, len(counts) + 1)) and len(counts) >= end, counts[-5:]
+
+
 # --- a fake target, and a fake source ----------------------------------------
 
 def read_exactly(conn, n):
@@ -665,6 +719,21 @@ def read_exactly(conn, n):
             raise EOFError(f"the stream ended after {len(data)} of {n} bytes")
         data += chunk
     return data
+
+
+def take_stream(conn):
+    """A fake target's reading: the stream on conn through its END frame;
+    returns it (bytes) and its frames, (type, offset, size) each."""
+    conn.settimeout(MIGRATE_TIMEOUT)
+    data = bytearray(read_exactly(conn, HEADER))
+    frames = []
+    while True:
+        head = read_exactly(conn, 8)
+        ftype, n = struct.unpack("<II", head)
+        frames.append((ftype, len(data), 8 + n + 4))
+        data += head + read_exactly(conn, n + 4)
+        if ftype == END:
+            return bytes(data), frames
 
 
 @dataclass
@@ -702,17 +771,7 @@ def recording(cella, guest, tmp_path_factory):
     try:
         mig = migrate_bg(cella, api, f"unix:{path}")
         conn, _ = lsock.accept()
-        conn.settimeout(MIGRATE_TIMEOUT)
-        data = read_exactly(conn, HEADER)
-        while True:
-            head = read_exactly(conn, 8)
-            ftype, n = struct.unpack("<II", head)
-            rest = read_exactly(conn, n + 4)
-            rec.frames.append((ftype, len(data), 8 + n + 4))
-            data += head + rest
-            if ftype == END:
-                break
-        rec.stream = data
+        rec.stream, rec.frames = take_stream(conn)
         # The source waits for READY, its guest paused.
         time.sleep(0.5)
         src._read(0.2)
@@ -777,6 +836,51 @@ def answer(s, want):
     ftype, n = struct.unpack("<II", read_exactly(s, 8))
     payload = read_exactly(s, n + 4)[:n]
     assert ftype == want, f"frame {ftype} ({payload!r}) instead of {want}"
+
+
+@pytest.mark.parametrize("then", ["failed", "silent-after-go"])
+def test_target_failing_at_the_hand_over(cella, guest, tmp_path, then):
+    """A fake target takes the whole stream, then answers FAILED with a
+    line of its own (the source names it and runs on), or answers READY,
+    takes GO and closes without RUNNING: the source cannot know whether
+    the target runs, so it fails and stays paused, and runs on once told
+    to resume."""
+    api, path = tmp_path / "api.sock", tmp_path / "fake.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as lsock:
+        lsock.bind(str(path))
+        lsock.listen(1)
+        lsock.settimeout(QUICK)
+        with counting(cella, guest, None, api) as src:
+            mig = migrate_bg(cella, api, f"unix:{path}")
+            try:
+                conn, _ = lsock.accept()
+                with conn:
+                    take_stream(conn)
+                    if then == "failed":
+                        conn.sendall(frame(FAILED, b"cella: no room here"))
+                    else:
+                        conn.sendall(frame(READY))
+                        answer(conn, GO)
+                r = migrate_result(mig)
+            finally:
+                mig.close()
+            if then == "failed":
+                failed_and_runs_on(src, api, r)
+                assert "cella: no room here" in r.stderr, r.explain()
+            else:
+                assert r.returncode == 1, r.explain()
+                assert "paused" in error_line(r.stderr), r.explain()
+                m = migration(api)
+                assert m["state"] == "paused" and m["migration"]["status"] == "failed", m
+                time.sleep(0.5)
+                src._read(0.2)
+                last = max(ticks(src))
+                time.sleep(1)
+                src._read(0.2)
+                assert max(ticks(src)) == last, f"counting while paused\n{src.explain()}"
+                assert request(api, "PUT", "/machine/resume") == (200, {"state": "running"})
+                wait_ticks(src, 5)
+            stop(src, api)
 
 
 def feed(path, data, after_ready=None):
