@@ -133,10 +133,10 @@ int rec_open(struct rec_in *in, const char *name, uint32_t max_version,
     in->why[0] = 0;
     snprintf(in->name, sizeof in->name, "%.*s", REC_NAME_MAX, name);
     size_t left = in->len - in->off;
-    const uint8_t *h = in->buf + in->off;
     if (left < REC_HEADER_SIZE + REC_TRAILER_SIZE)
         return err_set(e, 0, "state of %s: missing or truncated record",
                        in->name);
+    const uint8_t *h = in->buf + in->off;
     char want[REC_NAME_MAX] = {0};
     memcpy(want, name, strnlen(name, REC_NAME_MAX));
     if (memcmp(h, want, REC_NAME_MAX) != 0) {

@@ -1,6 +1,6 @@
 /* `cella vm status|pause|resume|stop|migrate-cancel --api PATH`, `cella
  * vm snapshot --api PATH DIR [--stop] [--force]` and `cella vm migrate
- * --api PATH URI [--downtime MS]`: thin clients of a running machine's
+ * --api PATH URI [--downtime MS] [--max-bandwidth RATE]`: thin clients of a running machine's
  * control API. status prints GET /machine's JSON, migrate the migration's
  * at its end; the others print the state the machine is in after them. */
 #include "vm/ctl.h"
@@ -41,6 +41,7 @@ struct ctl_args {
     const char *dir;
     bool stop, force;
     long downtime_ms;       /* 0: not given */
+    uint64_t max_bandwidth; /* 0: not given */
 };
 
 static const struct verb *find(const char *name)
@@ -65,6 +66,7 @@ static int parse(int argc, char **argv, bool snapshot, bool migrate,
         {"stop", no_argument, 0, 's'},
         {"force", no_argument, 0, 'f'},
         {"downtime", required_argument, 0, 'd'},
+        {"max-bandwidth", required_argument, 0, 'b'},
         {0, 0, 0, 0},
     };
     *a = (struct ctl_args){0};
@@ -82,6 +84,9 @@ static int parse(int argc, char **argv, bool snapshot, bool migrate,
         else if (o == 'd' && migrate) {
             if (parse_int(optarg, 1, 60000, &a->downtime_ms, "--downtime",
                           e) < 0)
+                return -1;
+        } else if (o == 'b' && migrate) {
+            if (parse_size(optarg, &a->max_bandwidth, e) < 0)
                 return -1;
         } else
             return err_set(e, 0, "unknown option '%s' (try 'cella vm "
@@ -112,6 +117,10 @@ static char *request_body(const struct verb *v, const struct ctl_args *a)
         if (a->downtime_ms)
             json_object_object_add(o, "downtime_ms",
                                    json_object_new_int64(a->downtime_ms));
+        if (a->max_bandwidth)
+            json_object_object_add(o, "max_bandwidth",
+                                   json_object_new_int64(
+                                       (int64_t)a->max_bandwidth));
     } else {
         json_object_object_add(o, "path", json_object_new_string(a->dir));
         json_object_object_add(o, "stop", json_object_new_boolean(a->stop));

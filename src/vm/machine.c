@@ -440,6 +440,8 @@ int machine_run(const struct vm_config *cfg, struct err *e)
 out:
     destroy(m);     /* restores the terminal before any message */
 closed:
+    if (status < 0)
+        incoming_refuse(&in, e);
     snapshot_close(&snap);
     incoming_close(&in);
     if (stop_signal)

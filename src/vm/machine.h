@@ -58,7 +58,9 @@ struct machine {
     bool paused;                /* all parked, the I/O thread too */
 
     struct api_server *api;     /* --api: the control API, or NULL */
-    struct migration *migration;    /* the last one started, or NULL */
+    /* The last migration started, or NULL: set once, by the API's
+     * thread, while others may read it. */
+    _Atomic(struct migration *) migration;
     /* Percent of their time the vCPUs sleep (a migration's throttle). */
     atomic_uint throttle_pct;
 

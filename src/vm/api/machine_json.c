@@ -4,6 +4,8 @@
  * and the progress of the last migration. */
 #include "vm/api/machine_json.h"
 
+#include <stdio.h>
+
 #include "vm/rv/engine.h"
 #include "vm/virtio/mmio.h"
 
@@ -96,7 +98,11 @@ json_object *api_migration_json(const struct migration_progress *p)
     add_u64(o, "bandwidth_bytes_per_s", p->bandwidth_bytes_per_s);
     add_u64(o, "expected_downtime_ms", p->expected_downtime_ms);
     add_u64(o, "throttle_pct", p->throttle_pct);
-    add_u64(o, "downtime_ms", p->downtime_ms);
+    char ms[32];
+    snprintf(ms, sizeof ms, "%.3f", p->downtime_us / 1000.0);
+    json_object_object_add(o, "downtime_ms",
+                           json_object_new_double_s(p->downtime_us / 1000.0,
+                                                    ms));
     add_u64(o, "total_ms", p->total_ms);
     if (p->error[0])
         add_str(o, "error", p->error);

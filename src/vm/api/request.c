@@ -104,7 +104,7 @@ static const char *snapshot_members(json_object *o, struct api_snapshot *a)
 /* Why the migration arguments in o are refused, or NULL: a is filled. */
 static const char *migrate_members(json_object *o, struct api_migrate *a)
 {
-    json_object *uri, *down;
+    json_object *uri, *down, *bw;
     if (!json_object_object_get_ex(o, "uri", &uri) ||
         !json_object_is_type(uri, json_type_string))
         return "migrate needs {\"uri\": \"tcp:HOST:PORT\"}";
@@ -120,10 +120,18 @@ static const char *migrate_members(json_object *o, struct api_migrate *a)
             return "migrate: downtime_ms is an integer from 1 to 60000";
         a->downtime_ms = (unsigned)d;
     }
+    if (json_object_object_get_ex(o, "max_bandwidth", &bw)) {
+        int64_t b = json_object_get_int64(bw);
+        if (!json_object_is_type(bw, json_type_int) || b < 0)
+            return "migrate: max_bandwidth is bytes per second, 0 or more";
+        a->max_bandwidth = (uint64_t)b;
+    }
     json_object_object_foreach(o, key, val) {
         (void)val;
-        if (strcmp(key, "uri") && strcmp(key, "downtime_ms"))
-            return "migrate: unknown member (uri, downtime_ms)";
+        if (strcmp(key, "uri") && strcmp(key, "downtime_ms") &&
+            strcmp(key, "max_bandwidth"))
+            return "migrate: unknown member (uri, downtime_ms, "
+                   "max_bandwidth)";
     }
     memcpy(a->uri, u, n + 1);
     return NULL;

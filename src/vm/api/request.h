@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define API_MAX_BODY (64u << 10)    /* a request body's limit, bytes */
 
@@ -29,13 +30,15 @@ struct api_snapshot {
     bool force;         /* replace a snapshot DIR holds */
 };
 
-/* PUT /machine/migrate's body: {"uri": URI, "downtime_ms": N}, the
- * second optional. */
+/* PUT /machine/migrate's body: {"uri": URI, "downtime_ms": N,
+ * "max_bandwidth": BYTES_PER_S}, the last two optional (max_bandwidth 0:
+ * no limit). */
 #define API_DOWNTIME_MS 50      /* downtime_ms when not given */
 #define API_DOWNTIME_MAX 60000
 struct api_migrate {
     char uri[512];
     unsigned downtime_ms;
+    uint64_t max_bandwidth;
 };
 
 /* The operation for method and url: 0 with *op set, or the HTTP status
@@ -59,7 +62,8 @@ int api_snapshot_args(const char *body, size_t len, struct api_snapshot *a,
 /* The arguments of a migration from its body (checked by
  * api_check_body): 0, or 400 with *why set when uri is missing, empty,
  * too long or not a string, downtime_ms is not an integer from 1 to
- * API_DOWNTIME_MAX, or another member is there. The uri's form is the
+ * API_DOWNTIME_MAX, max_bandwidth not one from 0 up, or another member
+ * is there. The uri's form is the
  * migration's to check. */
 int api_migrate_args(const char *body, size_t len, struct api_migrate *a,
                      const char **why);

@@ -136,7 +136,8 @@ static enum MHD_Result migrate(struct api_server *s, struct MHD_Connection *c,
         return reply_error(c, (unsigned)status, why);
     struct err e = {0};
     pthread_mutex_lock(&s->lock);
-    int started = migration_start(s->m, a.uri, a.downtime_ms, &e);
+    int started = migration_start(s->m, a.uri, a.downtime_ms,
+                                  a.max_bandwidth, &e);
     pthread_mutex_unlock(&s->lock);
     if (started < 0) {
         char msg[sizeof e.msg + 128];

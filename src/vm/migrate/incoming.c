@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -32,6 +35,10 @@ static int accept_one(const char *uri, struct err *e)
         unlink(uri + 5);
     if (fd < 0)
         return err_set(e, en, "%s: cannot accept", uri);
+    /* The hand-over's small answers go out at once (a unix socket
+     * refuses the option, and needs none). */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return fd;
 }
 
@@ -81,6 +88,10 @@ static int receive(struct incoming *in, struct machine *m, struct err *e)
                             m->bus.ram_size / PAGE_SIZE, m->ram_fd, e) < 0)
                 return -1;
             continue;
+        case FRAME_SYNC:
+            if (state || frame_send(in->fd, FRAME_SYNCED, NULL, 0, e) < 0)
+                break;
+            continue;
         case FRAME_STATE:
             if (state)
                 break;
@@ -115,21 +126,38 @@ int incoming_receive(struct incoming *in, struct machine *m, struct err *e)
 {
     if (receive(in, m, e) < 0 ||
         frame_send(in->fd, FRAME_READY, NULL, 0, e) < 0 ||
-        await_go(in, e) < 0)
-        goto failed;
-    if (virtio_devices_claim(m, true, e) < 0)
-        goto failed;
+        await_go(in, e) < 0 || virtio_devices_claim(m, true, e) < 0) {
+        incoming_refuse(in, e);
+        return -1;
+    }
+    in->answered = true;
     if (frame_send(in->fd, FRAME_RUNNING, NULL, 0, e) < 0) {
-        virtio_devices_claim(m, false, e);
+        struct err ignored = {0};
+        virtio_devices_claim(m, false, &ignored);
         return -1;
     }
     return 0;
-failed:;
+}
+
+/* The line, then what the source still sends read and dropped until it
+ * closes (briefly): closing with unread data would reset the connection,
+ * and the line could be lost with it. */
+void incoming_refuse(struct incoming *in, const struct err *e)
+{
+    if (in->fd < 0 || in->answered)
+        return;
+    in->answered = true;
     char line[sizeof e->msg + 64];
     err_format(e, line, sizeof line);
     struct err ignored = {0};
-    frame_send(in->fd, FRAME_FAILED, line, strlen(line), &ignored);
-    return -1;
+    if (frame_send(in->fd, FRAME_FAILED, line, strlen(line), &ignored) < 0)
+        return;
+    shutdown(in->fd, SHUT_WR);
+    struct timeval tv = {.tv_sec = 2};
+    setsockopt(in->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char drop[65536];
+    while (read(in->fd, drop, sizeof drop) > 0)
+        continue;
 }
 
 void incoming_close(struct incoming *in)

@@ -7,6 +7,8 @@
 #ifndef CELLA_VM_MIGRATE_INCOMING_H
 #define CELLA_VM_MIGRATE_INCOMING_H
 
+#include <stdbool.h>
+
 #include "vm/config.h"
 #include "vm/migrate/stream.h"
 
@@ -15,6 +17,7 @@ struct machine;
 
 struct incoming {
     int fd;                 /* the connection, or -1 */
+    bool answered;          /* RUNNING or FAILED was sent */
     struct vm_config cfg;   /* the source's config (strings owned) */
     struct frame f;
 };
@@ -26,6 +29,9 @@ int incoming_accept(struct incoming *in, const char *uri, struct err *e);
  * returns 0 the source has let go of the disks, m has taken them and the
  * source knows m runs. -1 with e filled (and told to the source). */
 int incoming_receive(struct incoming *in, struct machine *m, struct err *e);
+/* Tell the source this machine will not run, and why (e), unless it was
+ * told already: the source then keeps its own. */
+void incoming_refuse(struct incoming *in, const struct err *e);
 void incoming_close(struct incoming *in);
 
 #endif

@@ -2,11 +2,13 @@
 #include "vm/migrate/source.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -35,6 +37,10 @@ struct migration {
     bool joined;
     char uri[512];
     unsigned downtime_ms;
+    uint64_t max_bandwidth;     /* bytes/s while the guest runs; 0: none */
+    uint64_t paced_from;        /* when the pacing began, ns; 0: no pacing
+                                 * (not asked, or the last round) */
+    uint64_t paced_bytes;       /* sent since */
 
     pthread_mutex_t lock;   /* guards what follows */
     pthread_cond_t ended;
@@ -64,11 +70,52 @@ static uint64_t npages(const struct machine *m)
     return m->bus.ram_size / PAGE_SIZE;
 }
 
+/* Whether the target has spoken within timeout_ms: it speaks only to
+ * refuse (its FAILED line) or by ending the connection; -1 with e saying
+ * which, or 0 (e untouched) when it has not. */
+static int target_spoke(struct migration *g, int timeout_ms, struct err *e)
+{
+    struct pollfd p = {.fd = g->fd, .events = POLLIN};
+    if (poll(&p, 1, timeout_ms) <= 0)
+        return 0;
+    struct frame f = {0};
+    struct err fe = {0};
+    if (frame_recv(g->fd, &f, &fe) < 0)
+        err_set(e, fe.errnum, "the target: %s", fe.msg);
+    else if (f.type == FRAME_FAILED)
+        err_set(e, 0, "the target refused: %.*s",
+                (int)(f.len < 200 ? f.len : 200), (char *)f.buf);
+    else
+        err_set(e, 0, "the target answered a frame of type %u", f.type);
+    free(f.buf);
+    return -1;
+}
+
+/* Held to max_bandwidth: sleep until the bytes sent since pacing began
+ * are no more than it allows. */
+static void pace(struct migration *g, size_t sent)
+{
+    if (!g->paced_from)
+        return;
+    g->paced_bytes += sent;
+    uint64_t due = g->paced_from +
+                   g->paced_bytes * 1000000000ull / g->max_bandwidth;
+    uint64_t now = now_ns();
+    if (due > now) {
+        struct timespec ts = {(time_t)((due - now) / 1000000000ull),
+                              (long)((due - now) % 1000000000ull)};
+        nanosleep(&ts, NULL);
+    }
+}
+
 static int send_frame(struct migration *g, uint32_t type, const void *p,
                       size_t len, struct err *e)
 {
-    if (frame_send(g->fd, type, p, len, e) < 0)
+    if (frame_send(g->fd, type, p, len, e) < 0) {
+        target_spoke(g, 1000, e);       /* why, if it said */
         return -1;
+    }
+    pace(g, len + 12);
     pthread_mutex_lock(&g->lock);
     g->p.bytes_sent += len + 12;
     pthread_mutex_unlock(&g->lock);
@@ -80,7 +127,8 @@ static int flush_batch(struct migration *g, struct err *e)
     struct page_batch *b = &g->batch;
     if (!b->count)
         return 0;
-    if (send_frame(g, FRAME_PAGES, b->buf, b->len, e) < 0)
+    if (send_frame(g, FRAME_PAGES, b->buf, b->len, e) < 0 ||
+        target_spoke(g, 0, e) < 0)
         return -1;
     pthread_mutex_lock(&g->lock);
     g->p.pages_sent += b->count;
@@ -179,7 +227,9 @@ static bool converged(struct migration *g, uint64_t sent, uint64_t ns,
     pthread_mutex_unlock(&g->lock);
     if (expect_ms <= g->downtime_ms)
         return true;
-    if (dirty * PAGE_SIZE > sent / 2 && ++g->slow_rounds >= SLOW_ROUNDS) {
+    if (dirty * PAGE_SIZE <= sent / 2)
+        g->slow_rounds = 0;
+    else if (++g->slow_rounds >= SLOW_ROUNDS) {
         g->slow_rounds = 0;
         throttle = !throttle ? THROTTLE_FIRST : throttle + THROTTLE_STEP;
         set_throttle(g, throttle > THROTTLE_MAX ? THROTTLE_MAX : throttle);
@@ -211,6 +261,17 @@ static bool cancelled(struct migration *g)
     return c;
 }
 
+/* SYNC, and the target's SYNCED once it has written every page sent. */
+static int sync_target(struct migration *g, struct err *e)
+{
+    struct frame f = {0};
+    int r = send_frame(g, FRAME_SYNC, NULL, 0, e);
+    if (r == 0)
+        r = expect(g, &f, FRAME_SYNCED, e);
+    free(f.buf);
+    return r;
+}
+
 /* The pre-copy rounds; returns with the machine paused and everything
  * but the state sent, or -1 with the machine running. */
 static int precopy(struct migration *g, struct err *e)
@@ -219,6 +280,8 @@ static int precopy(struct migration *g, struct err *e)
     if (take_dirty(g, false) < 0)
         return err_set(e, 0, "the machine stopped");
     uint64_t t = now_ns(), before = 0;
+    g->paced_from = g->max_bandwidth ? t : 0;
+    g->paced_bytes = 0;
     pthread_mutex_lock(&g->lock);
     g->p.round = 1;
     pthread_mutex_unlock(&g->lock);
@@ -243,11 +306,14 @@ static int precopy(struct migration *g, struct err *e)
         if (send_taken(g, e) < 0)
             return -1;
     }
-    /* The last round: the pages dirtied since, the machine paused. */
+    /* What is left while the guest still runs, and the target caught up
+     * with it; then the last round, the machine paused: the pages
+     * dirtied since, as fast as the link goes. */
+    if (send_taken(g, e) < 0 || sync_target(g, e) < 0)
+        return -1;
+    g->paced_from = 0;
     if (machine_pause(m) != MACHINE_PAUSED)
         return err_set(e, 0, "the machine stopped");
-    for (uint64_t w = 0; w < (npages(m) + 63) / 64; w++)
-        atomic_fetch_or(&m->bus.dirty[w], g->taken[w]);
     take_dirty(g, true);
     if (send_taken(g, e) < 0) {
         machine_resume(m);
@@ -329,7 +395,7 @@ static int migrate(struct migration *g, struct err *e)
         return -1;
     }
     pthread_mutex_lock(&g->lock);
-    g->p.downtime_ms = (now_ns() - paused) / MS;
+    g->p.downtime_us = (now_ns() - paused) / 1000;
     pthread_mutex_unlock(&g->lock);
     return 0;
 }
@@ -340,7 +406,7 @@ static void *migration_thread(void *arg)
     uint64_t start = now_ns();
     struct err e = {0};
     int r = migrate(g, &e);
-    set_throttle(g, 0);
+    atomic_store(&g->m->throttle_pct, 0);   /* the progress keeps the last */
     pthread_mutex_lock(&g->lock);
     if (g->fd >= 0)
         close(g->fd);
@@ -371,7 +437,7 @@ static void join(struct migration *g)
 }
 
 int migration_start(struct machine *m, const char *uri, unsigned downtime_ms,
-                    struct err *e)
+                    uint64_t max_bandwidth, struct err *e)
 {
     if (migration_active(m))
         return err_set(e, EBUSY, "a migration is in progress");
@@ -398,6 +464,7 @@ int migration_start(struct machine *m, const char *uri, unsigned downtime_ms,
         return err_set(e, ENOMEM, "cannot start a migration");
     snprintf(g->uri, sizeof g->uri, "%s", uri);
     g->downtime_ms = downtime_ms;
+    g->max_bandwidth = max_bandwidth;
     g->p = (struct migration_progress){.status = MIGRATION_ACTIVE};
     g->fd = -1;
     g->cancel = g->handing_over = false;

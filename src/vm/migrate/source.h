@@ -33,7 +33,7 @@ struct migration_progress {
     uint64_t bandwidth_bytes_per_s; /* measured in the last round */
     uint64_t expected_downtime_ms;  /* what is dirty now, at that speed */
     unsigned throttle_pct;          /* of the harts' time taken away */
-    uint64_t downtime_ms;           /* once completed: paused to running */
+    uint64_t downtime_us;           /* once completed: paused to running */
     uint64_t total_ms;              /* once ended */
     char error[256];                /* failed or cancelled: why */
 };
@@ -42,10 +42,12 @@ struct migration_progress {
 const char *migration_status_name(enum migration_status s);
 
 /* Start migrating m (running) to uri, aiming at a pause of at most
- * downtime_ms. 0, or -1 with e filled (EBUSY: one runs already; the
+ * downtime_ms, sending at most max_bandwidth bytes a second while the
+ * guest runs (0: as fast as the link goes; the last round, paused, is
+ * never held back). 0, or -1 with e filled (EBUSY: one runs already; the
  * machine does not run). */
 int migration_start(struct machine *m, const char *uri, unsigned downtime_ms,
-                    struct err *e);
+                    uint64_t max_bandwidth, struct err *e);
 /* Wait until the migration started last has ended; its progress then. */
 void migration_wait(struct machine *m, struct migration_progress *p);
 /* Where the last migration is (status NONE: there was none). */

@@ -109,7 +109,7 @@ int frame_recv(int fd, struct frame *f, struct err *e)
         return read_failed(e, "a frame");
     f->type = le32toh(head[0]);
     f->len = le32toh(head[1]);
-    if (f->type < FRAME_CONFIG || f->type > FRAME_FAILED)
+    if (f->type < FRAME_CONFIG || f->type > FRAME_SYNCED)
         return err_set(e, 0, "a frame of unknown type %u", f->type);
     if (f->len > FRAME_MAX)
         return err_set(e, 0, "a frame of %zu bytes (at most %u)", f->len,

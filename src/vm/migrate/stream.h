@@ -13,8 +13,10 @@
  *   crc      u32: CRC-32 (zlib's) of type, length and payload
  *
  * all little-endian. The source sends CONFIG (the config record), PAGES
- * frames round after round while the guest runs, then, the guest paused,
- * the last PAGES, STATE (the machine's records) and END. The target
+ * frames round after round while the guest runs, and SYNC, which the
+ * target answers SYNCED once it has written every page before it (so
+ * the pause does not wait on pages still on their way); then, the guest
+ * paused, the last PAGES, STATE (the machine's records) and END. The target
  * answers READY once it holds all of it, the source GO once it has let go
  * of what the two cannot hold at once (disk locks), the target RUNNING
  * once it has taken them, just before its harts start; or FAILED (a line
@@ -39,6 +41,8 @@ enum frame_type {
     FRAME_GO,
     FRAME_RUNNING,
     FRAME_FAILED,
+    FRAME_SYNC,
+    FRAME_SYNCED,
 };
 
 /* A frame read: its payload in buf (len bytes), which frame_recv grows
