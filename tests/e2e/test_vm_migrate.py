@@ -84,11 +84,11 @@ WAITING = "cella: waiting for a migration on "
 
 # The stream (src/vm/migrate/stream.h): a 16-byte header, then frames of
 # type u32, length u32, payload, CRC-32 u32 of the three before, little
-# endian.
+# endian. The target answers each SYNC with SYNCED.
 MAGIC = b"CELLAMIG"
 FORMAT = 1
 HEADER = 16
-CONFIG, PAGES, STATE, END, READY, GO, RUNNING, FAILED = range(1, 9)
+CONFIG, PAGES, STATE, END, READY, GO, RUNNING, FAILED, SYNC, SYNCED = range(1, 11)
 
 
 def frame(ftype, payload=b""):
@@ -722,9 +722,10 @@ def read_exactly(conn, n):
 
 
 def take_stream(conn):
-    """A fake target's reading: the stream on conn through its END frame;
-    returns it (bytes) and its frames, (type, offset, size) each."""
-    conn.settimeout(MIGRATE_TIMEOUT)
+    """A fake target's reading: the stream on conn through its END frame
+    (each SYNC answered); returns it (bytes) and its frames, (type,
+    offset, size) each."""
+    conn.settimeout(QUICK)
     data = bytearray(read_exactly(conn, HEADER))
     frames = []
     while True:
@@ -732,6 +733,8 @@ def take_stream(conn):
         ftype, n = struct.unpack("<II", head)
         frames.append((ftype, len(data), 8 + n + 4))
         data += head + read_exactly(conn, n + 4)
+        if ftype == SYNC:
+            conn.sendall(frame(SYNCED))
         if ftype == END:
             return bytes(data), frames
 
@@ -766,7 +769,7 @@ def recording(cella, guest, tmp_path_factory):
     lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     lsock.bind(str(path))
     lsock.listen(1)
-    lsock.settimeout(MIGRATE_TIMEOUT)
+    lsock.settimeout(QUICK)
     src = counting(cella, guest, None, api)
     try:
         mig = migrate_bg(cella, api, f"unix:{path}")
@@ -832,9 +835,12 @@ def test_target_closing_early(cella, guest, tmp_path):
 
 
 def answer(s, want):
-    """Reads the target's next frame, which must be of type want."""
-    ftype, n = struct.unpack("<II", read_exactly(s, 8))
-    payload = read_exactly(s, n + 4)[:n]
+    """Reads the target's next frame but SYNCED (the answers to the
+    recording's SYNCs), which must be of type want."""
+    ftype = SYNCED
+    while ftype == SYNCED:
+        ftype, n = struct.unpack("<II", read_exactly(s, 8))
+        payload = read_exactly(s, n + 4)[:n]
     assert ftype == want, f"frame {ftype} ({payload!r}) instead of {want}"
 
 
