@@ -321,8 +321,9 @@ static int given_config(const struct vm_config *cfg,
                        "asks for %" PRIu64 " MiB", what, whose,
                        from->mem_size >> 20, cfg->mem_size >> 20);
     if (cfg->cpus && cfg->cpus != from->cpus)
-        return err_set(e, 0, "%s: %s has %u harts, --cpus asks for %u",
-                       what, whose, from->cpus, cfg->cpus);
+        return err_set(e, 0, "%s: %s has %u hart%s, --cpus asks for %u",
+                       what, whose, from->cpus, from->cpus == 1 ? "" : "s",
+                       cfg->cpus);
     if (!cfg->ndevs)
         return 0;
     if (cfg->ndevs != c->ndevs)

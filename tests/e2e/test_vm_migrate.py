@@ -40,6 +40,7 @@ Checked:
 
 Needs root, `ip` and `tc` (iproute2) and /dev/net/tun for the tap test;
 the tests skip, saying why, without them."""
+import fcntl
 import json
 import os
 import re
@@ -844,19 +845,39 @@ def answer(s, want):
     assert ftype == want, f"frame {ftype} ({payload!r}) instead of {want}"
 
 
-@pytest.mark.parametrize("then", ["failed", "silent-after-go"])
+def locked(img):
+    """Whether another holds img's lock (flock, as cella takes it)."""
+    with open(img, "rb") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(f, fcntl.LOCK_UN)
+        return False
+
+
+@pytest.mark.parametrize("then", ["failed", "silent-after-go", "disk-taken"])
 def test_target_failing_at_the_hand_over(cella, guest, tmp_path, then):
     """A fake target takes the whole stream, then answers FAILED with a
     line of its own (the source names it and runs on), or answers READY,
     takes GO and closes without RUNNING: the source cannot know whether
     the target runs, so it fails and stays paused, and runs on once told
-    to resume."""
+    to resume. With a disk (disk-taken), the source let go of its lock at
+    GO: while the fake target holds the image, as a target that runs the
+    machine would, resume is refused (409); once it lets go, resume takes
+    the lock back and the machine runs on."""
     api, path = tmp_path / "api.sock", tmp_path / "fake.sock"
+    img = tmp_path / "disk.img"
+    disk = []
+    if then == "disk-taken":
+        img.write_bytes(b"\0" * (1 << 20))
+        disk = ["--disk", str(img)]
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as lsock:
         lsock.bind(str(path))
         lsock.listen(1)
         lsock.settimeout(QUICK)
-        with counting(cella, guest, None, api) as src:
+        holder = None
+        with counting(cella, guest, None, api, *disk) as src:
             mig = migrate_bg(cella, api, f"unix:{path}")
             try:
                 conn, _ = lsock.accept()
@@ -867,6 +888,9 @@ def test_target_failing_at_the_hand_over(cella, guest, tmp_path, then):
                     else:
                         conn.sendall(frame(READY))
                         answer(conn, GO)
+                        if then == "disk-taken":
+                            holder = open(img, "rb")
+                            fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 r = migrate_result(mig)
             finally:
                 mig.close()
@@ -884,8 +908,15 @@ def test_target_failing_at_the_hand_over(cella, guest, tmp_path, then):
                 time.sleep(1)
                 src._read(0.2)
                 assert max(ticks(src)) == last, f"counting while paused\n{src.explain()}"
+                if holder:
+                    status, body = request(api, "PUT", "/machine/resume")
+                    assert status == 409 and "in use" in body["error"], body
+                    assert migration(api)["state"] == "paused"
+                    holder.close()
                 assert request(api, "PUT", "/machine/resume") == (200, {"state": "running"})
                 wait_ticks(src, 5)
+                if holder:
+                    assert locked(img), "the source runs without its disk's lock"
             stop(src, api)
 
 

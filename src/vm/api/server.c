@@ -153,6 +153,20 @@ static enum MHD_Result migrate(struct api_server *s, struct MHD_Connection *c,
     return reply(c, MHD_HTTP_OK, api_migration_json(&p));
 }
 
+/* Resume, its disks taken back first if a migration let them go (and the
+ * target did not take them). */
+static enum MHD_Result resume(struct api_server *s, struct MHD_Connection *c)
+{
+    struct err e = {0};
+    if (migration_reclaim(s->m, &e) < 0) {
+        char msg[sizeof e.msg + 128];
+        snprintf(msg, sizeof msg, "the machine must not run here: the "
+                 "target of its migration may run it (%s)", e.msg);
+        return reply_error(c, MHD_HTTP_CONFLICT, msg);
+    }
+    return reply(c, MHD_HTTP_OK, state_json(machine_resume(s->m)));
+}
+
 /* What changes the machine, one at a time: a migration in progress
  * refuses the others (it pauses and resumes the machine itself). */
 static enum MHD_Result change(struct api_server *s, struct MHD_Connection *c,
@@ -171,7 +185,7 @@ static enum MHD_Result change(struct api_server *s, struct MHD_Connection *c,
     case API_PAUSE:
         return reply(c, MHD_HTTP_OK, state_json(machine_pause(s->m)));
     case API_RESUME:
-        return reply(c, MHD_HTTP_OK, state_json(machine_resume(s->m)));
+        return resume(s, c);
     case API_STOP:
         r->stop_after = true;
         return reply(c, MHD_HTTP_OK, state_json(MACHINE_STOPPED));

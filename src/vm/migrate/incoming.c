@@ -109,6 +109,14 @@ static int receive(struct incoming *in, struct machine *m, struct err *e)
     }
 }
 
+static int send_ready(struct incoming *in, struct err *e)
+{
+    if (frame_send(in->fd, FRAME_READY, NULL, 0, e) < 0)
+        return err_prefix(e, "the source ended the migration before the "
+                          "hand-over");
+    return 0;
+}
+
 /* The source's GO, after READY: a source that ends instead has kept its
  * machine. */
 static int await_go(struct incoming *in, struct err *e)
@@ -124,8 +132,7 @@ static int await_go(struct incoming *in, struct err *e)
 
 int incoming_receive(struct incoming *in, struct machine *m, struct err *e)
 {
-    if (receive(in, m, e) < 0 ||
-        frame_send(in->fd, FRAME_READY, NULL, 0, e) < 0 ||
+    if (receive(in, m, e) < 0 || send_ready(in, e) < 0 ||
         await_go(in, e) < 0 || virtio_devices_claim(m, true, e) < 0) {
         incoming_refuse(in, e);
         return -1;

@@ -48,6 +48,8 @@ struct migration {
     int fd;                 /* the connection, -1 when none */
     bool cancel;            /* asked to stop */
     bool handing_over;      /* past the point a cancel can undo */
+    bool released;          /* the disks were let go and not taken back:
+                             * the target may hold them */
 
     /* The migration thread's own. */
     uint64_t *taken;        /* the dirty pages of this round */
@@ -342,7 +344,7 @@ static int hand_over(struct migration *g, bool *resume, struct err *e)
         r = expect(g, &f, FRAME_READY, e);
     if (r == 0) {
         pthread_mutex_lock(&g->lock);
-        g->handing_over = true;
+        g->handing_over = g->released = true;
         pthread_mutex_unlock(&g->lock);
         virtio_devices_claim(m, false, e);
         r = send_frame(g, FRAME_GO, NULL, 0, e);
@@ -355,7 +357,7 @@ static int hand_over(struct migration *g, bool *resume, struct err *e)
                        "resume it only if the target did not start)");
         }
         struct err ce = {0};
-        if (r < 0 && *resume && virtio_devices_claim(m, true, &ce) < 0) {
+        if (r < 0 && *resume && migration_reclaim(m, &ce) < 0) {
             *resume = false;
             err_set(e, ce.errnum, "%s; and the disks cannot be taken back: "
                     "%s", e->msg, ce.msg);
@@ -467,7 +469,7 @@ int migration_start(struct machine *m, const char *uri, unsigned downtime_ms,
     g->max_bandwidth = max_bandwidth;
     g->p = (struct migration_progress){.status = MIGRATION_ACTIVE};
     g->fd = -1;
-    g->cancel = g->handing_over = false;
+    g->cancel = g->handing_over = g->released = false;
     g->slow_rounds = 0;
     batch_clear(&g->batch);
     g->batch.zeros = 0;
@@ -507,6 +509,19 @@ bool migration_active(struct machine *m)
     struct migration_progress p;
     migration_progress(m, &p);
     return p.status == MIGRATION_ACTIVE;
+}
+
+int migration_reclaim(struct machine *m, struct err *e)
+{
+    struct migration *g = m->migration;
+    if (!g)
+        return 0;
+    pthread_mutex_lock(&g->lock);
+    int r = 0;
+    if (g->released && (r = virtio_devices_claim(m, true, e)) == 0)
+        g->released = false;
+    pthread_mutex_unlock(&g->lock);
+    return r;
 }
 
 bool migration_cancel(struct machine *m)

@@ -53,6 +53,11 @@ void migration_wait(struct machine *m, struct migration_progress *p);
 /* Where the last migration is (status NONE: there was none). */
 void migration_progress(struct machine *m, struct migration_progress *p);
 bool migration_active(struct machine *m);
+/* Before a machine left paused by a migration that lost its target after
+ * the hand-over runs again here: take its disks back. -1 with e filled
+ * when another holds one (the target runs the machine: it must not run
+ * here too); 0 at once when nothing was let go. */
+int migration_reclaim(struct machine *m, struct err *e);
 /* Ask the migration to stop; false when none can be (none runs, or the
  * hand-over has begun). */
 bool migration_cancel(struct machine *m);
