@@ -431,6 +431,8 @@ int machine_run(const struct vm_config *cfg, struct err *e)
         goto out;
     if (cfg->api && !(m->api = api_start(m, cfg->api, e)))
         goto out;
+    if (cfg->incoming && incoming_running(&in, e) < 0)
+        goto out;
     stop_signal = 0;
     catch_signals(true);
     if (cfg->incoming)

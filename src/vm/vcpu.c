@@ -7,7 +7,6 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#include "base/util.h"
 
 #include "vm/machine.h"
 #include "vm/riscv/sbi.h"
@@ -17,20 +16,37 @@
  * instructions): interrupts, timers and requests from other threads are
  * looked at between slices. */
 #define SLICE 1024
-/* A throttled vCPU sleeps once it owes this much. */
+/* A throttled vCPU sleeps once it owes this much, a slice of this at a
+ * time, and never owes more than the cap. */
 #define THROTTLE_SLEEP_NS 2000000ull
+#define THROTTLE_CAP_NS 100000000ull
 
-/* Throttled to pct percent: after a slice of ran ns, the sleep it owes
- * grows (it sleeps pct of its time), and is slept once large enough. */
-static void throttle(uint64_t *owed, unsigned pct, uint64_t ran)
+/* CPU time of this thread: what a slice ran, not what it slept (in WFI,
+ * or stopped by the HSM). */
+static uint64_t cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Throttled to pct percent: after a slice that ran ran ns, the sleep it
+ * owes grows (it sleeps pct of its time), and is slept once large enough,
+ * in short naps that end early when the machine pauses or ends. */
+static void throttle(struct machine *m, uint64_t *owed, unsigned pct,
+                     uint64_t ran)
 {
     *owed += ran * pct / (100 - pct);
+    if (*owed > THROTTLE_CAP_NS)
+        *owed = THROTTLE_CAP_NS;
     if (*owed < THROTTLE_SLEEP_NS)
         return;
-    struct timespec ts = {(time_t)(*owed / 1000000000ull),
-                          (long)(*owed % 1000000000ull)};
-    nanosleep(&ts, NULL);
-    *owed = 0;
+    while (*owed && !atomic_load(&m->pausing) &&
+           atomic_load(&m->exit_status) < 0) {
+        uint64_t nap = *owed < THROTTLE_SLEEP_NS ? *owed : THROTTLE_SLEEP_NS;
+        nanosleep(&(struct timespec){0, (long)nap}, NULL);
+        *owed -= nap;
+    }
 }
 
 void *vcpu_thread(void *arg)
@@ -46,13 +62,13 @@ void *vcpu_thread(void *arg)
         }
         unsigned pct = atomic_load_explicit(&m->throttle_pct,
                                             memory_order_relaxed);
-        uint64_t start = pct ? now_ns() : 0;
+        uint64_t start = pct ? cpu_ns() : 0;
         if (m->engine->run(h, SLICE) == HART_EXIT_SBI) {
             sbi_call(m, h);
             h->pc += 4;     /* the ecall retires */
         }
         if (pct)
-            throttle(&owed, pct, now_ns() - start);
+            throttle(m, &owed, pct, cpu_ns() - start);
     }
     return 0;
 }

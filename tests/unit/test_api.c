@@ -76,6 +76,12 @@ static void test_migrate_args(void **state)
     assert_int_equal(mig("{\"uri\":\"u\",\"downtime_ms\":1.5}", &a), 400);
     assert_int_equal(mig("{\"uri\":\"u\",\"downtime_ms\":\"5\"}", &a), 400);
     assert_int_equal(mig("{\"uri\":\"u\",\"other\":1}", &a), 400);
+    assert_int_equal(mig("{\"uri\":\"u\",\"max_bandwidth\":0}", &a), 0);
+    assert_int_equal(a.max_bandwidth, 0);
+    assert_int_equal(mig("{\"uri\":\"u\",\"max_bandwidth\":1048576}", &a), 0);
+    assert_int_equal(a.max_bandwidth, 1048576);
+    assert_int_equal(mig("{\"uri\":\"u\",\"max_bandwidth\":1048575}", &a), 400);
+    assert_int_equal(mig("{\"uri\":\"u\",\"max_bandwidth\":-1}", &a), 400);
     char longer[1024];
     snprintf(longer, sizeof longer, "{\"uri\": \"%0*d\"}", 600, 0);
     assert_int_equal(mig(longer, &a), 400);

@@ -122,8 +122,10 @@ static const char *migrate_members(json_object *o, struct api_migrate *a)
     }
     if (json_object_object_get_ex(o, "max_bandwidth", &bw)) {
         int64_t b = json_object_get_int64(bw);
-        if (!json_object_is_type(bw, json_type_int) || b < 0)
-            return "migrate: max_bandwidth is bytes per second, 0 or more";
+        if (!json_object_is_type(bw, json_type_int) ||
+            (b != 0 && b < API_MIN_BANDWIDTH))
+            return "migrate: max_bandwidth is bytes per second: 0 (no "
+                   "limit) or at least 1048576";
         a->max_bandwidth = (uint64_t)b;
     }
     json_object_object_foreach(o, key, val) {

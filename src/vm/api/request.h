@@ -35,6 +35,7 @@ struct api_snapshot {
  * no limit). */
 #define API_DOWNTIME_MS 50      /* downtime_ms when not given */
 #define API_DOWNTIME_MAX 60000
+#define API_MIN_BANDWIDTH (1ll << 20)  /* max_bandwidth's least, bytes/s */
 struct api_migrate {
     char uri[512];
     unsigned downtime_ms;
@@ -62,8 +63,8 @@ int api_snapshot_args(const char *body, size_t len, struct api_snapshot *a,
 /* The arguments of a migration from its body (checked by
  * api_check_body): 0, or 400 with *why set when uri is missing, empty,
  * too long or not a string, downtime_ms is not an integer from 1 to
- * API_DOWNTIME_MAX, max_bandwidth not one from 0 up, or another member
- * is there. The uri's form is the
+ * API_DOWNTIME_MAX, max_bandwidth neither 0 nor an integer from
+ * API_MIN_BANDWIDTH up, or another member is there. The uri's form is the
  * migration's to check. */
 int api_migrate_args(const char *body, size_t len, struct api_migrate *a,
                      const char **why);

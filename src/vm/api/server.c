@@ -181,6 +181,9 @@ static enum MHD_Result change(struct api_server *s, struct MHD_Connection *c,
     if (op != API_STOP && migration_active(s->m))
         return reply_error(c, MHD_HTTP_CONFLICT,
                            "a migration is in progress");
+    if (op != API_STOP && migration_moved(s->m))
+        return reply_error(c, MHD_HTTP_CONFLICT,
+                           "the machine has moved to its migration's target");
     switch (op) {
     case API_PAUSE:
         return reply(c, MHD_HTTP_OK, state_json(machine_pause(s->m)));

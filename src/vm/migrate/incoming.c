@@ -137,13 +137,13 @@ int incoming_receive(struct incoming *in, struct machine *m, struct err *e)
         incoming_refuse(in, e);
         return -1;
     }
-    in->answered = true;
-    if (frame_send(in->fd, FRAME_RUNNING, NULL, 0, e) < 0) {
-        struct err ignored = {0};
-        virtio_devices_claim(m, false, &ignored);
-        return -1;
-    }
     return 0;
+}
+
+int incoming_running(struct incoming *in, struct err *e)
+{
+    in->answered = true;
+    return frame_send(in->fd, FRAME_RUNNING, NULL, 0, e);
 }
 
 /* The line, then what the source still sends read and dropped until it

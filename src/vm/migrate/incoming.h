@@ -25,10 +25,13 @@ struct incoming {
 /* Listen at uri (saying so on stderr once it does), accept the source,
  * read the header and the config. -1 with e filled. */
 int incoming_accept(struct incoming *in, const char *uri, struct err *e);
-/* Read RAM and state into m, built from in->cfg, and hand over: once it
- * returns 0 the source has let go of the disks, m has taken them and the
- * source knows m runs. -1 with e filled (and told to the source). */
+/* Read RAM and state into m, built from in->cfg, and take the hand-over:
+ * once it returns 0 the source has let go of the disks and m has taken
+ * them. -1 with e filled (and told to the source). */
 int incoming_receive(struct incoming *in, struct machine *m, struct err *e);
+/* Tell the source m runs, once nothing but starting its harts is left
+ * that could fail: from here the source ends its own. */
+int incoming_running(struct incoming *in, struct err *e);
 /* Tell the source this machine will not run, and why (e), unless it was
  * told already: the source then keeps its own. */
 void incoming_refuse(struct incoming *in, const struct err *e);

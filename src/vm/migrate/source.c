@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +31,10 @@
 #define THROTTLE_FIRST 20
 #define THROTTLE_STEP 10
 #define THROTTLE_MAX 99
+/* How long the target may take to answer SYNC, END or GO. */
+#define ANSWER_S 30
+/* The longest nap of the pacing, between looks at a cancel. */
+#define PACE_NAP_NS 10000000ull
 
 struct migration {
     struct machine *m;
@@ -93,20 +98,28 @@ static int target_spoke(struct migration *g, int timeout_ms, struct err *e)
     return -1;
 }
 
+static bool cancelled(struct migration *g)
+{
+    pthread_mutex_lock(&g->lock);
+    bool c = g->cancel;
+    pthread_mutex_unlock(&g->lock);
+    return c;
+}
+
 /* Held to max_bandwidth: sleep until the bytes sent since pacing began
- * are no more than it allows. */
+ * are no more than it allows, in naps that end at a cancel. */
 static void pace(struct migration *g, size_t sent)
 {
     if (!g->paced_from)
         return;
     g->paced_bytes += sent;
     uint64_t due = g->paced_from +
-                   g->paced_bytes * 1000000000ull / g->max_bandwidth;
-    uint64_t now = now_ns();
-    if (due > now) {
-        struct timespec ts = {(time_t)((due - now) / 1000000000ull),
-                              (long)((due - now) % 1000000000ull)};
-        nanosleep(&ts, NULL);
+                   (uint64_t)((double)g->paced_bytes * 1e9 /
+                              (double)g->max_bandwidth);
+    for (uint64_t now = now_ns(); due > now && !cancelled(g);
+         now = now_ns()) {
+        uint64_t nap = due - now < PACE_NAP_NS ? due - now : PACE_NAP_NS;
+        nanosleep(&(struct timespec){0, (long)nap}, NULL);
     }
 }
 
@@ -157,10 +170,11 @@ static int send_ram(struct migration *g, struct err *e)
         uint64_t end = n;
         if (m->ram_fd >= 0) {
             off_t d = lseek(m->ram_fd, (off_t)(i * PAGE_SIZE), SEEK_DATA);
-            if (d < 0)
-                break;                     /* ENXIO: nothing past i */
-            off_t h = lseek(m->ram_fd, d, SEEK_HOLE);
-            i = (uint64_t)d / PAGE_SIZE;
+            if (d < 0 && errno == ENXIO)
+                break;                      /* nothing past i */
+            off_t h = d < 0 ? -1 : lseek(m->ram_fd, d, SEEK_HOLE);
+            if (d >= 0)
+                i = (uint64_t)d / PAGE_SIZE;
             if (h >= 0)
                 end = ((uint64_t)h + PAGE_SIZE - 1) / PAGE_SIZE;
             if (end > n)
@@ -217,13 +231,14 @@ static void set_throttle(struct migration *g, unsigned pct)
 static bool converged(struct migration *g, uint64_t sent, uint64_t ns,
                       uint64_t dirty)
 {
-    uint64_t bw = ns ? sent * 1000000000ull / ns : 0;
+    uint64_t bw = ns ? (uint64_t)((double)sent * 1e9 / (double)ns) : 0;
     if (bw < (1u << 20))
         bw = 1u << 20;      /* a floor, for a round too short to time */
     uint64_t expect_ms = dirty * (PAGE_SIZE + 8) * 1000 / bw;
     pthread_mutex_lock(&g->lock);
     g->p.bandwidth_bytes_per_s = bw;
-    g->p.dirty_pages_per_s = ns ? dirty * 1000000000ull / ns : 0;
+    g->p.dirty_pages_per_s =
+        ns ? (uint64_t)((double)dirty * 1e9 / (double)ns) : 0;
     g->p.expected_downtime_ms = expect_ms;
     unsigned throttle = g->p.throttle_pct;
     pthread_mutex_unlock(&g->lock);
@@ -255,13 +270,6 @@ static int expect(struct migration *g, struct frame *f, uint32_t want,
     return 0;
 }
 
-static bool cancelled(struct migration *g)
-{
-    pthread_mutex_lock(&g->lock);
-    bool c = g->cancel;
-    pthread_mutex_unlock(&g->lock);
-    return c;
-}
 
 /* SYNC, and the target's SYNCED once it has written every page sent. */
 static int sync_target(struct migration *g, struct err *e)
@@ -373,6 +381,10 @@ static int migrate(struct migration *g, struct err *e)
     int fd = migrate_connect(g->uri, e);
     if (fd < 0)
         return -1;
+    /* A target gone silent (a partition, a stopped process) fails the
+     * wait for its answers instead of holding it for good. */
+    struct timeval tv = {.tv_sec = ANSWER_S};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     pthread_mutex_lock(&g->lock);
     g->fd = fd;
     bool stop = g->cancel;
@@ -445,6 +457,9 @@ int migration_start(struct machine *m, const char *uri, unsigned downtime_ms,
         return err_set(e, EBUSY, "a migration is in progress");
     if (machine_state(m) != MACHINE_RUNNING)
         return err_set(e, EBUSY, "the machine is not running");
+    if (m->tohost)
+        return err_set(e, EBUSY, "a test program's machine (HTIF) does not "
+                       "migrate");
     if (migrate_uri_check(uri, e) < 0)
         return -1;
     if (strlen(uri) >= sizeof m->migration->uri)
@@ -467,15 +482,19 @@ int migration_start(struct machine *m, const char *uri, unsigned downtime_ms,
     snprintf(g->uri, sizeof g->uri, "%s", uri);
     g->downtime_ms = downtime_ms;
     g->max_bandwidth = max_bandwidth;
-    g->p = (struct migration_progress){.status = MIGRATION_ACTIVE};
-    g->fd = -1;
-    g->cancel = g->handing_over = g->released = false;
     g->slow_rounds = 0;
     batch_clear(&g->batch);
     g->batch.zeros = 0;
+    pthread_mutex_lock(&g->lock);
+    g->p = (struct migration_progress){.status = MIGRATION_ACTIVE};
+    g->fd = -1;
+    g->cancel = g->handing_over = g->released = false;
+    pthread_mutex_unlock(&g->lock);
     int r = pthread_create(&g->thread, NULL, migration_thread, g);
     if (r) {
+        pthread_mutex_lock(&g->lock);
         g->p.status = MIGRATION_NONE;
+        pthread_mutex_unlock(&g->lock);
         return err_set(e, r, "cannot start a migration");
     }
     g->joined = false;
@@ -511,6 +530,13 @@ bool migration_active(struct machine *m)
     return p.status == MIGRATION_ACTIVE;
 }
 
+bool migration_moved(struct machine *m)
+{
+    struct migration_progress p;
+    migration_progress(m, &p);
+    return p.status == MIGRATION_COMPLETED;
+}
+
 int migration_reclaim(struct machine *m, struct err *e)
 {
     struct migration *g = m->migration;
@@ -540,12 +566,19 @@ bool migration_cancel(struct machine *m)
     return can;
 }
 
+/* A cancel, even past the hand-over's start: the machine is ending, and
+ * whatever the target does, it does not run here again. */
 void migration_stop(struct machine *m)
 {
-    if (!m->migration)
+    struct migration *g = m->migration;
+    if (!g)
         return;
-    migration_cancel(m);
-    join(m->migration);
+    pthread_mutex_lock(&g->lock);
+    g->cancel = true;
+    if (g->fd >= 0)
+        shutdown(g->fd, SHUT_RDWR);
+    pthread_mutex_unlock(&g->lock);
+    join(g);
 }
 
 void migration_free(struct machine *m)
@@ -553,6 +586,7 @@ void migration_free(struct machine *m)
     struct migration *g = m->migration;
     if (!g)
         return;
+    join(g);        /* one started after migration_stop, as the API ended */
     pthread_cond_destroy(&g->ended);
     pthread_mutex_destroy(&g->lock);
     free(g);

@@ -53,6 +53,9 @@ void migration_wait(struct machine *m, struct migration_progress *p);
 /* Where the last migration is (status NONE: there was none). */
 void migration_progress(struct machine *m, struct migration_progress *p);
 bool migration_active(struct machine *m);
+/* Whether a migration completed: the machine runs on its target now, and
+ * must never run here again (it stays paused until it ends). */
+bool migration_moved(struct machine *m);
 /* Before a machine left paused by a migration that lost its target after
  * the hand-over runs again here: take its disks back. -1 with e filled
  * when another holds one (the target runs the machine: it must not run

@@ -39,6 +39,8 @@ static int read_failed(struct err *e, const char *what)
 {
     if (!errno)
         return err_set(e, 0, "the stream ended inside %s", what);
+    if (errno == EAGAIN)        /* the socket's receive timeout */
+        return err_set(e, ETIMEDOUT, "no answer in time (%s)", what);
     return err_set(e, errno, "cannot read %s", what);
 }
 

@@ -11,10 +11,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "base/err.h"
+
+#define CONNECT_S 10
 
 struct addr {
     bool is_unix;
@@ -149,11 +152,19 @@ int migrate_connect(const char *uri, struct err *e)
     struct addrinfo *res = resolve(&a, false, uri, e);
     if (!res)
         return -1;
+    /* A host that does not answer: connect gives up after CONNECT_S (the
+     * send timeout bounds it), not the kernel's minutes. */
+    struct timeval limit = {.tv_sec = CONNECT_S}, none = {0};
     int fd = -1, en = 0;
     for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
         fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+        if (fd < 0) {
             en = errno;
+            continue;
+        }
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+            en = errno == EINPROGRESS ? ETIMEDOUT : errno;
             close(fd);
             fd = -1;
         }
@@ -161,6 +172,7 @@ int migrate_connect(const char *uri, struct err *e)
     freeaddrinfo(res);
     if (fd < 0)
         return err_set(e, en, "%s: cannot connect", uri);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof none);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return fd;
