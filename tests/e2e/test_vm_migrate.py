@@ -591,6 +591,27 @@ def test_target_killed_mid_stream(cella, guest, hosts, tmp_path):
                 s.close()
 
 
+def test_target_failing_to_start(cella, guest, tmp_path):
+    """A target that has the whole machine and the disk's lock but cannot
+    start (its --api socket is the source's, where a machine listens)
+    says why before it ever says it runs: the source takes its disk back
+    and runs on, and the target ran no guest."""
+    api, img = tmp_path / "a.sock", tmp_path / "disk.img"
+    img.write_bytes(b"\0" * (1 << 20))
+    uri = f"unix:{tmp_path / 'in.sock'}"
+    with counting(cella, guest, None, api, "--disk", str(img)) as src:
+        dst = target(cella, None, uri, "--api", str(api))
+        try:
+            r = migrate(cella, api, uri)
+            assert "already listens" in refused(dst), dst.explain()
+        finally:
+            dst.close()
+        failed_and_runs_on(src, api, r)
+        assert "already listens" in r.stderr, r.explain()
+        assert locked(img), "the source runs without its disk's lock"
+        stop(src, api)
+
+
 def test_nothing_listening(cella, guest, hosts, tmp_path):
     a, b = hosts
     api = tmp_path / "a.sock"
