@@ -186,3 +186,9 @@ int send_all(int fd, const void *p, size_t n)
 {
     return put_all(send_nosignal, fd, p, n);
 }
+
+bool all_zero(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    return n == 0 || (b[0] == 0 && !memcmp(b, b + 1, n - 1));
+}

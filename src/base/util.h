@@ -3,6 +3,7 @@
 #ifndef CELLA_BASE_UTIL_H
 #define CELLA_BASE_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -36,6 +37,9 @@ int memfd_exec(const char *name, unsigned flags);
  * after short writes and EINTR. 0, or -1 with errno set. */
 int write_all(int fd, const void *p, size_t n);
 int send_all(int fd, const void *p, size_t n);
+
+/* Whether the n bytes at p are all zero. */
+bool all_zero(const void *p, size_t n);
 
 /* Monotonic time in nanoseconds. */
 uint64_t now_ns(void);

@@ -9,16 +9,11 @@
 #include <string.h>
 
 #include "base/err.h"
-
-static bool zero_page(const uint8_t *p)
-{
-    static const uint8_t zeros[PAGE_SIZE];
-    return !memcmp(p, zeros, PAGE_SIZE);
-}
+#include "base/util.h"
 
 bool batch_add(struct page_batch *b, uint64_t index, const uint8_t *page)
 {
-    bool zero = zero_page(page);
+    bool zero = all_zero(page, PAGE_SIZE);
     uint64_t entry = htole64(index << 1 | zero);
     memcpy(b->buf + b->len, &entry, 8);
     b->len += 8;

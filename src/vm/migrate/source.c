@@ -22,6 +22,7 @@
 #include "vm/riscv/virtio_slots.h"
 #include "vm/rv/engine.h"
 #include "vm/snapshot/config_rec.h"
+#include "vm/snapshot/memory.h"
 
 #define MS 1000000ull
 /* Auto-converge: after this many rounds in a row that dirtied more than
@@ -161,26 +162,22 @@ static int send_page(struct migration *g, uint64_t index, struct err *e)
 }
 
 /* Round 1: every page that may hold data. RAM's memfd says which ranges
- * were ever written (its holes read as zeros on the target too). */
+ * were ever written (its holes read as zeros on the target too); where it
+ * cannot say, all the rest is sent. */
 static int send_ram(struct migration *g, struct err *e)
 {
     struct machine *m = g->m;
-    uint64_t n = npages(m);
-    for (uint64_t i = 0; i < n;) {
-        uint64_t end = n;
-        if (m->ram_fd >= 0) {
-            off_t d = lseek(m->ram_fd, (off_t)(i * PAGE_SIZE), SEEK_DATA);
-            if (d < 0 && errno == ENXIO)
-                break;                      /* nothing past i */
-            off_t h = d < 0 ? -1 : lseek(m->ram_fd, d, SEEK_HOLE);
-            if (d >= 0)
-                i = (uint64_t)d / PAGE_SIZE;
-            if (h >= 0)
-                end = ((uint64_t)h + PAGE_SIZE - 1) / PAGE_SIZE;
-            if (end > n)
-                end = n;
+    uint64_t size = m->bus.ram_size, start = 0, end = size;
+    for (uint64_t off = 0; off < size; off = end) {
+        int r = m->ram_fd < 0 ? 1 : memory_data_range(m->ram_fd, off, size,
+                                                      &start, &end);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            start = off;
+            end = size;
         }
-        for (; i < end; i++)
+        for (uint64_t i = start / PAGE_SIZE; i < end / PAGE_SIZE; i++)
             if (send_page(g, i, e) < 0)
                 return -1;
     }

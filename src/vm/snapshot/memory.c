@@ -12,14 +12,9 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/util.h"
 
 #define PAGE 4096u
-
-static bool zero_page(const uint8_t *p)
-{
-    static const uint8_t zeros[PAGE];
-    return !memcmp(p, zeros, PAGE);
-}
 
 /* Write the run of non-zero pages at off, n bytes. */
 static int write_run(int fd, const uint8_t *p, uint64_t off, uint64_t n)
@@ -41,12 +36,12 @@ static int write_run(int fd, const uint8_t *p, uint64_t off, uint64_t n)
 static int write_pages(int fd, const uint8_t *ram, uint64_t off, uint64_t end)
 {
     while (off < end) {
-        if (zero_page(ram + off)) {
+        if (all_zero(ram + off, PAGE)) {
             off += PAGE;
             continue;
         }
         uint64_t run = off + PAGE;
-        while (run < end && !zero_page(ram + run))
+        while (run < end && !all_zero(ram + run, PAGE))
             run += PAGE;
         if (write_run(fd, ram + off, off, run - off) < 0)
             return -1;
@@ -55,26 +50,35 @@ static int write_pages(int fd, const uint8_t *ram, uint64_t off, uint64_t end)
     return 0;
 }
 
-/* Write the pages of RAM in ram_fd's data ranges (SEEK_DATA/SEEK_HOLE,
- * page-aligned). */
+int memory_data_range(int fd, uint64_t from, uint64_t size, uint64_t *start,
+                      uint64_t *end)
+{
+    if (from >= size)
+        return 0;
+    off_t d = lseek(fd, (off_t)from, SEEK_DATA);
+    if (d < 0)
+        return errno == ENXIO ? 0 : -1;    /* ENXIO: no data after from */
+    off_t h = lseek(fd, d, SEEK_HOLE);
+    if (h < 0)
+        return -1;
+    *start = (uint64_t)d & ~(uint64_t)(PAGE - 1);
+    *end = ((uint64_t)h + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+    if (*end > size)
+        *end = size;
+    return *start < size;
+}
+
+/* Write the pages of RAM in ram_fd's data ranges. */
 static int write_data(int fd, const uint8_t *ram, uint64_t size, int ram_fd)
 {
-    for (uint64_t off = 0; off < size;) {
-        off_t d = lseek(ram_fd, (off_t)off, SEEK_DATA);
-        if (d < 0)
-            return errno == ENXIO ? 0 : -1;    /* ENXIO: no data after off */
-        off_t h = lseek(ram_fd, d, SEEK_HOLE);
-        if (h < 0)
+    uint64_t start, end;
+    int r;
+    for (uint64_t off = 0;
+         (r = memory_data_range(ram_fd, off, size, &start, &end)) > 0;
+         off = end)
+        if (write_pages(fd, ram, start, end) < 0)
             return -1;
-        uint64_t start = (uint64_t)d & ~(uint64_t)(PAGE - 1);
-        uint64_t end = ((uint64_t)h + PAGE - 1) & ~(uint64_t)(PAGE - 1);
-        if (start >= size)
-            return 0;
-        if (write_pages(fd, ram, start, end < size ? end : size) < 0)
-            return -1;
-        off = end;
-    }
-    return 0;
+    return r;
 }
 
 int memory_file_write(const char *path, const uint8_t *ram, uint64_t size,

@@ -17,6 +17,13 @@ struct err;
 int memory_file_write(const char *path, const uint8_t *ram, uint64_t size,
                       int ram_fd, struct err *e);
 
+/* The next run of pages of the memfd fd (size bytes) that may hold data,
+ * at or past byte from: 1 with [*start, *end) (page-aligned, within
+ * size), 0 when there is none, -1 with errno set when fd cannot say
+ * (SEEK_DATA/SEEK_HOLE). Pages outside such runs were never touched. */
+int memory_data_range(int fd, uint64_t from, uint64_t size, uint64_t *start,
+                      uint64_t *end);
+
 /* Map path, which must be exactly size bytes, as guest RAM: private and
  * copy-on-write. NULL with e filled. */
 uint8_t *memory_file_map(const char *path, uint64_t size, struct err *e);
