@@ -1050,3 +1050,26 @@ def test_incoming_refuses_a_kernel(cella, guest, tmp_path):
                           *guest.args()], QUICK)
     assert r.returncode == 1 and r.stdout == "", r.explain()
     assert "--incoming" in error_line(r.stderr), r.explain()
+
+
+def test_incoming_unix_path_taken(cella, tmp_path):
+    """--incoming unix:PATH where something listens, or where a file that
+    is no socket stands, is refused with one line (neither is replaced);
+    a stale socket (nobody listening) is replaced."""
+    live, plain, stale = tmp_path / "live.sock", tmp_path / "plain", tmp_path / "stale.sock"
+    plain.write_text("x")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.bind(str(live))
+        s.listen(1)
+        for path, why in ((live, "a machine already listens there"),
+                          (plain, "exists and is not a socket")):
+            r = run_cella(cella, ["vm", "run", "--incoming", f"unix:{path}"], QUICK)
+            assert r.returncode == 1, r.explain()
+            line = error_line(r.stderr)
+            assert line.startswith("cella: --incoming ") and line.endswith(f"unix:{path}: {why}"), r.explain()
+        assert plain.read_text() == "x"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.bind(str(stale))
+    t = target(cella, None, f"unix:{stale}")
+    t.kill()
+    t.close()

@@ -11,14 +11,14 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/usock.h"
 #include "base/util.h"
-#include "vm/api/sock.h"
 
 #define MAX_ANSWER (1u << 20)
 static int connect_to(const char *path, unsigned timeout_s, struct err *e)
 {
     struct sockaddr_un a;
-    if (api_sock_addr(path, &a, e) < 0)
+    if (usock_addr(path, &a, "--api ", e) < 0)
         return -1;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)

@@ -79,9 +79,11 @@ static bool flag(json_object *o, const char *key, bool *out)
     return true;
 }
 
-/* Why the snapshot arguments in o are refused, or NULL: a is filled. */
-static const char *snapshot_members(json_object *o, struct api_snapshot *a)
+/* Why the snapshot arguments in o are refused, or NULL: arg, a struct
+ * api_snapshot, is filled. */
+static const char *snapshot_members(json_object *o, void *arg)
 {
+    struct api_snapshot *a = arg;
     json_object *path;
     if (!json_object_object_get_ex(o, "path", &path) ||
         !json_object_is_type(path, json_type_string))
@@ -101,9 +103,11 @@ static const char *snapshot_members(json_object *o, struct api_snapshot *a)
     return NULL;
 }
 
-/* Why the migration arguments in o are refused, or NULL: a is filled. */
-static const char *migrate_members(json_object *o, struct api_migrate *a)
+/* Why the migration arguments in o are refused, or NULL: arg, a struct
+ * api_migrate, is filled. */
+static const char *migrate_members(json_object *o, void *arg)
 {
+    struct api_migrate *a = arg;
     json_object *uri, *down, *bw;
     if (!json_object_object_get_ex(o, "uri", &uri) ||
         !json_object_is_type(uri, json_type_string))
@@ -161,22 +165,12 @@ static int members(const char *body, size_t len, const char *missing,
     return *why ? 400 : 0;
 }
 
-static const char *check_snapshot(json_object *o, void *a)
-{
-    return snapshot_members(o, a);
-}
-
-static const char *check_migrate(json_object *o, void *a)
-{
-    return migrate_members(o, a);
-}
-
 int api_snapshot_args(const char *body, size_t len, struct api_snapshot *a,
                       const char **why)
 {
     *a = (struct api_snapshot){0};
     return members(body, len, "snapshot needs {\"path\": DIR}",
-                   check_snapshot, a, why);
+                   snapshot_members, a, why);
 }
 
 int api_migrate_args(const char *body, size_t len, struct api_migrate *a,
@@ -184,5 +178,5 @@ int api_migrate_args(const char *body, size_t len, struct api_migrate *a,
 {
     *a = (struct api_migrate){0};
     return members(body, len, "migrate needs {\"uri\": \"tcp:HOST:PORT\"}",
-                   check_migrate, a, why);
+                   migrate_members, a, why);
 }

@@ -14,15 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/usock.h"
 #include "vm/api/machine_json.h"
 #include "vm/api/mhd_lib.h"
 #include "vm/api/request.h"
-#include "vm/api/sock.h"
 #include "vm/migrate/source.h"
 #include "vm/snapshot/snapshot.h"
 
@@ -271,47 +270,6 @@ static void completed(void *cls, struct MHD_Connection *c, void **state,
     *state = NULL;
 }
 
-/* Whether something accepts connections at a. */
-static bool listened(const struct sockaddr_un *a)
-{
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return false;
-    bool yes = connect(fd, (const struct sockaddr *)a, sizeof *a) == 0;
-    close(fd);
-    return yes;
-}
-
-/* A new listening socket at path; a socket there that nobody listens on
- * is what an earlier machine left when it was killed. */
-static int listen_at(const char *path, struct err *e)
-{
-    struct sockaddr_un a;
-    if (api_sock_addr(path, &a, e) < 0)
-        return -1;
-    struct stat st;
-    if (lstat(path, &st) == 0) {
-        if (!S_ISSOCK(st.st_mode))
-            return err_set(e, 0, "--api %s: exists and is not a socket",
-                           path);
-        if (listened(&a))
-            return err_set(e, 0, "--api %s: a machine already listens there",
-                           path);
-        if (unlink(path) < 0)
-            return err_set(e, errno, "--api %s: cannot remove the stale "
-                           "socket", path);
-    }
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return err_set(e, errno, "--api %s: cannot make a socket", path);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 16) < 0) {
-        int en = errno;
-        close(fd);
-        return err_set(e, en, "--api %s", path);
-    }
-    return fd;
-}
-
 struct api_server *api_start(struct machine *m, const char *path,
                              struct err *e)
 {
@@ -323,7 +281,7 @@ struct api_server *api_start(struct machine *m, const char *path,
         err_set(e, ENOMEM, "--api %s", path);
         return NULL;
     }
-    int fd = listen_at(path, e);
+    int fd = usock_listen(path, 16, "--api ", e);
     if (fd < 0) {
         free(s);
         return NULL;

@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/usock.h"
 
 #define CONNECT_S 10
 
@@ -87,33 +87,13 @@ static struct addrinfo *resolve(const struct addr *a, bool passive,
     return res;
 }
 
-static int unix_listen(const struct addr *a, const char *uri, struct err *e)
-{
-    struct stat st;
-    if (lstat(a->sun.sun_path, &st) == 0) {
-        if (!S_ISSOCK(st.st_mode))
-            return err_set(e, 0, "%s: exists and is not a socket", uri);
-        unlink(a->sun.sun_path);
-    }
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return err_set(e, errno, "%s: cannot make a socket", uri);
-    if (bind(fd, (const struct sockaddr *)&a->sun, sizeof a->sun) < 0 ||
-        listen(fd, 1) < 0) {
-        int en = errno;
-        close(fd);
-        return err_set(e, en, "%s", uri);
-    }
-    return fd;
-}
-
 int migrate_listen(const char *uri, struct err *e)
 {
     struct addr a;
     if (parse(uri, &a, e) < 0)
         return -1;
     if (a.is_unix)
-        return unix_listen(&a, uri, e);
+        return usock_listen(a.sun.sun_path, 1, "unix:", e);
     struct addrinfo *res = resolve(&a, true, uri, e);
     if (!res)
         return -1;
