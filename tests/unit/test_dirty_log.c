@@ -15,8 +15,8 @@
 #include <cmocka.h>
 
 #include "base/err.h"
+#include "test_machine.h"
 #include "test_virtio_driver.h"
-#include "vm/machine.h"
 #include "vm/rv/cpu.h"
 #include "vm/virtio/rng.h"
 
@@ -34,26 +34,21 @@ static struct hart *h;
 static int setup(void **state)
 {
     (void)state;
-    m = calloc(1, sizeof *m);
+    m = test_machine_new(1);
     m->bus.ram_base = RAM;
     m->bus.ram_size = RAM_SIZE;
     m->bus.ram = calloc(1, RAM_SIZE);
     m->bus.dirty = calloc(NWORDS, 8);
-    m->nharts = 1;
-    h = calloc(1, sizeof *h);
-    struct hart_env env = machine_hart_env(m);
-    assert_int_equal(hart_init(h, &env, false, 0, 0), 0);
+    h = m->harts[0];
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    hart_destroy(h);
-    free(h);
     free(m->bus.ram);
     free((void *)m->bus.dirty);
-    free(m);
+    test_machine_free(m);
     return 0;
 }
 
