@@ -51,6 +51,12 @@ static inline void *bus_ram_ptr(const struct bus *b, uint64_t pa, uint64_t len)
 
 void bus_add(struct bus *b, const struct mmio_dev *d);
 
+/* The dirty log's length, in 64-bit words. */
+static inline size_t bus_dirty_words(const struct bus *b)
+{
+    return (size_t)((b->ram_size / 4096 + 63) / 64);
+}
+
 /* Mark the pages of RAM under host [p, p+len) written: p points into
  * b->ram (a pointer bus_ram_ptr gave). */
 static inline void bus_mark_dirty(const struct bus *b, const void *p,

@@ -354,7 +354,7 @@ static int build(struct machine *m, struct snapshot *snap,
     } else if (alloc_ram(m, m->cfg.mem_size, e) < 0) {
         return -1;
     }
-    m->bus.dirty = calloc((m->bus.ram_size / 4096 + 63) / 64, 8);
+    m->bus.dirty = calloc(bus_dirty_words(&m->bus), 8);
     if (!m->bus.dirty)
         return err_set(e, ENOMEM, "cannot allocate guest RAM's dirty log");
     if (create_harts(m, e) < 0)

@@ -73,11 +73,6 @@ const char *migration_status_name(enum migration_status s)
     return names[s];
 }
 
-static uint64_t npages(const struct machine *m)
-{
-    return m->bus.ram_size / PAGE_SIZE;
-}
-
 /* Whether the target has spoken within timeout_ms: it speaks only to
  * refuse (its FAILED line) or by ending the connection; -1 with e saying
  * which, or 0 (e untouched) when it has not. */
@@ -196,7 +191,7 @@ static int64_t take_dirty(struct migration *g, bool paused)
     for (unsigned i = 0; i < m->nharts; i++)
         m->engine->forget_writes(m->harts[i]);
     int64_t count = 0;
-    for (uint64_t w = 0; w < (npages(m) + 63) / 64; w++) {
+    for (size_t w = 0; w < bus_dirty_words(&m->bus); w++) {
         g->taken[w] = atomic_exchange(&m->bus.dirty[w], 0);
         count += __builtin_popcountll(g->taken[w]);
     }
@@ -207,7 +202,7 @@ static int64_t take_dirty(struct migration *g, bool paused)
 
 static int send_taken(struct migration *g, struct err *e)
 {
-    for (uint64_t w = 0; w < (npages(g->m) + 63) / 64; w++)
+    for (size_t w = 0; w < bus_dirty_words(&g->m->bus); w++)
         for (uint64_t bits = g->taken[w]; bits; bits &= bits - 1)
             if (send_page(g, w * 64 + (unsigned)__builtin_ctzll(bits), e) < 0)
                 return -1;
@@ -266,7 +261,6 @@ static int expect(struct migration *g, struct frame *f, uint32_t want,
                        f->type);
     return 0;
 }
-
 
 /* SYNC, and the target's SYNCED once it has written every page sent. */
 static int sync_target(struct migration *g, struct err *e)
@@ -473,7 +467,7 @@ int migration_start(struct machine *m, const char *uri, unsigned downtime_ms,
         m->migration = g;
     }
     join(g);
-    g->taken = calloc((npages(m) + 63) / 64, sizeof *g->taken);
+    g->taken = calloc(bus_dirty_words(&m->bus), sizeof *g->taken);
     if (!g->taken)
         return err_set(e, ENOMEM, "cannot start a migration");
     snprintf(g->uri, sizeof g->uri, "%s", uri);
