@@ -216,6 +216,10 @@ static inline bool satp_mode_valid(uint64_t satp)
     return mode == 0 || mode == 8 || mode == 9;
 }
 
+/* Execute an LR, SC or AMO (atomic.c); false = exception raised, and
+ * then nothing changed. */
+bool rv_atomic(struct hart *h, const struct insn *in);
+
 /* Execute a Zicsr instruction; false = illegal instruction raised. On
  * success the caller counts the instruction as retired (minstret + 1):
  * writes to minstret and mcycle allow for that. */

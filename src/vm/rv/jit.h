@@ -47,6 +47,7 @@ struct jit {
     size_t base;        /* bytes of the shared stubs: blocks start after */
     size_t skip;        /* bytes of a block's prologue */
     const uint8_t *lookup;  /* the stub a block leaves through (jit.c) */
+    const uint8_t *exit;    /* the stub a block returns through */
     struct jit_jump *jumps;     /* JIT_JUMPS, indexed by pc */
 };
 

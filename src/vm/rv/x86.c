@@ -1,6 +1,5 @@
 /* The x86-64 encoder: REX prefix, opcode, ModRM (and SIB) for the forms
- * in x86.h. Memory operands always take a 32-bit displacement: one
- * encoding for every offset keeps this short, at a few bytes of code. */
+ * in x86.h. */
 #include "vm/rv/x86.h"
 
 #include <assert.h>
@@ -34,20 +33,26 @@ static void opcode(struct x86 *a, unsigned op)
     put(a, (uint8_t)op);
 }
 
-/* op with ModRM reg = reg and r/m = [base + index + disp32] */
+/* op with ModRM reg = reg and r/m = [base + index + disp], the
+ * displacement in one byte when it fits (the register file's first 16
+ * registers, the stack frame) and in four otherwise */
 static void op_mem(struct x86 *a, int w, unsigned op, int reg, int base,
                    int index, int32_t disp)
 {
     rex(a, w, reg, index, base);
     opcode(a, op);
+    uint8_t mod = disp == (int8_t)disp ? 0x40 : 0x80;
     if (index == X86_NOREG && (base & 7) != RSP) {
-        put(a, (uint8_t)(0x80 | (reg & 7) << 3 | (base & 7)));
+        put(a, (uint8_t)(mod | (reg & 7) << 3 | (base & 7)));
     } else {
-        put(a, (uint8_t)(0x80 | (reg & 7) << 3 | 4));
+        put(a, (uint8_t)(mod | (reg & 7) << 3 | 4));
         put(a, (uint8_t)((index == X86_NOREG ? 4 : index & 7) << 3 |
                          (base & 7)));
     }
-    put32(a, (uint32_t)disp);
+    if (mod == 0x40)
+        put(a, (uint8_t)disp);
+    else
+        put32(a, (uint32_t)disp);
 }
 
 /* op with ModRM reg = reg and r/m = register rm */
@@ -154,6 +159,93 @@ void x86_not(struct x86 *a, int dst)
     op_reg(a, 1, 0xf7, 2, dst);
 }
 
+void x86_neg(struct x86 *a, int w, int dst)
+{
+    op_reg(a, w, 0xf7, 3, dst);
+}
+
+void x86_test_rr(struct x86 *a, int w, int r1, int r2)
+{
+    op_reg(a, w, 0x85, r2, r1);
+}
+
+void x86_test8(struct x86 *a, int r)
+{
+    op_reg(a, 0, 0x84, r, r);
+}
+
+void x86_test_mi(struct x86 *a, int base, int32_t disp, int32_t imm)
+{
+    op_mem(a, 1, 0xf7, 0, base, X86_NOREG, disp);
+    put32(a, (uint32_t)imm);
+}
+
+void x86_alu_mi(struct x86 *a, int w, enum x86_alu op, int base, int32_t disp,
+                int32_t imm)
+{
+    op_mem(a, w, 0x81, op, base, X86_NOREG, disp);
+    put32(a, (uint32_t)imm);
+}
+
+void x86_alu_mr(struct x86 *a, int w, enum x86_alu op, int base, int32_t disp,
+                int src)
+{
+    op_mem(a, w, op * 8u + 1, src, base, X86_NOREG, disp);
+}
+
+void x86_mul_m(struct x86 *a, int sign, int base, int32_t disp)
+{
+    op_mem(a, 1, 0xf7, sign ? 5 : 4, base, X86_NOREG, disp);
+}
+
+void x86_div(struct x86 *a, int w, int sign, int src)
+{
+    op_reg(a, w, 0xf7, sign ? 7 : 6, src);
+}
+
+void x86_cqo(struct x86 *a, int w)
+{
+    if (w)
+        put(a, 0x48);
+    put(a, 0x99);
+}
+
+void x86_cmov(struct x86 *a, int w, enum x86_cc cc, int dst, int src)
+{
+    op_reg(a, w, 0x0f40u | cc, dst, src);
+}
+
+void x86_bitscan(struct x86 *a, int w, enum x86_bitscan op, int dst,
+                 int base, int32_t disp)
+{
+    if (op == BS_POPCNT)
+        put(a, 0xf3);
+    op_mem(a, w, op, dst, base, X86_NOREG, disp);
+}
+
+void x86_bswap(struct x86 *a, int r)
+{
+    rex(a, 1, 0, X86_NOREG, r);
+    put(a, 0x0f);
+    put(a, (uint8_t)(0xc8 | (r & 7)));
+}
+
+void x86_bit(struct x86 *a, enum x86_bit op, int dst, int bit)
+{
+    op_reg(a, 1, 0x0f83u | (unsigned)op << 3, bit, dst);
+}
+
+void x86_bit_imm(struct x86 *a, enum x86_bit op, int dst, uint8_t bit)
+{
+    op_reg(a, 1, 0x0fba, (int)op, dst);
+    put(a, bit);
+}
+
+void x86_call_reg(struct x86 *a, int r)
+{
+    op_reg(a, 0, 0xff, 2, r);
+}
+
 void x86_sext32(struct x86 *a, int dst, int src)
 {
     op_reg(a, 1, 0x63, dst, src);
@@ -213,6 +305,13 @@ void x86_mfence(struct x86 *a)
 uint8_t *x86_jcc8(struct x86 *a, enum x86_cc cc)
 {
     put(a, (uint8_t)(0x70 | cc));
+    put(a, 0);
+    return a->p - 1;
+}
+
+uint8_t *x86_jmp8(struct x86 *a)
+{
+    put(a, 0xeb);
     put(a, 0);
     return a->p - 1;
 }

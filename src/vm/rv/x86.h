@@ -1,6 +1,7 @@
 /* An encoder for the few x86-64 instruction forms the translator (jit.c)
  * emits: moves between registers and memory, integer ALU, shifts,
- * compares, jumps. Memory operands are [base + index + disp32] (index
+ * compares, multiply and divide, bit operations, jumps and calls.
+ * Memory operands are [base + index + disp] (index
  * optional), which covers the register file (hart + 8*n) and the TLB
  * (table + scaled slot). Bytes go into a buffer the caller sized,
  * through a writable view of memory that runs from another view (W^X):
@@ -19,8 +20,8 @@ enum x86_reg {
 
 /* Condition codes (the low nibble of Jcc and SETcc). */
 enum x86_cc {
-    CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5,
-    CC_L = 12, CC_GE = 13,
+    CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7,
+    CC_L = 12, CC_GE = 13, CC_LE = 14, CC_G = 15,
 };
 
 /* ALU operations: the /digit of opcode 81 (reg, imm32); the reg-reg and
@@ -29,7 +30,15 @@ enum x86_alu { ALU_ADD = 0, ALU_OR = 1, ALU_AND = 4, ALU_SUB = 5,
                ALU_XOR = 6, ALU_CMP = 7 };
 
 /* Shifts: the /digit of C1 (by imm8) and D3 (by CL). */
-enum x86_shift { SH_SHL = 4, SH_SHR = 5, SH_SAR = 7 };
+enum x86_shift { SH_ROL = 0, SH_ROR = 1, SH_SHL = 4, SH_SHR = 5, SH_SAR = 7 };
+
+/* Bit scans (the lowest and highest set bit's index; ZF when there is
+ * none) and the count of ones (F3 0F B8). */
+enum x86_bitscan { BS_FORWARD = 0x0fbc, BS_REVERSE = 0x0fbd,
+                   BS_POPCNT = 0x0fb8 };
+
+/* Single-bit operations: test (into CF), set, clear, complement. */
+enum x86_bit { BIT_TEST = 4, BIT_SET = 5, BIT_CLEAR = 6, BIT_FLIP = 7 };
 
 /* Read-modify-writes of memory, locked: their opcodes. */
 enum x86_atomic { AT_XCHG = 0x87, AT_XADD = 0x0fc1, AT_CMPXCHG = 0x0fb1 };
@@ -71,6 +80,35 @@ void x86_atomic(struct x86 *a, int w, enum x86_atomic op, int src, int base);
 /* dst = src * imm (64-bit) */
 void x86_imul_imm(struct x86 *a, int dst, int src, int32_t imm);
 void x86_not(struct x86 *a, int dst);
+void x86_neg(struct x86 *a, int w, int dst);
+/* flags of r1 & r2 */
+void x86_test_rr(struct x86 *a, int w, int r1, int r2);
+/* flags of the low byte of r (RAX-RBX) */
+void x86_test8(struct x86 *a, int r);
+/* flags of qword [base + disp] & imm */
+void x86_test_mi(struct x86 *a, int base, int32_t disp, int32_t imm);
+/* [base + disp] op= imm, and op= src */
+void x86_alu_mi(struct x86 *a, int w, enum x86_alu op, int base, int32_t disp,
+                int32_t imm);
+void x86_alu_mr(struct x86 *a, int w, enum x86_alu op, int base, int32_t disp,
+                int src);
+/* rdx:rax = rax * qword [base + disp], signed or not */
+void x86_mul_m(struct x86 *a, int sign, int base, int32_t disp);
+/* rax, rdx = rdx:rax / src, rdx:rax % src (edx:eax for w = 0) */
+void x86_div(struct x86 *a, int w, int sign, int src);
+/* rdx (edx) = the sign of rax (eax), for a signed division */
+void x86_cqo(struct x86 *a, int w);
+/* if cc: dst = src */
+void x86_cmov(struct x86 *a, int w, enum x86_cc cc, int dst, int src);
+/* dst = op of [base + disp] (POPCNT is not in every x86-64: the caller
+ * checks the host has it) */
+void x86_bitscan(struct x86 *a, int w, enum x86_bitscan op, int dst,
+                 int base, int32_t disp);
+void x86_bswap(struct x86 *a, int r);
+/* op on bit (bit & 63) of dst (BIT_TEST: CF = the bit) */
+void x86_bit(struct x86 *a, enum x86_bit op, int dst, int bit);
+void x86_bit_imm(struct x86 *a, enum x86_bit op, int dst, uint8_t bit);
+void x86_call_reg(struct x86 *a, int r);
 /* dst = sign-extended low 32 bits of src (movsxd) */
 void x86_sext32(struct x86 *a, int dst, int src);
 /* dst = cc ? 1 : 0 (setcc dst8; movzx dst, dst8); dst must be RAX-RBX */
@@ -88,6 +126,8 @@ void x86_mfence(struct x86 *a);
 /* Jcc rel8 with the offset left 0; x86_patch8 points it at the current
  * position later. Returns where the offset byte is (writable view). */
 uint8_t *x86_jcc8(struct x86 *a, enum x86_cc cc);
+/* jmp rel8, left 0 as x86_jcc8's */
+uint8_t *x86_jmp8(struct x86 *a);
 void x86_mov_imm64(struct x86 *a, int dst, uint64_t imm);
 /* cmp byte [base + disp], imm */
 void x86_cmp8_imm(struct x86 *a, int base, int32_t disp, uint8_t imm);

@@ -1,0 +1,179 @@
+/* The x86-64 emitter's memory ops (jit_x86.h): integer and F/D loads and
+ * stores and the AMOs, each through an inline lookup of the data TLB. A
+ * miss, an access that crosses a page, MMIO or a misaligned AMO leaves
+ * the block before the instruction: the interpreter does it, raising
+ * whatever exception it must. */
+#include "vm/rv/jit_x86.h"
+
+#include "vm/rv/cpu.h"
+
+/* rax = a guest virtual address; make it the host address of size bytes
+ * there through the TLB of kind, or leave before instruction n (at
+ * pc_off) when the TLB misses or the access crosses a page. */
+static void tlb(struct x86 *a, const struct jit_unit *u, int kind,
+                unsigned size, int32_t pc_off, uint32_t n)
+{
+    int32_t set = (int32_t)(kind * TLB_SIZE * sizeof(struct tlb_entry));
+    x86_mov(a, RCX, RAX);
+    x86_shift_imm(a, 1, SH_SHR, RCX, 12);
+    x86_alu_imm(a, 0, ALU_AND, RCX, TLB_SIZE - 1);
+    x86_shift_imm(a, 0, SH_SHL, RCX, 4);
+    x86_lea(a, RDX, RAX, (int32_t)size - 1);
+    x86_shift_imm(a, 1, SH_SHR, RDX, 12);
+    x86_alu_rm(a, 1, ALU_CMP, RDX, DTLB, RCX,
+               set + (int32_t)offsetof(struct tlb_entry, vpn));
+    uint8_t *hit = x86_jcc8(a, CC_E);
+    jx_exit_at(a, u, pc_off, n | JIT_BAIL);
+    x86_patch8(a, hit);
+    x86_alu_rm(a, 1, ALU_ADD, RAX, DTLB, RCX,
+               set + (int32_t)offsetof(struct tlb_entry, addend));
+}
+
+/* rax = the host address of x[rs1] + imm, size bytes, through kind */
+static void address(struct x86 *a, const struct jit_unit *u,
+                    const struct insn *in, int kind, unsigned size,
+                    int32_t d, uint32_t n)
+{
+    jx_ld(a, RAX, in->rs1);
+    if (in->imm)
+        x86_alu_imm(a, 1, ALU_ADD, RAX, in->imm);
+    tlb(a, u, kind, size, d, n);
+}
+
+static enum jit_emitted load(struct x86 *a, const struct jit_unit *u,
+                             const struct insn *in, unsigned size, int sign,
+                             int32_t d, uint32_t n)
+{
+    address(a, u, in, TLB_R, size, d, n);
+    x86_load_ext(a, RAX, RAX, 0, size, sign);
+    jx_st(a, RAX, in->rd);
+    return JIT_E_NEXT;
+}
+
+static enum jit_emitted store(struct x86 *a, const struct jit_unit *u,
+                              const struct insn *in, unsigned size,
+                              int32_t d, uint32_t n)
+{
+    address(a, u, in, TLB_W, size, d, n);
+    jx_ld(a, RCX, in->rs2);
+    x86_store_n(a, RCX, RAX, size);
+    return JIT_E_NEXT;
+}
+
+/* FLW and FLD: a single is NaN-boxed (its upper 32 bits all ones). */
+static enum jit_emitted fload(struct x86 *a, const struct jit_unit *u,
+                              const struct insn *in, unsigned size,
+                              int32_t d, uint32_t n)
+{
+    jx_need_fs(a, u, d, n);
+    address(a, u, in, TLB_R, size, d, n);
+    x86_load(a, size == 8, RAX, RAX, 0);
+    if (size == 4) {
+        x86_mov_imm64(a, RCX, 0xffffffff00000000ull);
+        x86_alu_rr(a, 1, ALU_OR, RAX, RCX);
+    }
+    x86_store(a, 1, RAX, HART, FOFF(in->rd));
+    jx_fs_dirty(a);
+    return JIT_E_NEXT;
+}
+
+static enum jit_emitted fstore(struct x86 *a, const struct jit_unit *u,
+                               const struct insn *in, unsigned size,
+                               int32_t d, uint32_t n)
+{
+    jx_need_fs(a, u, d, n);
+    address(a, u, in, TLB_W, size, d, n);
+    x86_load(a, 1, RCX, HART, FOFF(in->rs2));
+    x86_store_n(a, RCX, RAX, size);
+    return JIT_E_NEXT;
+}
+
+/* The condition under which an AMO's new value is rs2 rather than the
+ * old value, for MIN/MAX(U); 0 for the others. */
+static enum x86_cc minmax(unsigned op)
+{
+    switch (op) {
+    case OP_AMOMIN_W: case OP_AMOMIN_D: return CC_G;
+    case OP_AMOMAX_W: case OP_AMOMAX_D: return CC_L;
+    case OP_AMOMINU_W: case OP_AMOMINU_D: return CC_A;
+    case OP_AMOMAXU_W: case OP_AMOMAXU_D: return CC_B;
+    default: return 0;
+    }
+}
+
+/* An AMO of size bytes: swap and add are one locked instruction, the
+ * others a compare-and-swap loop. rd gets the old value (a word's,
+ * sign-extended). */
+static enum jit_emitted amo(struct x86 *a, const struct jit_unit *u,
+                            const struct insn *in, int32_t d, uint32_t n)
+{
+    unsigned size = in->op >= OP_LR_D ? 8 : 4;
+    int w = size == 8;
+    jx_ld(a, RAX, in->rs1);
+    x86_test_imm(a, RAX, (int32_t)size - 1);
+    uint8_t *aligned = x86_jcc8(a, CC_E);
+    jx_exit_at(a, u, d, n | JIT_BAIL);
+    x86_patch8(a, aligned);
+    tlb(a, u, TLB_W, size, d, n);
+    switch (in->op) {
+    case OP_AMOSWAP_W: case OP_AMOSWAP_D:
+    case OP_AMOADD_W: case OP_AMOADD_D:
+        jx_ld(a, RCX, in->rs2);
+        x86_atomic(a, w, in->op == OP_AMOSWAP_W || in->op == OP_AMOSWAP_D
+                             ? AT_XCHG : AT_XADD, RCX, RAX);
+        x86_mov(a, RAX, RCX);
+        return jx_result(a, in, w);
+    default:
+        break;
+    }
+    enum x86_cc pick = minmax(in->op);
+    x86_mov(a, RDX, RAX);
+    x86_load(a, w, R8, HART, XOFF(in->rs2));
+    x86_load(a, w, RAX, RDX, 0);
+    const uint8_t *again = x86_here(a);
+    x86_mov(a, RCX, RAX);
+    if (pick) {
+        x86_alu_rr(a, w, ALU_CMP, RCX, R8);
+        x86_cmov(a, w, pick, RCX, R8);
+    } else {
+        enum x86_alu op = in->op == OP_AMOXOR_W || in->op == OP_AMOXOR_D
+                              ? ALU_XOR
+                          : in->op == OP_AMOAND_W || in->op == OP_AMOAND_D
+                              ? ALU_AND : ALU_OR;
+        x86_alu_rr(a, w, op, RCX, R8);
+    }
+    x86_atomic(a, w, AT_CMPXCHG, RCX, RDX);
+    x86_jcc(a, CC_NE, again);
+    return jx_result(a, in, w);
+}
+
+enum jit_emitted jx_mem(struct x86 *a, const struct jit_unit *u,
+                        const struct insn *in, int32_t d, uint32_t n)
+{
+    switch (in->op) {
+    case OP_LB: return load(a, u, in, 1, 1, d, n);
+    case OP_LH: return load(a, u, in, 2, 1, d, n);
+    case OP_LW: return load(a, u, in, 4, 1, d, n);
+    case OP_LD: return load(a, u, in, 8, 0, d, n);
+    case OP_LBU: return load(a, u, in, 1, 0, d, n);
+    case OP_LHU: return load(a, u, in, 2, 0, d, n);
+    case OP_LWU: return load(a, u, in, 4, 0, d, n);
+    case OP_SB: return store(a, u, in, 1, d, n);
+    case OP_SH: return store(a, u, in, 2, d, n);
+    case OP_SW: return store(a, u, in, 4, d, n);
+    case OP_SD: return store(a, u, in, 8, d, n);
+    case OP_FLW: return fload(a, u, in, 4, d, n);
+    case OP_FLD: return fload(a, u, in, 8, d, n);
+    case OP_FSW: return fstore(a, u, in, 4, d, n);
+    case OP_FSD: return fstore(a, u, in, 8, d, n);
+    case OP_AMOSWAP_W: case OP_AMOADD_W: case OP_AMOXOR_W: case OP_AMOAND_W:
+    case OP_AMOOR_W: case OP_AMOMIN_W: case OP_AMOMAX_W: case OP_AMOMINU_W:
+    case OP_AMOMAXU_W:
+    case OP_AMOSWAP_D: case OP_AMOADD_D: case OP_AMOXOR_D: case OP_AMOAND_D:
+    case OP_AMOOR_D: case OP_AMOMIN_D: case OP_AMOMAX_D: case OP_AMOMINU_D:
+    case OP_AMOMAXU_D:
+        return amo(a, u, in, d, n);
+    default:
+        return JIT_E_NONE;
+    }
+}
