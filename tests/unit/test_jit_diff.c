@@ -44,7 +44,8 @@ enum {
 
 /* Integer operands: the divisions' corners (0, 1, -1, INT64_MIN,
  * INT32_MIN), W operands whose upper half is garbage, shift amounts
- * around the width, byte patterns. */
+ * around the width, byte patterns. gen_m picks among the first 17 by
+ * index. */
 static const uint64_t int_edges[] = {
     0, 1, 2, UINT64_MAX, UINT64_MAX - 1, 1ull << 63, INT64_MAX,
     (1ull << 63) + 1, 0x80000000, 0xffffffff80000000, 0x7fffffff,
@@ -288,23 +289,25 @@ static void gen_int(struct prog *p)
     }
 }
 
-/* Every M op; half the time the dividend and divisor are both edge
- * values (INT64_MIN / -1, INT32_MIN / -1, x / 0, x / 1 ...). */
+/* Every M op; two times in three on a dividend and a divisor from the
+ * division's corners: INT64_MIN / -1, INT32_MIN / -1 (also with garbage
+ * above), x / 0 (also 0 only in the low half), x / 1. Indices into
+ * int_edges. */
 static void gen_m(struct prog *p)
 {
+    static const uint8_t dividends[] = {5, 5, 9, 13, 8, 3, 6, 1, 14, 16};
+    static const uint8_t divisors[] = {0, 1, 3, 3, 15, 14, 11, 16, 5, 2};
     static const unsigned f3_32[] = {0, 4, 5, 6, 7};
     bool w = pick(3) == 0;
     unsigned f3 = w ? f3_32[pick(COUNT(f3_32))] : pick(8);
-    unsigned rd = dst(), rs1, rs2;
-    if (pick(2)) {
-        rs1 = src();
-        rs2 = pick(8) ? src() : 0;
-    } else {
-        rd = 1 + pick(TMP_REG - 1);
-        load_int_edge(p, rd);
-        load_int_edge(p, TMP_REG);
-        rs1 = rd;
+    unsigned rd = dst(), rs1 = src(), rs2 = src();
+    if (pick(3)) {
+        rd = rs1 = 1 + pick(TMP_REG - 1);
         rs2 = TMP_REG;
+        put(p, i_type(POOL_INT(dividends[pick(COUNT(dividends))]), BASE_REG,
+                      3, rs1, 0x03));
+        put(p, i_type(POOL_INT(divisors[pick(COUNT(divisors))]), BASE_REG, 3,
+                      rs2, 0x03));
     }
     put(p, r_type(1, rs2, rs1, f3, rd, w ? OPC_REG32 : OPC_REG));
 }
@@ -715,14 +718,14 @@ static void run_both(const struct config *c, unsigned seed)
 #define FP_KINDS (K(U_FMEM) | K(U_FARITH) | K(U_FCVT) | K(U_FCSR))
 
 static const struct config configs[] = {
-    {K(U_INT) | K(U_FLOW), 40, 3, 1, 200},
-    {K(U_INT) | K(U_FLOW), 12, 20, 1000, 60},
-    {K(U_M) | K(U_INT) | K(U_FLOW), 40, 3, 2000, 200},
-    {K(U_ZB) | K(U_INT) | K(U_FLOW), 40, 3, 3000, 200},
-    {K(U_AMO) | K(U_INT) | K(U_FLOW), 30, 3, 4000, 150},
-    {FP_KINDS | K(U_FLOW), 40, 3, 5000, 250},
-    {ALL_KINDS, 40, 3, 6000, 200},
-    {ALL_KINDS, 12, 20, 7000, 60},
+    {K(U_INT) | K(U_FLOW), 40, 3, 1, 300},
+    {K(U_INT) | K(U_FLOW), 12, 20, 1000, 100},
+    {K(U_M) | K(U_INT) | K(U_FLOW), 40, 3, 2000, 400},
+    {K(U_ZB) | K(U_INT) | K(U_FLOW), 40, 3, 3000, 400},
+    {K(U_AMO) | K(U_INT) | K(U_FLOW), 30, 3, 4000, 300},
+    {FP_KINDS | K(U_FLOW), 40, 3, 5000, 600},
+    {ALL_KINDS, 40, 3, 6000, 400},
+    {ALL_KINDS, 12, 20, 7000, 100},
 };
 
 static void run_config(const struct config *c)
