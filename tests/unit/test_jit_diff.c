@@ -315,29 +315,28 @@ static void gen_m(struct prog *p)
 static void gen_zb(struct prog *p)
 {
     static const struct { unsigned f7, f3, op; } rr[] = {
-        {0x20, 7, OPC_REG}, {0x20, 6, OPC_REG}, {0x20, 4, OPC_REG}, /* andn orn xnor */
+        {0x20, 7, OPC_REG}, {0x20, 6, OPC_REG}, {0x20, 4, OPC_REG},
         {5, 4, OPC_REG}, {5, 5, OPC_REG}, {5, 6, OPC_REG}, {5, 7, OPC_REG},
-        {0x30, 1, OPC_REG}, {0x30, 5, OPC_REG},                    /* rol ror */
-        {0x24, 1, OPC_REG}, {0x24, 5, OPC_REG}, {0x34, 1, OPC_REG}, /* bclr bext binv */
-        {0x14, 1, OPC_REG},                                        /* bset */
-        {0x10, 2, OPC_REG}, {0x10, 4, OPC_REG}, {0x10, 6, OPC_REG}, /* shNadd */
-        {4, 0, OPC_REG32},                                         /* add.uw */
+        {0x30, 1, OPC_REG}, {0x30, 5, OPC_REG},
+        {0x24, 1, OPC_REG}, {0x24, 5, OPC_REG}, {0x34, 1, OPC_REG},
+        {0x14, 1, OPC_REG},
+        {0x10, 2, OPC_REG}, {0x10, 4, OPC_REG}, {0x10, 6, OPC_REG},
+        {4, 0, OPC_REG32},
         {0x10, 2, OPC_REG32}, {0x10, 4, OPC_REG32}, {0x10, 6, OPC_REG32},
-        {0x30, 1, OPC_REG32}, {0x30, 5, OPC_REG32},                /* rolw rorw */
-    };
-    /* the unary ones: imm[11:0] with funct3 and opcode */
+        {0x30, 1, OPC_REG32}, {0x30, 5, OPC_REG32},
+    };  /* andn orn xnor, min minu max maxu, rol ror, bclr bext binv bset,
+         * sh1add sh2add sh3add, add.uw sh1add.uw sh2add.uw sh3add.uw,
+         * rolw rorw */
     static const struct { unsigned imm, f3, op; } unary[] = {
-        {0x600, 1, OPC_IMM}, {0x601, 1, OPC_IMM}, {0x602, 1, OPC_IMM}, /* clz ctz cpop */
-        {0x604, 1, OPC_IMM}, {0x605, 1, OPC_IMM},                     /* sext.b/h */
-        {0x287, 5, OPC_IMM}, {0x6b8, 5, OPC_IMM},                     /* orc.b rev8 */
+        {0x600, 1, OPC_IMM}, {0x601, 1, OPC_IMM}, {0x602, 1, OPC_IMM},
+        {0x604, 1, OPC_IMM}, {0x605, 1, OPC_IMM},
+        {0x287, 5, OPC_IMM}, {0x6b8, 5, OPC_IMM},
         {0x600, 1, OPC_IMM32}, {0x601, 1, OPC_IMM32}, {0x602, 1, OPC_IMM32},
-    };
-    /* the shifts by immediate: imm[11:6] (imm[11:5] for RORIW) */
+    };  /* imm[11:0]: clz ctz cpop sext.b sext.h orc.b rev8 clzw ctzw cpopw */
     static const struct { unsigned hi, f3, op; } shi[] = {
-        {0x480, 1, OPC_IMM}, {0x680, 1, OPC_IMM}, {0x280, 1, OPC_IMM}, /* bclri binvi bseti */
-        {0x600, 5, OPC_IMM}, {0x480, 5, OPC_IMM},                     /* rori bexti */
-        {0x080, 1, OPC_IMM32},                                       /* slli.uw */
-    };
+        {0x480, 1, OPC_IMM}, {0x680, 1, OPC_IMM}, {0x280, 1, OPC_IMM},
+        {0x600, 5, OPC_IMM}, {0x480, 5, OPC_IMM}, {0x080, 1, OPC_IMM32},
+    };  /* imm[11:6]: bclri binvi bseti rori bexti slli.uw */
     unsigned rs1 = int_operand(p);
     switch (pick(5)) {
     case 0:
@@ -567,6 +566,7 @@ static void gen_unit(struct prog *p, unsigned kinds)
 /* A test's programs: units of kinds, looped over loops times (a block is
  * made where a jump lands the second time). */
 struct config {
+    const char *name;
     unsigned kinds, units, loops, first_seed, seeds;
 };
 
@@ -718,31 +718,24 @@ static void run_both(const struct config *c, unsigned seed)
 #define FP_KINDS (K(U_FMEM) | K(U_FARITH) | K(U_FCVT) | K(U_FCSR))
 
 static const struct config configs[] = {
-    {K(U_INT) | K(U_FLOW), 40, 3, 1, 300},
-    {K(U_INT) | K(U_FLOW), 12, 20, 1000, 100},
-    {K(U_M) | K(U_INT) | K(U_FLOW), 40, 3, 2000, 400},
-    {K(U_ZB) | K(U_INT) | K(U_FLOW), 40, 3, 3000, 400},
-    {K(U_AMO) | K(U_INT) | K(U_FLOW), 30, 3, 4000, 300},
-    {FP_KINDS | K(U_FLOW), 40, 3, 5000, 600},
-    {ALL_KINDS, 40, 3, 6000, 400},
-    {ALL_KINDS, 12, 20, 7000, 100},
+    {"base", K(U_INT) | K(U_FLOW), 40, 3, 1, 500},
+    {"base_loops", K(U_INT) | K(U_FLOW), 12, 20, 1000, 200},
+    {"m", K(U_M) | K(U_INT) | K(U_FLOW), 40, 3, 2000, 800},
+    {"zb", K(U_ZB) | K(U_INT) | K(U_FLOW), 40, 3, 3000, 800},
+    {"atomics", K(U_AMO) | K(U_INT) | K(U_FLOW), 30, 3, 4000, 600},
+    {"fp", FP_KINDS | K(U_FLOW), 40, 3, 5000, 1200},
+    {"mixed", ALL_KINDS, 40, 3, 7000, 800},
+    {"mixed_loops", ALL_KINDS, 12, 20, 8000, 200},
 };
 
-static void run_config(const struct config *c)
+/* One test per config, which is its state. */
+static void test_config(void **state)
 {
+    const struct config *c = *state;
     for (unsigned seed = c->first_seed; seed < c->first_seed + c->seeds;
          seed++)
         run_both(c, seed);
 }
-
-static void test_base(void **state) { (void)state; run_config(&configs[0]); }
-static void test_base_loops(void **state) { (void)state; run_config(&configs[1]); }
-static void test_m(void **state) { (void)state; run_config(&configs[2]); }
-static void test_zb(void **state) { (void)state; run_config(&configs[3]); }
-static void test_atomics(void **state) { (void)state; run_config(&configs[4]); }
-static void test_fp(void **state) { (void)state; run_config(&configs[5]); }
-static void test_mixed(void **state) { (void)state; run_config(&configs[6]); }
-static void test_mixed_loops(void **state) { (void)state; run_config(&configs[7]); }
 
 /* The programs above hold every op but the ones that trap, wait or
  * change mode or the icache (FENCE.I: test_jit.c). */
@@ -778,16 +771,13 @@ static void test_every_op_generated(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    struct CMUnitTest tests[1 + COUNT(configs)] = {
         cmocka_unit_test(test_every_op_generated),
-        cmocka_unit_test(test_base),
-        cmocka_unit_test(test_base_loops),
-        cmocka_unit_test(test_m),
-        cmocka_unit_test(test_zb),
-        cmocka_unit_test(test_atomics),
-        cmocka_unit_test(test_fp),
-        cmocka_unit_test(test_mixed),
-        cmocka_unit_test(test_mixed_loops),
     };
+    for (unsigned k = 0; k < COUNT(configs); k++)
+        tests[1 + k] = (struct CMUnitTest){
+            .name = configs[k].name, .test_func = test_config,
+            .initial_state = (void *)&configs[k],
+        };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
