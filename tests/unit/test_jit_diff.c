@@ -176,6 +176,7 @@ enum unit_kind {
     U_FARITH,   /* arithmetic, FMA, sign injection, min/max, FCVT S<->D */
     U_FCVT,     /* to and from integers, moves, compares, FCLASS */
     U_FCSR,     /* fcsr, frm, fflags: reads, writes of valid modes */
+    U_RVC,      /* compressed ALU ops, a 32-bit op at 2 mod 4 */
     U_FLOW,     /* a branch or jump over the next unit */
     U_KINDS
 };
@@ -227,24 +228,31 @@ static unsigned fp_operand(struct prog *p, bool dbl)
     return r;
 }
 
+/* RV64I register-register ops: ADD SUB SLL SLT SLTU XOR SRL SRA OR AND,
+ * ADDW SUBW SLLW SRLW SRAW */
+static const struct { unsigned f7, f3, op; } base_rr[] = {
+    {0, 0, OPC_REG}, {0x20, 0, OPC_REG}, {0, 1, OPC_REG}, {0, 2, OPC_REG},
+    {0, 3, OPC_REG}, {0, 4, OPC_REG}, {0, 5, OPC_REG}, {0x20, 5, OPC_REG},
+    {0, 6, OPC_REG}, {0, 7, OPC_REG},
+    {0, 0, OPC_REG32}, {0x20, 0, OPC_REG32}, {0, 1, OPC_REG32},
+    {0, 5, OPC_REG32}, {0x20, 5, OPC_REG32},
+};
+
+static uint32_t base_rr_insn(unsigned rs1)
+{
+    unsigned k = pick(COUNT(base_rr));
+    return r_type(base_rr[k].f7, src(), rs1, base_rr[k].f3, dst(),
+                  base_rr[k].op);
+}
+
 static void gen_int(struct prog *p)
 {
-    static const struct { unsigned f7, f3, op; } rr[] = {
-        {0, 0, OPC_REG}, {0x20, 0, OPC_REG}, {0, 1, OPC_REG}, {0, 2, OPC_REG},
-        {0, 3, OPC_REG}, {0, 4, OPC_REG}, {0, 5, OPC_REG}, {0x20, 5, OPC_REG},
-        {0, 6, OPC_REG}, {0, 7, OPC_REG},
-        {0, 0, OPC_REG32}, {0x20, 0, OPC_REG32}, {0, 1, OPC_REG32},
-        {0, 5, OPC_REG32}, {0x20, 5, OPC_REG32},
-    };
     int32_t imm = (int32_t)pick(4096) - 2048;
     switch (pick(8)) {
     case 0:
-    case 1: {
-        unsigned k = pick(COUNT(rr));
-        put(p, r_type(rr[k].f7, src(), int_operand(p), rr[k].f3, dst(),
-                      rr[k].op));
+    case 1:
+        put(p, base_rr_insn(int_operand(p)));
         return;
-    }
     case 2: {   /* ADDI SLTI SLTIU XORI ORI ANDI, ADDIW */
         static const unsigned f3[] = {0, 2, 3, 4, 6, 7};
         unsigned rs1 = int_operand(p);
@@ -520,6 +528,40 @@ static void gen_fcsr(struct prog *p)
     }
 }
 
+/* A compressed ALU instruction (of those with no base register or
+ * branch offset); destinations never x0. */
+static uint32_t rvc_insn(void)
+{
+    unsigned rd = 1 + pick(TMP_REG - 1), rs2 = 1 + pick(31);
+    unsigned imm = pick(64), r3 = pick(8), s3 = pick(8);
+    uint32_t hi = (imm >> 5) << 12, lo = (imm & 31) << 2;
+    switch (pick(9)) {
+    case 0: return 0x0001 | hi | rd << 7 | lo;          /* c.addi */
+    case 1: return 0x2001 | hi | rd << 7 | lo;          /* c.addiw */
+    case 2: return 0x4001 | hi | rd << 7 | lo;          /* c.li */
+    case 3:                                             /* c.lui */
+        return 0x6001 | 1u << 12 | (rd == 2 ? 3 : rd) << 7 | lo;
+    case 4: return 0x0002 | hi | rd << 7 | lo;          /* c.slli */
+    case 5: return 0x8002 | rd << 7 | rs2 << 2;         /* c.mv */
+    case 6: return 0x9002 | rd << 7 | rs2 << 2;         /* c.add */
+    case 7:     /* c.srli c.srai c.andi */
+        return 0x8001 | hi | pick(3) << 10 | r3 << 7 | lo;
+    default: {  /* c.sub c.xor c.or c.and, c.subw c.addw */
+        unsigned w = pick(2);
+        return 0x8c01 | w << 12 | r3 << 7 | pick(w ? 2 : 4) << 5 | s3 << 2;
+    }
+    }
+}
+
+/* Two compressed instructions around a 32-bit one, which so starts at
+ * 2 mod 4. */
+static void gen_rvc(struct prog *p)
+{
+    uint32_t mid = base_rr_insn(src());
+    put(p, rvc_insn() | mid << 16);
+    put(p, mid >> 16 | rvc_insn() << 16);
+}
+
 static void gen_unit(struct prog *p, unsigned kinds);
 
 /* A branch, JAL or JALR (through AUIPC) over the next unit, whose length
@@ -559,6 +601,7 @@ static void gen_unit(struct prog *p, unsigned kinds)
     case U_FARITH: gen_farith(p); return;
     case U_FCVT: gen_fcvt(p); return;
     case U_FCSR: gen_fcsr(p); return;
+    case U_RVC: gen_rvc(p); return;
     default: gen_flow(p, kinds); return;
     }
 }
@@ -641,14 +684,23 @@ static void run(struct hart *h, uint64_t spin)
         hart_exec(h, 1000);
 }
 
+/* Decode the instruction at byte off of p; returns its length. */
+static unsigned decode_at(const struct prog *p, unsigned off, struct insn *in)
+{
+    uint32_t raw = 0;
+    memcpy(&raw, (const uint8_t *)p->w + off, off + 4 <= 4 * p->n ? 4 : 2);
+    rv_decode(raw, in);
+    return in->len;
+}
+
 static void listing(const struct prog *p)
 {
-    for (unsigned i = 0; i < p->n; i++) {
-        struct insn in;
-        rv_decode(p->w[i], &in);
+    struct insn in;
+    for (unsigned off = 0; off < 4 * p->n; off += in.len) {
+        decode_at(p, off, &in);
         print_message("  %#llx: %08x %-10s rd %2u rs1 %2u rs2 %2u rs3 %2u "
                       "rm %u imm %d\n",
-                      (unsigned long long)(CODE + 4 * i), p->w[i],
+                      (unsigned long long)(CODE + off), in.raw,
                       rv_op_name(in.op), in.rd, in.rs1, in.rs2, in.rs3, in.rm,
                       in.imm);
     }
@@ -716,10 +768,11 @@ static void run_both(const struct config *c, unsigned seed)
 #define K(kind) (1u << (kind))
 #define ALL_KINDS (K(U_KINDS) - 1)
 #define FP_KINDS (K(U_FMEM) | K(U_FARITH) | K(U_FCVT) | K(U_FCSR))
+#define BASE_KINDS (K(U_INT) | K(U_RVC) | K(U_FLOW))
 
 static const struct config configs[] = {
-    {"base", K(U_INT) | K(U_FLOW), 40, 3, 1, 500},
-    {"base_loops", K(U_INT) | K(U_FLOW), 12, 20, 1000, 200},
+    {"base", BASE_KINDS, 40, 3, 1, 500},
+    {"base_loops", BASE_KINDS, 12, 20, 1000, 200},
     {"m", K(U_M) | K(U_INT) | K(U_FLOW), 40, 3, 2000, 800},
     {"zb", K(U_ZB) | K(U_INT) | K(U_FLOW), 40, 3, 3000, 800},
     {"atomics", K(U_AMO) | K(U_INT) | K(U_FLOW), 30, 3, 4000, 600},
@@ -749,9 +802,9 @@ static void test_every_op_generated(void **state)
         for (unsigned seed = c->first_seed; seed < c->first_seed + c->seeds;
              seed++) {
             make_program(c, seed, &p);
-            for (unsigned i = 0; i < p.n; i++) {
+            for (unsigned off = 0; off < 4 * p.n;) {
                 struct insn in;
-                rv_decode(p.w[i], &in);
+                off += decode_at(&p, off, &in);
                 seen[in.op] = true;
             }
         }
