@@ -1,6 +1,7 @@
 /* The translator against the interpreter, op by op: random programs of
- * every op a block may come to translate (RV64I, M, A with LR/SC,
- * Zba/Zbb/Zbs, F and D with their CSRs and rounding modes) on edge
+ * every op a block may come to translate (RV64I and compressed ALU ops,
+ * M, A with LR/SC, Zba/Zbb/Zbs, F and D with their CSRs and rounding
+ * modes, branches and jumps over other ops) on edge
  * operands (division by zero and overflow, W ops' garbage upper halves,
  * signed zeros, infinities, quiet and signalling NaNs, singles not
  * NaN-boxed, denormals, values that round differently per mode) run in a
