@@ -1,5 +1,5 @@
 /* RISC-V instruction encoders for unit tests that put hand-made code in
- * guest RAM: one per base format. */
+ * guest RAM: one per base format, and R4 (the fused multiply-adds). */
 #ifndef CELLA_TEST_RV_ENCODE_H
 #define CELLA_TEST_RV_ENCODE_H
 
@@ -17,12 +17,27 @@ static inline uint32_t i_type(int32_t imm, unsigned rs1, unsigned f3,
     return (uint32_t)(imm & 0xfff) << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op;
 }
 
-static inline uint32_t s_type(int32_t imm, unsigned rs2, unsigned rs1,
-                              unsigned f3)
+static inline uint32_t r4_type(unsigned rs3, unsigned fmt, unsigned rs2,
+                               unsigned rs1, unsigned rm, unsigned rd,
+                               unsigned op)
+{
+    return rs3 << 27 | fmt << 25 | rs2 << 20 | rs1 << 15 | rm << 12 |
+           rd << 7 | op;
+}
+
+/* A store of opcode op: 0x23 for the integer ones, 0x27 for FSW/FSD. */
+static inline uint32_t s_type_op(int32_t imm, unsigned rs2, unsigned rs1,
+                                 unsigned f3, unsigned op)
 {
     uint32_t u = (uint32_t)imm & 0xfff;
     return (u >> 5) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | (u & 31) << 7 |
-           0x23;
+           op;
+}
+
+static inline uint32_t s_type(int32_t imm, unsigned rs2, unsigned rs1,
+                              unsigned f3)
+{
+    return s_type_op(imm, rs2, rs1, f3, 0x23);
 }
 
 static inline uint32_t b_type(int32_t imm, unsigned rs2, unsigned rs1,
