@@ -133,33 +133,40 @@ static bool decoded(struct insn *code, const uint8_t *host, unsigned off,
     return true;
 }
 
+/* A block's last instruction: a jump (branches go on when not taken). */
+static bool ends_block(unsigned op)
+{
+    return op == OP_JAL || op == OP_JALR;
+}
+
 long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
                    unsigned off, uint8_t gen)
 {
-    if (j->size - j->used < 2 * JIT_INSN_MAX_BYTES)
-        return JIT_FULL;
-    size_t start = j->used;
-    struct jit_unit u = {.j = j, .code = code, .gen = gen, .off = off,
-                         .p = j->write + start};
-    jit_emit_begin(&u);
+    /* the run: what the block will do, known before its code is made */
+    struct insn run[BLOCK_MAX_INSNS];
     uint32_t n = 0;
-    int32_t d = 0;
-    enum jit_emitted e = JIT_E_NONE;
-    struct insn in;
-    while (n < BLOCK_MAX_INSNS && off + (unsigned)d < 0x1000 &&
-           decoded(code, host, off + (unsigned)d, gen, &in)) {
-        if ((size_t)(u.p - j->write) + 2 * JIT_INSN_MAX_BYTES > j->size)
-            return JIT_FULL;
-        e = jit_emit_insn(&u, &in, d, n);
-        if (e == JIT_E_NONE)
-            break;
-        n++;
-        d += in.len;
-        if (e == JIT_E_END)
+    unsigned end = off;
+    while (n < BLOCK_MAX_INSNS && end < 0x1000 &&
+           decoded(code, host, end, gen, &run[n]) &&
+           jit_emit_takes(&run[n])) {
+        end += run[n].len;
+        if (ends_block(run[n++].op))
             break;
     }
     if (n == 0)
         return JIT_NONE;
+    if (j->size - j->used < (n + 2) * (size_t)JIT_INSN_MAX_BYTES)
+        return JIT_FULL;
+    size_t start = j->used;
+    struct jit_unit u = {.j = j, .code = code, .gen = gen, .off = off,
+                         .p = j->write + start};
+    jit_emit_begin(&u, run, n);
+    int32_t d = 0;
+    enum jit_emitted e = JIT_E_NEXT;
+    for (uint32_t i = 0; i < n; i++) {
+        e = jit_emit_insn(&u, &run[i], d, i);
+        d += run[i].len;
+    }
     if (e != JIT_E_END)
         jit_emit_end(&u, d, n);
     j->used = ((size_t)(u.p - j->write) + 15) & ~(size_t)15;

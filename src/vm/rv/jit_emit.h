@@ -5,13 +5,16 @@
 #ifndef CELLA_VM_RV_JIT_EMIT_H
 #define CELLA_VM_RV_JIT_EMIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vm/rv/decode.h"
 #include "vm/rv/jit.h"
 
-/* Upper bound of the host code for one instruction, with its exits. */
-#define JIT_INSN_MAX_BYTES 192
+/* Upper bound of the host code for one instruction, with its exits (each
+ * writes the registers a block holds back to the hart), and for a block's
+ * prologue. */
+#define JIT_INSN_MAX_BYTES 384
 
 /* A block being made: where on its page it starts, and where the emitter
  * writes next (in the buffer's writable view). */
@@ -23,6 +26,12 @@ struct jit_unit {
     const uint8_t *body;    /* the block's code after its prologue (code
                              * view): where a jump to its start goes */
     uint8_t *p;             /* the next byte, writable view */
+    /* The emitter's: the guest registers the block holds in host
+     * registers, and which of them it has written since they were last
+     * written back to the hart. */
+    int8_t host[32];        /* x[i]'s host register, or -1 */
+    uint32_t dirty;         /* a bit per x[i] */
+    const uint8_t *loop;    /* past body's loads: where the block loops */
 };
 
 enum jit_emitted {
@@ -39,9 +48,13 @@ const uint8_t *jit_block_at(const struct jit_unit *u, int32_t pc_off);
 /* Write the stubs every block shares at the start of the buffer, and set
  * j->lookup, j->skip, j->base and j->used. */
 void jit_emit_stubs(struct jit *j);
-/* Start u's block at u->p: its prologue; sets u->body. */
-void jit_emit_begin(struct jit_unit *u);
-/* Instruction n of the block, at pc_off d from its start. */
+/* Whether the emitter translates in (on this host). */
+bool jit_emit_takes(const struct insn *in);
+/* Start u's block at u->p for the n instructions of run, all of which
+ * jit_emit_takes: its prologue; sets u->body. */
+void jit_emit_begin(struct jit_unit *u, const struct insn *run, uint32_t n);
+/* Instruction n of the block, at pc_off d from its start; never
+ * JIT_E_NONE for one that jit_emit_takes. */
 enum jit_emitted jit_emit_insn(struct jit_unit *u, const struct insn *in,
                                int32_t d, uint32_t n);
 /* End a block that did not end itself: go on at pc_off d, n retired. */

@@ -29,6 +29,10 @@ _Static_assert(sizeof(struct tlb_entry) == 16, "TLB slot index is << 4");
 static const int saved[] = {RBX, RBP, R12, R13, R14, R15};
 #define FRAME 24
 
+/* The host registers a block may hold guest registers in. */
+static const int pool[] = {RSI, RDI, R8, R9, R10, R11};
+#define POOL (sizeof pool / sizeof pool[0])
+
 /* The ops this emitter translates; a block may start at any of them.
  * (CPOP and CPOPW are translated within a block on hosts with POPCNT.) */
 const uint8_t jit_starts[OP_DISPATCH] = {
@@ -79,7 +83,7 @@ static void prologue(struct x86 *a)
     for (size_t i = 0; i < sizeof saved / sizeof saved[0]; i++)
         x86_push(a, saved[i]);
     x86_alu_imm(a, 1, ALU_SUB, RSP, FRAME);
-    x86_mov(a, HART, RDI);
+    x86_lea(a, HART, RDI, HART_BIAS);
     x86_mov(a, DTLB, RSI);
     x86_mov(a, PC0, RDX);
     x86_alu_rr(a, 0, ALU_XOR, RETIRED, RETIRED);
@@ -109,11 +113,19 @@ static void exit_rax(struct x86 *a, const struct jit *j, uint32_t n)
     x86_jmp(a, j->exit);
 }
 
-void jx_exit_at(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
-                uint32_t n)
+/* Exit at pc_off, the held registers already written back. */
+static void exit_flushed(struct x86 *a, const struct jit_unit *u,
+                         int32_t pc_off, uint32_t n)
 {
     x86_lea(a, RAX, PC0, pc_off);
     exit_rax(a, u->j, n);
+}
+
+void jx_exit_at(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
+                uint32_t n)
+{
+    jx_flush(a, u);
+    exit_flushed(a, u, pc_off, n);
 }
 
 /* rdx = the jump cache entry for the pc in rax (r8 is clobbered). */
@@ -216,22 +228,68 @@ void jit_emit_stubs(struct jit *j)
     j->base = j->used = ((size_t)(a.p - j->write) + 15) & ~(size_t)15;
 }
 
-void jx_ld(struct x86 *a, int reg, unsigned xr)
+void jx_ld(struct x86 *a, const struct jit_unit *u, int reg, unsigned xr)
 {
-    x86_load(a, 1, reg, HART, XOFF(xr));
+    if (xr == 0)
+        x86_alu_rr(a, 0, ALU_XOR, reg, reg);
+    else if (xr < 32 && u->host[xr] >= 0)
+        x86_mov(a, reg, u->host[xr]);
+    else
+        x86_load(a, 1, reg, HART, XOFF(xr));
 }
 
-void jx_st(struct x86 *a, int reg, unsigned xr)
+void jx_st(struct x86 *a, struct jit_unit *u, int reg, unsigned xr)
 {
-    x86_store(a, 1, reg, HART, XOFF(xr));
+    if (xr == 0 || xr == RV_RD_SINK)
+        return;     /* what goes to x0 is never read */
+    if (u->host[xr] >= 0) {
+        x86_mov(a, u->host[xr], reg);
+        u->dirty |= 1u << xr;
+    } else {
+        x86_store(a, 1, reg, HART, XOFF(xr));
+    }
 }
 
-enum jit_emitted jx_result(struct x86 *a, const struct insn *in, int w)
+void jx_alu(struct x86 *a, const struct jit_unit *u, int w, enum x86_alu op,
+            int dst, unsigned xr)
+{
+    if (xr < 32 && u->host[xr] >= 0)
+        x86_alu_rr(a, w, op, dst, u->host[xr]);
+    else
+        x86_alu_rm(a, w, op, dst, HART, X86_NOREG, XOFF(xr));
+}
+
+void jx_cmov(struct x86 *a, const struct jit_unit *u, int w, enum x86_cc cc,
+             int dst, unsigned xr)
+{
+    if (xr < 32 && u->host[xr] >= 0)
+        x86_cmov(a, w, cc, dst, u->host[xr]);
+    else
+        x86_cmov_m(a, w, cc, dst, HART, XOFF(xr));
+}
+
+enum jit_emitted jx_result(struct x86 *a, struct jit_unit *u,
+                           const struct insn *in, int w)
 {
     if (!w)
         x86_sext32(a, RAX, RAX);
-    jx_st(a, RAX, in->rd);
+    jx_st(a, u, RAX, in->rd);
     return JIT_E_NEXT;
+}
+
+void jx_flush(struct x86 *a, const struct jit_unit *u)
+{
+    for (unsigned r = 1; r < 32; r++)
+        if (u->dirty & (1u << r))
+            x86_store(a, 1, u->host[r], HART, XOFF(r));
+}
+
+void jx_reload(struct x86 *a, struct jit_unit *u)
+{
+    for (unsigned r = 1; r < 32; r++)
+        if (u->host[r] >= 0)
+            x86_load(a, 1, u->host[r], HART, XOFF(r));
+    u->dirty = 0;
 }
 
 void jx_need_fs(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
@@ -251,14 +309,16 @@ void jx_fs_dirty(struct x86 *a)
 /* Go on at the pc in rax with n more retired: through the lookup. */
 static void leave(struct x86 *a, const struct jit_unit *u, uint32_t n)
 {
+    jx_flush(a, u);
     x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
     x86_jmp(a, u->j->lookup);
 }
 
 /* Leave for pc_off with n retired. A block already made on this page
  * (this one included) is jumped to directly, budget allowing: it lives
- * as long as this one (they go with the page's icache slot). Anywhere
- * else, the lookup finds the way. */
+ * as long as this one (they go with the page's icache slot); this one is
+ * entered past its loads, its registers still held. Anywhere else, the
+ * lookup finds the way. */
 static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
                   uint32_t n)
 {
@@ -268,13 +328,18 @@ static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
         leave(a, u, n);
         return;
     }
+    jx_flush(a, u);
     x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
     uint8_t *spent = x86_jcc8(a, CC_E);
     x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
-    x86_alu_imm(a, 1, ALU_ADD, PC0, pc_off);
-    x86_jmp(a, next);
+    if (next == u->body) {
+        x86_jmp(a, u->loop);
+    } else {
+        x86_alu_imm(a, 1, ALU_ADD, PC0, pc_off);
+        x86_jmp(a, next);
+    }
     x86_patch8(a, spent);
-    jx_exit_at(a, u, pc_off, n);
+    exit_flushed(a, u, pc_off, n);
 }
 
 /* Conditional branch: skip names the condition under which it is NOT
@@ -283,35 +348,39 @@ static enum jit_emitted branch(struct x86 *a, const struct jit_unit *u,
                                const struct insn *in, enum x86_cc skip,
                                int32_t d, uint32_t n)
 {
-    jx_ld(a, RAX, in->rs1);
-    x86_alu_rm(a, 1, ALU_CMP, RAX, HART, X86_NOREG, XOFF(in->rs2));
-    uint8_t *not_taken = x86_jcc8(a, skip);
+    int r = RAX;
+    if (in->rs1 && u->host[in->rs1] >= 0)
+        r = u->host[in->rs1];
+    else
+        jx_ld(a, u, RAX, in->rs1);
+    jx_alu(a, u, 1, ALU_CMP, r, in->rs2);
+    uint8_t *not_taken = x86_jcc32(a, skip);
     go_to(a, u, d + in->imm, n + 1);
-    x86_patch8(a, not_taken);
+    x86_patch32(a, not_taken);
     return JIT_E_NEXT;
 }
 
-static enum jit_emitted emit(struct x86 *a, const struct jit_unit *u,
+static enum jit_emitted emit(struct x86 *a, struct jit_unit *u,
                              const struct insn *in, int32_t d, uint32_t n)
 {
     switch (in->op) {
     case OP_AUIPC:
         x86_lea(a, RAX, PC0, d);
         x86_alu_imm(a, 1, ALU_ADD, RAX, in->imm);
-        jx_st(a, RAX, in->rd);
+        jx_st(a, u, RAX, in->rd);
         return JIT_E_NEXT;
     case OP_JAL:
         x86_lea(a, RAX, PC0, d + in->len);
-        jx_st(a, RAX, in->rd);
+        jx_st(a, u, RAX, in->rd);
         go_to(a, u, d + in->imm, n + 1);
         return JIT_E_END;
     case OP_JALR:
-        jx_ld(a, RAX, in->rs1);
+        jx_ld(a, u, RAX, in->rs1);
         if (in->imm)
             x86_alu_imm(a, 1, ALU_ADD, RAX, in->imm);
         x86_alu_imm(a, 1, ALU_AND, RAX, -2);
         x86_lea(a, RCX, PC0, d + in->len);
-        jx_st(a, RCX, in->rd);
+        jx_st(a, u, RCX, in->rd);
         leave(a, u, n + 1);
         return JIT_E_END;
     case OP_BEQ: return branch(a, u, in, CC_NE, d, n);
@@ -326,7 +395,7 @@ static enum jit_emitted emit(struct x86 *a, const struct jit_unit *u,
     default:
         break;
     }
-    enum jit_emitted e = jx_int(a, in);
+    enum jit_emitted e = jx_int(a, u, in);
     if (e == JIT_E_NONE)
         e = jx_mem(a, u, in, d, n);
     if (e == JIT_E_NONE)
@@ -340,11 +409,52 @@ static struct x86 unit_at(const struct jit_unit *u)
     return at(u->j, (size_t)(u->p - u->j->write));
 }
 
-void jit_emit_begin(struct jit_unit *u)
+bool jit_emit_takes(const struct insn *in)
+{
+    if (in->op == OP_CPOP || in->op == OP_CPOPW)
+        return __builtin_cpu_supports("popcnt");
+    return jit_starts[in->op] && jx_call_takes(in);
+}
+
+/* Which guest registers the block holds: the ones its integer ops name
+ * most, twice at least (held once, a register costs what it saves), up to
+ * the pool's size. F/D arithmetic is left out: it runs in C, from the
+ * hart. */
+static void choose(struct jit_unit *u, const struct insn *run, uint32_t n)
+{
+    unsigned uses[33] = {0};
+    for (uint32_t i = 0; i < n; i++) {
+        const struct insn *in = &run[i];
+        if (in->op >= OP_FIRST_FPU && in->op <= OP_LAST_FPU)
+            continue;
+        uses[in->rs1 & 31]++;
+        uses[in->rs2 & 31]++;
+        uses[in->rd]++;
+    }
+    uses[0] = uses[RV_RD_SINK] = 0;
+    for (unsigned r = 0; r < 32; r++)
+        u->host[r] = -1;
+    u->dirty = 0;
+    for (size_t k = 0; k < POOL; k++) {
+        unsigned best = 0;
+        for (unsigned r = 1; r < 32; r++)
+            if (uses[r] > uses[best])
+                best = r;
+        if (uses[best] < 2)
+            break;
+        u->host[best] = (int8_t)pool[k];
+        uses[best] = 0;
+    }
+}
+
+void jit_emit_begin(struct jit_unit *u, const struct insn *run, uint32_t n)
 {
     struct x86 a = unit_at(u);
     prologue(&a);
     u->body = x86_here(&a);
+    choose(u, run, n);
+    jx_reload(&a, u);
+    u->loop = x86_here(&a);
     u->p = a.p;
 }
 

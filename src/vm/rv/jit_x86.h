@@ -6,34 +6,52 @@
  * loads and stores) and jit_x86_call.c (ops a block hands to the
  * interpreter's own C functions: F/D arithmetic, CSRs, LR/SC).
  *
- * The guest registers stay in the hart, so a block can stop anywhere and
- * the interpreter go on. A block's state lives in callee-saved host
- * registers, so it survives a call into C; rax, rcx, rdx and r8-r11 are
- * scratch. */
+ * A block holds the guest registers it uses most in host registers (the
+ * pool: rsi, rdi, r8-r11), loaded where it starts and written back to the
+ * hart at every exit, so a block can stop anywhere and the interpreter go
+ * on with exact state. A block's own state lives in callee-saved host
+ * registers, so it survives a call into C; rax, rcx and rdx are scratch. */
 #ifndef CELLA_VM_RV_JIT_X86_H
 #define CELLA_VM_RV_JIT_X86_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "vm/rv/jit_emit.h"
 #include "vm/rv/x86.h"
 
-#define HART RBX
+#define HART RBX        /* the hart, HART_BIAS bytes in */
 #define DTLB RBP        /* the data TLB slot: h->tlb[h->data_slot] */
 #define PC0 R12         /* the block's first instruction's address */
 #define RETIRED R13     /* by the blocks before this one, chained */
 #define LEFT R14        /* budget: chained jumps to go */
 #define ITLB R15        /* the fetch TLB: h->tlb[h->priv][TLB_X] */
-#define XOFF(r) ((int32_t)(offsetof(struct hart, x) + 8 * (size_t)(r)))
-#define FOFF(r) ((int32_t)(offsetof(struct hart, f) + 8 * (size_t)(r)))
-#define HOFF(field) ((int32_t)offsetof(struct hart, field))
+/* HART points this far into the hart, so that every x register is at a
+ * one-byte displacement from it. */
+#define HART_BIAS 128
+#define HOFF(field) ((int32_t)offsetof(struct hart, field) - HART_BIAS)
+#define XOFF(r) (HOFF(x) + 8 * (int32_t)(r))
+#define FOFF(r) (HOFF(f) + 8 * (int32_t)(r))
 
-/* rax = hart's x[xr]; x[xr] = reg */
-void jx_ld(struct x86 *a, int reg, unsigned xr);
-void jx_st(struct x86 *a, int reg, unsigned xr);
+/* reg = x[xr]; x[xr] = reg (from the pool's register when the block
+ * holds xr, else the hart) */
+void jx_ld(struct x86 *a, const struct jit_unit *u, int reg, unsigned xr);
+void jx_st(struct x86 *a, struct jit_unit *u, int reg, unsigned xr);
+/* dst op= x[xr]; if cc, dst = x[xr] */
+void jx_alu(struct x86 *a, const struct jit_unit *u, int w, enum x86_alu op,
+            int dst, unsigned xr);
+void jx_cmov(struct x86 *a, const struct jit_unit *u, int w, enum x86_cc cc,
+             int dst, unsigned xr);
 /* rd = rax (sign-extended from 32 bits first for a W op: w = 0) */
-enum jit_emitted jx_result(struct x86 *a, const struct insn *in, int w);
+enum jit_emitted jx_result(struct x86 *a, struct jit_unit *u,
+                           const struct insn *in, int w);
+/* Write the held registers written so far back to the hart (on the path
+ * being emitted: an exit, or before a call). */
+void jx_flush(struct x86 *a, const struct jit_unit *u);
+/* After a call into C: the pool's registers are lost and the hart is
+ * up to date; load them again. */
+void jx_reload(struct x86 *a, struct jit_unit *u);
 /* Leave to the interpreter with pc = the block's start + pc_off and n
  * retired (n | JIT_BAIL: it must do the instruction at pc_off). */
 void jx_exit_at(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
@@ -44,11 +62,15 @@ void jx_need_fs(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
                 uint32_t n);
 void jx_fs_dirty(struct x86 *a);
 
+/* Whether jx_call does in (some CSRs only). */
+bool jx_call_takes(const struct insn *in);
+
 /* The ops of each file: JIT_E_NONE when in is not theirs. */
-enum jit_emitted jx_int(struct x86 *a, const struct insn *in);
-enum jit_emitted jx_mem(struct x86 *a, const struct jit_unit *u,
+enum jit_emitted jx_int(struct x86 *a, struct jit_unit *u,
+                        const struct insn *in);
+enum jit_emitted jx_mem(struct x86 *a, struct jit_unit *u,
                         const struct insn *in, int32_t d, uint32_t n);
-enum jit_emitted jx_call(struct x86 *a, const struct jit_unit *u,
+enum jit_emitted jx_call(struct x86 *a, struct jit_unit *u,
                          const struct insn *in, int32_t d, uint32_t n);
 
 #endif

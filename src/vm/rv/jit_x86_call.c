@@ -20,24 +20,28 @@ _Static_assert(sizeof(struct insn) == 16, "an insn is passed as two words");
 enum { FFLAGS = 0x001, FRM = 0x002, FCSR = 0x003,
        CYCLE = 0xc00, TIME = 0xc01, INSTRET = 0xc02 };
 
-/* rax = fn(h, in), with in copied to the frame (the stack's bottom) */
-static void call(struct x86 *a, const struct insn *in, const void *fn)
+/* rax = fn(h, in), with in copied to the frame (the stack's bottom). The
+ * function sees the hart's registers as they are and may change them. */
+static void call(struct x86 *a, struct jit_unit *u, const struct insn *in,
+                 const void *fn)
 {
+    jx_flush(a, u);
     uint64_t half[2];
     memcpy(half, in, sizeof half);
     for (int i = 0; i < 2; i++) {
         x86_mov_imm64(a, RAX, half[i]);
         x86_store(a, 1, RAX, RSP, 8 * i);
     }
-    x86_mov(a, RDI, HART);
+    x86_lea(a, RDI, HART, -HART_BIAS);
     x86_mov(a, RSI, RSP);
     x86_mov_imm64(a, RAX, (uintptr_t)fn);
     x86_call_reg(a, RAX);
+    jx_reload(a, u);
 }
 
 /* Leave before instruction n (at d) when the call's result in al
  * (ok_nonzero) or eax (else) says it failed. */
-static void unless_ok(struct x86 *a, const struct jit_unit *u, bool ok_nonzero,
+static void unless_ok(struct x86 *a, struct jit_unit *u, bool ok_nonzero,
                       int32_t d, uint32_t n)
 {
     if (ok_nonzero)
@@ -49,11 +53,11 @@ static void unless_ok(struct x86 *a, const struct jit_unit *u, bool ok_nonzero,
     x86_patch8(a, ok);
 }
 
-static enum jit_emitted fpu(struct x86 *a, const struct jit_unit *u,
+static enum jit_emitted fpu(struct x86 *a, struct jit_unit *u,
                             const struct insn *in, int32_t d, uint32_t n)
 {
     jx_need_fs(a, u, d, n);
-    call(a, in, (const void *)fpu_exec);
+    call(a, u, in, (const void *)fpu_exec);
     unless_ok(a, u, false, d, n);
     jx_fs_dirty(a);
     return JIT_E_NEXT;
@@ -62,32 +66,43 @@ static enum jit_emitted fpu(struct x86 *a, const struct jit_unit *u,
 /* minstret must be exact when csr_exec reads it: the instructions before
  * this one are counted into it now, and RETIRED is made to count from
  * this one (-n, so that an exit after it adds only what came since). */
-static enum jit_emitted csr(struct x86 *a, const struct jit_unit *u,
+static enum jit_emitted csr(struct x86 *a, struct jit_unit *u,
                             const struct insn *in, int32_t d, uint32_t n)
 {
     unsigned no = (unsigned)in->imm & 0xfff;
-    if (no != FFLAGS && no != FRM && no != FCSR && no != CYCLE &&
-        no != TIME && no != INSTRET)
-        return JIT_E_NONE;
     if (no == CYCLE || no == INSTRET) {
         x86_lea32(a, RAX, RETIRED, n);
         x86_alu_mr(a, 1, ALU_ADD, HART, HOFF(instret), RAX);
         x86_mov_imm32(a, RETIRED, -n);
     }
-    call(a, in, (const void *)csr_exec);
+    call(a, u, in, (const void *)csr_exec);
     unless_ok(a, u, true, d, n);
     return JIT_E_NEXT;
 }
 
-static enum jit_emitted atomic(struct x86 *a, const struct jit_unit *u,
+static enum jit_emitted atomic(struct x86 *a, struct jit_unit *u,
                                const struct insn *in, int32_t d, uint32_t n)
 {
-    call(a, in, (const void *)rv_atomic);
+    call(a, u, in, (const void *)rv_atomic);
     unless_ok(a, u, true, d, n);
     return JIT_E_NEXT;
 }
 
-enum jit_emitted jx_call(struct x86 *a, const struct jit_unit *u,
+bool jx_call_takes(const struct insn *in)
+{
+    switch (in->op) {
+    case OP_CSRRW: case OP_CSRRS: case OP_CSRRC:
+    case OP_CSRRWI: case OP_CSRRSI: case OP_CSRRCI: {
+        unsigned no = (unsigned)in->imm & 0xfff;
+        return no == FFLAGS || no == FRM || no == FCSR || no == CYCLE ||
+               no == TIME || no == INSTRET;
+    }
+    default:
+        return true;
+    }
+}
+
+enum jit_emitted jx_call(struct x86 *a, struct jit_unit *u,
                          const struct insn *in, int32_t d, uint32_t n)
 {
     if (in->op >= OP_FIRST_FPU && in->op <= OP_LAST_FPU)

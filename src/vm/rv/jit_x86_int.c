@@ -8,86 +8,88 @@
 
 #include "vm/rv/cpu.h"
 
-static enum jit_emitted alu_imm(struct x86 *a, const struct insn *in, int w,
+static enum jit_emitted alu_imm(struct x86 *a, struct jit_unit *u, const struct insn *in, int w,
                                 enum x86_alu op)
 {
-    jx_ld(a, RAX, in->rs1);
+    jx_ld(a, u, RAX, in->rs1);
     x86_alu_imm(a, w, op, RAX, in->imm);
-    return jx_result(a, in, w);
+    return jx_result(a, u, in, w);
 }
 
-static enum jit_emitted alu_reg(struct x86 *a, const struct insn *in, int w,
+static enum jit_emitted alu_reg(struct x86 *a, struct jit_unit *u, const struct insn *in, int w,
                                 enum x86_alu op)
 {
-    jx_ld(a, RAX, in->rs1);
-    x86_alu_rm(a, w, op, RAX, HART, X86_NOREG, XOFF(in->rs2));
-    return jx_result(a, in, w);
+    jx_ld(a, u, RAX, in->rs1);
+    jx_alu(a, u, w, op, RAX, in->rs2);
+    return jx_result(a, u, in, w);
 }
 
-static enum jit_emitted set_if(struct x86 *a, const struct insn *in, bool imm,
+static enum jit_emitted set_if(struct x86 *a, struct jit_unit *u, const struct insn *in, bool imm,
                                enum x86_cc cc)
 {
-    jx_ld(a, RAX, in->rs1);
+    jx_ld(a, u, RAX, in->rs1);
     if (imm)
         x86_alu_imm(a, 1, ALU_CMP, RAX, in->imm);
     else
-        x86_alu_rm(a, 1, ALU_CMP, RAX, HART, X86_NOREG, XOFF(in->rs2));
+        jx_alu(a, u, 1, ALU_CMP, RAX, in->rs2);
     x86_setcc(a, cc, RAX);
-    return jx_result(a, in, 1);
+    return jx_result(a, u, in, 1);
 }
 
-static enum jit_emitted shift_imm(struct x86 *a, const struct insn *in, int w,
+static enum jit_emitted shift_imm(struct x86 *a, struct jit_unit *u, const struct insn *in, int w,
                                   enum x86_shift op)
 {
-    jx_ld(a, RAX, in->rs1);
+    jx_ld(a, u, RAX, in->rs1);
     x86_shift_imm(a, w, op, RAX, (uint8_t)(in->imm & (w ? 63 : 31)));
-    return jx_result(a, in, w);
+    return jx_result(a, u, in, w);
 }
 
 /* x86 masks a shift or rotate count by CL as RISC-V does (to 63, or 31
  * for W). */
-static enum jit_emitted shift_reg(struct x86 *a, const struct insn *in, int w,
+static enum jit_emitted shift_reg(struct x86 *a, struct jit_unit *u, const struct insn *in, int w,
                                   enum x86_shift op)
 {
-    jx_ld(a, RCX, in->rs2);
-    jx_ld(a, RAX, in->rs1);
+    jx_ld(a, u, RCX, in->rs2);
+    jx_ld(a, u, RAX, in->rs1);
     x86_shift_cl(a, w, op, RAX);
-    return jx_result(a, in, w);
+    return jx_result(a, u, in, w);
 }
 
-static enum jit_emitted mul(struct x86 *a, const struct insn *in, int w)
+static enum jit_emitted mul(struct x86 *a, struct jit_unit *u, const struct insn *in, int w)
 {
-    jx_ld(a, RAX, in->rs1);
-    x86_imul_rm(a, w, RAX, HART, XOFF(in->rs2));
-    return jx_result(a, in, w);
+    jx_ld(a, u, RAX, in->rs1);
+    jx_ld(a, u, RCX, in->rs2);
+    x86_imul_rr(a, w, RAX, RCX);
+    return jx_result(a, u, in, w);
 }
 
 /* The high half: rdx of rdx:rax = rs1 * rs2. MULHSU is MULHU less rs2
  * when rs1 is negative (rs1 read as signed adds -2^64 * rs2). */
-static enum jit_emitted mul_high(struct x86 *a, const struct insn *in,
+static enum jit_emitted mul_high(struct x86 *a, struct jit_unit *u, const struct insn *in,
                                  int sign1, int sign2)
 {
-    jx_ld(a, RAX, in->rs1);
-    x86_mul_m(a, sign1 && sign2, HART, XOFF(in->rs2));
+    jx_ld(a, u, RAX, in->rs1);
+    jx_ld(a, u, RCX, in->rs2);
+    x86_mul_r(a, sign1 && sign2, RCX);
     if (sign1 && !sign2) {
-        jx_ld(a, RCX, in->rs1);
+        jx_ld(a, u, RCX, in->rs1);
         x86_shift_imm(a, 1, SH_SAR, RCX, 63);
-        x86_alu_rm(a, 1, ALU_AND, RCX, HART, X86_NOREG, XOFF(in->rs2));
+        jx_alu(a, u, 1, ALU_AND, RCX, in->rs2);
         x86_alu_rr(a, 1, ALU_SUB, RDX, RCX);
     }
     x86_mov(a, RAX, RDX);
-    return jx_result(a, in, 1);
+    return jx_result(a, u, in, 1);
 }
 
 /* Division: by zero, the quotient is all ones and the remainder the
  * dividend; signed by -1, the quotient is the negated dividend (the most
  * negative one stays itself) and the remainder 0. Neither reaches the
  * x86 divide, which would fault. */
-static enum jit_emitted divide(struct x86 *a, const struct insn *in, int w,
+static enum jit_emitted divide(struct x86 *a, struct jit_unit *u, const struct insn *in, int w,
                                int sign, int rem)
 {
-    jx_ld(a, RCX, in->rs2);
-    jx_ld(a, RAX, in->rs1);
+    jx_ld(a, u, RCX, in->rs2);
+    jx_ld(a, u, RAX, in->rs1);
     x86_test_rr(a, w, RCX, RCX);
     uint8_t *nonzero = x86_jcc8(a, CC_NE);
     if (!rem)
@@ -114,188 +116,192 @@ static enum jit_emitted divide(struct x86 *a, const struct insn *in, int w,
     x86_patch8(a, by_zero);
     if (by_minus_one)
         x86_patch8(a, by_minus_one);
-    return jx_result(a, in, w);
+    return jx_result(a, u, in, w);
 }
 
 /* rd = (rs1, zero-extended from 32 bits if uw) << sh + rs2 */
-static enum jit_emitted shadd(struct x86 *a, const struct insn *in, uint8_t sh,
+static enum jit_emitted shadd(struct x86 *a, struct jit_unit *u, const struct insn *in, uint8_t sh,
                               bool uw)
 {
-    x86_load(a, !uw, RAX, HART, XOFF(in->rs1));
+    jx_ld(a, u, RAX, in->rs1);
+    if (uw)
+        x86_mov32(a, RAX, RAX);
     if (sh)
         x86_shift_imm(a, 1, SH_SHL, RAX, sh);
-    x86_alu_rm(a, 1, ALU_ADD, RAX, HART, X86_NOREG, XOFF(in->rs2));
-    return jx_result(a, in, 1);
+    jx_alu(a, u, 1, ALU_ADD, RAX, in->rs2);
+    return jx_result(a, u, in, 1);
 }
 
 /* rd = rs1 op ~rs2 */
-static enum jit_emitted alu_not(struct x86 *a, const struct insn *in,
+static enum jit_emitted alu_not(struct x86 *a, struct jit_unit *u, const struct insn *in,
                                 enum x86_alu op)
 {
-    jx_ld(a, RCX, in->rs2);
+    jx_ld(a, u, RCX, in->rs2);
     x86_not(a, RCX);
-    jx_ld(a, RAX, in->rs1);
+    jx_ld(a, u, RAX, in->rs1);
     x86_alu_rr(a, 1, op, RAX, RCX);
-    return jx_result(a, in, 1);
+    return jx_result(a, u, in, 1);
 }
 
 /* rd = rs2 if (rs1 cc rs2), else rs1 */
-static enum jit_emitted pick(struct x86 *a, const struct insn *in,
+static enum jit_emitted pick(struct x86 *a, struct jit_unit *u, const struct insn *in,
                              enum x86_cc cc)
 {
-    jx_ld(a, RAX, in->rs1);
-    jx_ld(a, RCX, in->rs2);
+    jx_ld(a, u, RAX, in->rs1);
+    jx_ld(a, u, RCX, in->rs2);
     x86_alu_rr(a, 1, ALU_CMP, RAX, RCX);
     x86_cmov(a, 1, cc, RAX, RCX);
-    return jx_result(a, in, 1);
+    return jx_result(a, u, in, 1);
 }
 
 /* Leading zeros: the highest set bit's index i gives (bits - 1) - i,
  * which is i ^ (bits - 1); none gives bits, which an index of
  * 2 * bits - 1 makes. Trailing zeros: the lowest set bit's index, or
  * bits. */
-static enum jit_emitted count_zeros(struct x86 *a, const struct insn *in,
+static enum jit_emitted count_zeros(struct x86 *a, struct jit_unit *u, const struct insn *in,
                                     int w, bool leading)
 {
     int32_t bits = w ? 64 : 32;
-    x86_bitscan(a, w, leading ? BS_REVERSE : BS_FORWARD, RAX, HART,
-                XOFF(in->rs1));
+    jx_ld(a, u, RCX, in->rs1);
+    x86_bitscan(a, w, leading ? BS_REVERSE : BS_FORWARD, RAX, RCX);
     x86_mov_imm32(a, RCX, (uint32_t)(leading ? 2 * bits - 1 : bits));
     x86_cmov(a, 0, CC_E, RAX, RCX);
     if (leading)
         x86_alu_imm(a, 0, ALU_XOR, RAX, bits - 1);
-    return jx_result(a, in, 1);
+    return jx_result(a, u, in, 1);
 }
 
-static enum jit_emitted bit_reg(struct x86 *a, const struct insn *in,
+static enum jit_emitted bit_reg(struct x86 *a, struct jit_unit *u, const struct insn *in,
                                 enum x86_bit op)
 {
-    jx_ld(a, RAX, in->rs1);
-    jx_ld(a, RCX, in->rs2);
+    jx_ld(a, u, RAX, in->rs1);
+    jx_ld(a, u, RCX, in->rs2);
     x86_bit(a, op, RAX, RCX);
     if (op == BIT_TEST)
         x86_setcc(a, CC_B, RAX);
-    return jx_result(a, in, 1);
+    return jx_result(a, u, in, 1);
 }
 
-static enum jit_emitted bit_imm(struct x86 *a, const struct insn *in,
+static enum jit_emitted bit_imm(struct x86 *a, struct jit_unit *u, const struct insn *in,
                                 enum x86_bit op)
 {
-    jx_ld(a, RAX, in->rs1);
+    jx_ld(a, u, RAX, in->rs1);
     x86_bit_imm(a, op, RAX, (uint8_t)(in->imm & 63));
     if (op == BIT_TEST)
         x86_setcc(a, CC_B, RAX);
-    return jx_result(a, in, 1);
+    return jx_result(a, u, in, 1);
 }
 
-static enum jit_emitted extend(struct x86 *a, const struct insn *in,
+static enum jit_emitted extend(struct x86 *a, struct jit_unit *u, const struct insn *in,
                                unsigned size, int sign)
 {
-    x86_load_ext(a, RAX, HART, XOFF(in->rs1), size, sign);
-    return jx_result(a, in, 1);
+    jx_ld(a, u, RAX, in->rs1);
+    x86_extend(a, RAX, RAX, size, sign);
+    return jx_result(a, u, in, 1);
 }
 
-enum jit_emitted jx_int(struct x86 *a, const struct insn *in)
+enum jit_emitted jx_int(struct x86 *a, struct jit_unit *u, const struct insn *in)
 {
     switch (in->op) {
     case OP_LUI:
-        x86_store_imm(a, HART, XOFF(in->rd), in->imm);
-        return JIT_E_NEXT;
-    case OP_ADDI: return alu_imm(a, in, 1, ALU_ADD);
-    case OP_XORI: return alu_imm(a, in, 1, ALU_XOR);
-    case OP_ORI: return alu_imm(a, in, 1, ALU_OR);
-    case OP_ANDI: return alu_imm(a, in, 1, ALU_AND);
-    case OP_ADDIW: return alu_imm(a, in, 0, ALU_ADD);
-    case OP_SLTI: return set_if(a, in, true, CC_L);
-    case OP_SLTIU: return set_if(a, in, true, CC_B);
-    case OP_SLT: return set_if(a, in, false, CC_L);
-    case OP_SLTU: return set_if(a, in, false, CC_B);
-    case OP_SLLI: return shift_imm(a, in, 1, SH_SHL);
-    case OP_SRLI: return shift_imm(a, in, 1, SH_SHR);
-    case OP_SRAI: return shift_imm(a, in, 1, SH_SAR);
-    case OP_SLLIW: return shift_imm(a, in, 0, SH_SHL);
-    case OP_SRLIW: return shift_imm(a, in, 0, SH_SHR);
-    case OP_SRAIW: return shift_imm(a, in, 0, SH_SAR);
-    case OP_ADD: return alu_reg(a, in, 1, ALU_ADD);
-    case OP_SUB: return alu_reg(a, in, 1, ALU_SUB);
-    case OP_XOR: return alu_reg(a, in, 1, ALU_XOR);
-    case OP_OR: return alu_reg(a, in, 1, ALU_OR);
-    case OP_AND: return alu_reg(a, in, 1, ALU_AND);
-    case OP_ADDW: return alu_reg(a, in, 0, ALU_ADD);
-    case OP_SUBW: return alu_reg(a, in, 0, ALU_SUB);
-    case OP_SLL: return shift_reg(a, in, 1, SH_SHL);
-    case OP_SRL: return shift_reg(a, in, 1, SH_SHR);
-    case OP_SRA: return shift_reg(a, in, 1, SH_SAR);
-    case OP_SLLW: return shift_reg(a, in, 0, SH_SHL);
-    case OP_SRLW: return shift_reg(a, in, 0, SH_SHR);
-    case OP_SRAW: return shift_reg(a, in, 0, SH_SAR);
-    case OP_MUL: return mul(a, in, 1);
-    case OP_MULW: return mul(a, in, 0);
-    case OP_MULH: return mul_high(a, in, 1, 1);
-    case OP_MULHSU: return mul_high(a, in, 1, 0);
-    case OP_MULHU: return mul_high(a, in, 0, 0);
-    case OP_DIV: return divide(a, in, 1, 1, 0);
-    case OP_DIVU: return divide(a, in, 1, 0, 0);
-    case OP_REM: return divide(a, in, 1, 1, 1);
-    case OP_REMU: return divide(a, in, 1, 0, 1);
-    case OP_DIVW: return divide(a, in, 0, 1, 0);
-    case OP_DIVUW: return divide(a, in, 0, 0, 0);
-    case OP_REMW: return divide(a, in, 0, 1, 1);
-    case OP_REMUW: return divide(a, in, 0, 0, 1);
-    case OP_SH1ADD: return shadd(a, in, 1, false);
-    case OP_SH2ADD: return shadd(a, in, 2, false);
-    case OP_SH3ADD: return shadd(a, in, 3, false);
-    case OP_ADD_UW: return shadd(a, in, 0, true);
-    case OP_SH1ADD_UW: return shadd(a, in, 1, true);
-    case OP_SH2ADD_UW: return shadd(a, in, 2, true);
-    case OP_SH3ADD_UW: return shadd(a, in, 3, true);
+        x86_mov_sx(a, RAX, in->imm);
+        return jx_result(a, u, in, 1);
+    case OP_ADDI: return alu_imm(a, u, in, 1, ALU_ADD);
+    case OP_XORI: return alu_imm(a, u, in, 1, ALU_XOR);
+    case OP_ORI: return alu_imm(a, u, in, 1, ALU_OR);
+    case OP_ANDI: return alu_imm(a, u, in, 1, ALU_AND);
+    case OP_ADDIW: return alu_imm(a, u, in, 0, ALU_ADD);
+    case OP_SLTI: return set_if(a, u, in, true, CC_L);
+    case OP_SLTIU: return set_if(a, u, in, true, CC_B);
+    case OP_SLT: return set_if(a, u, in, false, CC_L);
+    case OP_SLTU: return set_if(a, u, in, false, CC_B);
+    case OP_SLLI: return shift_imm(a, u, in, 1, SH_SHL);
+    case OP_SRLI: return shift_imm(a, u, in, 1, SH_SHR);
+    case OP_SRAI: return shift_imm(a, u, in, 1, SH_SAR);
+    case OP_SLLIW: return shift_imm(a, u, in, 0, SH_SHL);
+    case OP_SRLIW: return shift_imm(a, u, in, 0, SH_SHR);
+    case OP_SRAIW: return shift_imm(a, u, in, 0, SH_SAR);
+    case OP_ADD: return alu_reg(a, u, in, 1, ALU_ADD);
+    case OP_SUB: return alu_reg(a, u, in, 1, ALU_SUB);
+    case OP_XOR: return alu_reg(a, u, in, 1, ALU_XOR);
+    case OP_OR: return alu_reg(a, u, in, 1, ALU_OR);
+    case OP_AND: return alu_reg(a, u, in, 1, ALU_AND);
+    case OP_ADDW: return alu_reg(a, u, in, 0, ALU_ADD);
+    case OP_SUBW: return alu_reg(a, u, in, 0, ALU_SUB);
+    case OP_SLL: return shift_reg(a, u, in, 1, SH_SHL);
+    case OP_SRL: return shift_reg(a, u, in, 1, SH_SHR);
+    case OP_SRA: return shift_reg(a, u, in, 1, SH_SAR);
+    case OP_SLLW: return shift_reg(a, u, in, 0, SH_SHL);
+    case OP_SRLW: return shift_reg(a, u, in, 0, SH_SHR);
+    case OP_SRAW: return shift_reg(a, u, in, 0, SH_SAR);
+    case OP_MUL: return mul(a, u, in, 1);
+    case OP_MULW: return mul(a, u, in, 0);
+    case OP_MULH: return mul_high(a, u, in, 1, 1);
+    case OP_MULHSU: return mul_high(a, u, in, 1, 0);
+    case OP_MULHU: return mul_high(a, u, in, 0, 0);
+    case OP_DIV: return divide(a, u, in, 1, 1, 0);
+    case OP_DIVU: return divide(a, u, in, 1, 0, 0);
+    case OP_REM: return divide(a, u, in, 1, 1, 1);
+    case OP_REMU: return divide(a, u, in, 1, 0, 1);
+    case OP_DIVW: return divide(a, u, in, 0, 1, 0);
+    case OP_DIVUW: return divide(a, u, in, 0, 0, 0);
+    case OP_REMW: return divide(a, u, in, 0, 1, 1);
+    case OP_REMUW: return divide(a, u, in, 0, 0, 1);
+    case OP_SH1ADD: return shadd(a, u, in, 1, false);
+    case OP_SH2ADD: return shadd(a, u, in, 2, false);
+    case OP_SH3ADD: return shadd(a, u, in, 3, false);
+    case OP_ADD_UW: return shadd(a, u, in, 0, true);
+    case OP_SH1ADD_UW: return shadd(a, u, in, 1, true);
+    case OP_SH2ADD_UW: return shadd(a, u, in, 2, true);
+    case OP_SH3ADD_UW: return shadd(a, u, in, 3, true);
     case OP_SLLI_UW:
-        x86_load(a, 0, RAX, HART, XOFF(in->rs1));
+        jx_ld(a, u, RAX, in->rs1);
+        x86_mov32(a, RAX, RAX);
         x86_shift_imm(a, 1, SH_SHL, RAX, (uint8_t)(in->imm & 63));
-        return jx_result(a, in, 1);
-    case OP_ANDN: return alu_not(a, in, ALU_AND);
-    case OP_ORN: return alu_not(a, in, ALU_OR);
+        return jx_result(a, u, in, 1);
+    case OP_ANDN: return alu_not(a, u, in, ALU_AND);
+    case OP_ORN: return alu_not(a, u, in, ALU_OR);
     case OP_XNOR:
-        jx_ld(a, RAX, in->rs1);
-        x86_alu_rm(a, 1, ALU_XOR, RAX, HART, X86_NOREG, XOFF(in->rs2));
+        jx_ld(a, u, RAX, in->rs1);
+        jx_alu(a, u, 1, ALU_XOR, RAX, in->rs2);
         x86_not(a, RAX);
-        return jx_result(a, in, 1);
-    case OP_CLZ: return count_zeros(a, in, 1, true);
-    case OP_CTZ: return count_zeros(a, in, 1, false);
-    case OP_CLZW: return count_zeros(a, in, 0, true);
-    case OP_CTZW: return count_zeros(a, in, 0, false);
+        return jx_result(a, u, in, 1);
+    case OP_CLZ: return count_zeros(a, u, in, 1, true);
+    case OP_CTZ: return count_zeros(a, u, in, 1, false);
+    case OP_CLZW: return count_zeros(a, u, in, 0, true);
+    case OP_CTZW: return count_zeros(a, u, in, 0, false);
     case OP_CPOP:
     case OP_CPOPW:
         if (!__builtin_cpu_supports("popcnt"))
             return JIT_E_NONE;
-        x86_bitscan(a, in->op == OP_CPOP, BS_POPCNT, RAX, HART,
-                    XOFF(in->rs1));
-        return jx_result(a, in, 1);
-    case OP_MAX: return pick(a, in, CC_L);
-    case OP_MIN: return pick(a, in, CC_G);
-    case OP_MAXU: return pick(a, in, CC_B);
-    case OP_MINU: return pick(a, in, CC_A);
-    case OP_SEXT_B: return extend(a, in, 1, 1);
-    case OP_SEXT_H: return extend(a, in, 2, 1);
-    case OP_ZEXT_H: return extend(a, in, 2, 0);
-    case OP_ROL: return shift_reg(a, in, 1, SH_ROL);
-    case OP_ROR: return shift_reg(a, in, 1, SH_ROR);
-    case OP_ROLW: return shift_reg(a, in, 0, SH_ROL);
-    case OP_RORW: return shift_reg(a, in, 0, SH_ROR);
-    case OP_RORI: return shift_imm(a, in, 1, SH_ROR);
-    case OP_RORIW: return shift_imm(a, in, 0, SH_ROR);
+        jx_ld(a, u, RCX, in->rs1);
+        x86_bitscan(a, in->op == OP_CPOP, BS_POPCNT, RAX, RCX);
+        return jx_result(a, u, in, 1);
+    case OP_MAX: return pick(a, u, in, CC_L);
+    case OP_MIN: return pick(a, u, in, CC_G);
+    case OP_MAXU: return pick(a, u, in, CC_B);
+    case OP_MINU: return pick(a, u, in, CC_A);
+    case OP_SEXT_B: return extend(a, u, in, 1, 1);
+    case OP_SEXT_H: return extend(a, u, in, 2, 1);
+    case OP_ZEXT_H: return extend(a, u, in, 2, 0);
+    case OP_ROL: return shift_reg(a, u, in, 1, SH_ROL);
+    case OP_ROR: return shift_reg(a, u, in, 1, SH_ROR);
+    case OP_ROLW: return shift_reg(a, u, in, 0, SH_ROL);
+    case OP_RORW: return shift_reg(a, u, in, 0, SH_ROR);
+    case OP_RORI: return shift_imm(a, u, in, 1, SH_ROR);
+    case OP_RORIW: return shift_imm(a, u, in, 0, SH_ROR);
     case OP_REV8:
-        jx_ld(a, RAX, in->rs1);
+        jx_ld(a, u, RAX, in->rs1);
         x86_bswap(a, RAX);
-        return jx_result(a, in, 1);
-    case OP_BCLR: return bit_reg(a, in, BIT_CLEAR);
-    case OP_BSET: return bit_reg(a, in, BIT_SET);
-    case OP_BINV: return bit_reg(a, in, BIT_FLIP);
-    case OP_BEXT: return bit_reg(a, in, BIT_TEST);
-    case OP_BCLRI: return bit_imm(a, in, BIT_CLEAR);
-    case OP_BSETI: return bit_imm(a, in, BIT_SET);
-    case OP_BINVI: return bit_imm(a, in, BIT_FLIP);
-    case OP_BEXTI: return bit_imm(a, in, BIT_TEST);
+        return jx_result(a, u, in, 1);
+    case OP_BCLR: return bit_reg(a, u, in, BIT_CLEAR);
+    case OP_BSET: return bit_reg(a, u, in, BIT_SET);
+    case OP_BINV: return bit_reg(a, u, in, BIT_FLIP);
+    case OP_BEXT: return bit_reg(a, u, in, BIT_TEST);
+    case OP_BCLRI: return bit_imm(a, u, in, BIT_CLEAR);
+    case OP_BSETI: return bit_imm(a, u, in, BIT_SET);
+    case OP_BINVI: return bit_imm(a, u, in, BIT_FLIP);
+    case OP_BEXTI: return bit_imm(a, u, in, BIT_TEST);
     default:
         return JIT_E_NONE;
     }

@@ -10,7 +10,7 @@
 /* rax = a guest virtual address; make it the host address of size bytes
  * there through the TLB of kind, or leave before instruction n (at
  * pc_off) when the TLB misses or the access crosses a page. */
-static void tlb(struct x86 *a, const struct jit_unit *u, int kind,
+static void tlb(struct x86 *a, struct jit_unit *u, int kind,
                 unsigned size, int32_t pc_off, uint32_t n)
 {
     int32_t set = (int32_t)(kind * TLB_SIZE * sizeof(struct tlb_entry));
@@ -30,38 +30,38 @@ static void tlb(struct x86 *a, const struct jit_unit *u, int kind,
 }
 
 /* rax = the host address of x[rs1] + imm, size bytes, through kind */
-static void address(struct x86 *a, const struct jit_unit *u,
+static void address(struct x86 *a, struct jit_unit *u,
                     const struct insn *in, int kind, unsigned size,
                     int32_t d, uint32_t n)
 {
-    jx_ld(a, RAX, in->rs1);
+    jx_ld(a, u, RAX, in->rs1);
     if (in->imm)
         x86_alu_imm(a, 1, ALU_ADD, RAX, in->imm);
     tlb(a, u, kind, size, d, n);
 }
 
-static enum jit_emitted load(struct x86 *a, const struct jit_unit *u,
+static enum jit_emitted load(struct x86 *a, struct jit_unit *u,
                              const struct insn *in, unsigned size, int sign,
                              int32_t d, uint32_t n)
 {
     address(a, u, in, TLB_R, size, d, n);
     x86_load_ext(a, RAX, RAX, 0, size, sign);
-    jx_st(a, RAX, in->rd);
+    jx_st(a, u, RAX, in->rd);
     return JIT_E_NEXT;
 }
 
-static enum jit_emitted store(struct x86 *a, const struct jit_unit *u,
+static enum jit_emitted store(struct x86 *a, struct jit_unit *u,
                               const struct insn *in, unsigned size,
                               int32_t d, uint32_t n)
 {
     address(a, u, in, TLB_W, size, d, n);
-    jx_ld(a, RCX, in->rs2);
+    jx_ld(a, u, RCX, in->rs2);
     x86_store_n(a, RCX, RAX, size);
     return JIT_E_NEXT;
 }
 
 /* FLW and FLD: a single is NaN-boxed (its upper 32 bits all ones). */
-static enum jit_emitted fload(struct x86 *a, const struct jit_unit *u,
+static enum jit_emitted fload(struct x86 *a, struct jit_unit *u,
                               const struct insn *in, unsigned size,
                               int32_t d, uint32_t n)
 {
@@ -77,7 +77,7 @@ static enum jit_emitted fload(struct x86 *a, const struct jit_unit *u,
     return JIT_E_NEXT;
 }
 
-static enum jit_emitted fstore(struct x86 *a, const struct jit_unit *u,
+static enum jit_emitted fstore(struct x86 *a, struct jit_unit *u,
                                const struct insn *in, unsigned size,
                                int32_t d, uint32_t n)
 {
@@ -104,12 +104,12 @@ static enum x86_cc minmax(unsigned op)
 /* An AMO of size bytes: swap and add are one locked instruction, the
  * others a compare-and-swap loop. rd gets the old value (a word's,
  * sign-extended). */
-static enum jit_emitted amo(struct x86 *a, const struct jit_unit *u,
+static enum jit_emitted amo(struct x86 *a, struct jit_unit *u,
                             const struct insn *in, int32_t d, uint32_t n)
 {
     unsigned size = in->op >= OP_LR_D ? 8 : 4;
     int w = size == 8;
-    jx_ld(a, RAX, in->rs1);
+    jx_ld(a, u, RAX, in->rs1);
     x86_test_imm(a, RAX, (int32_t)size - 1);
     uint8_t *aligned = x86_jcc8(a, CC_E);
     jx_exit_at(a, u, d, n | JIT_BAIL);
@@ -118,36 +118,35 @@ static enum jit_emitted amo(struct x86 *a, const struct jit_unit *u,
     switch (in->op) {
     case OP_AMOSWAP_W: case OP_AMOSWAP_D:
     case OP_AMOADD_W: case OP_AMOADD_D:
-        jx_ld(a, RCX, in->rs2);
+        jx_ld(a, u, RCX, in->rs2);
         x86_atomic(a, w, in->op == OP_AMOSWAP_W || in->op == OP_AMOSWAP_D
                              ? AT_XCHG : AT_XADD, RCX, RAX);
         x86_mov(a, RAX, RCX);
-        return jx_result(a, in, w);
+        return jx_result(a, u, in, w);
     default:
         break;
     }
     enum x86_cc pick = minmax(in->op);
     x86_mov(a, RDX, RAX);
-    x86_load(a, w, R8, HART, XOFF(in->rs2));
     x86_load(a, w, RAX, RDX, 0);
     const uint8_t *again = x86_here(a);
     x86_mov(a, RCX, RAX);
     if (pick) {
-        x86_alu_rr(a, w, ALU_CMP, RCX, R8);
-        x86_cmov(a, w, pick, RCX, R8);
+        jx_alu(a, u, w, ALU_CMP, RCX, in->rs2);
+        jx_cmov(a, u, w, pick, RCX, in->rs2);
     } else {
         enum x86_alu op = in->op == OP_AMOXOR_W || in->op == OP_AMOXOR_D
                               ? ALU_XOR
                           : in->op == OP_AMOAND_W || in->op == OP_AMOAND_D
                               ? ALU_AND : ALU_OR;
-        x86_alu_rr(a, w, op, RCX, R8);
+        jx_alu(a, u, w, op, RCX, in->rs2);
     }
     x86_atomic(a, w, AT_CMPXCHG, RCX, RDX);
     x86_jcc(a, CC_NE, again);
-    return jx_result(a, in, w);
+    return jx_result(a, u, in, w);
 }
 
-enum jit_emitted jx_mem(struct x86 *a, const struct jit_unit *u,
+enum jit_emitted jx_mem(struct x86 *a, struct jit_unit *u,
                         const struct insn *in, int32_t d, uint32_t n)
 {
     switch (in->op) {

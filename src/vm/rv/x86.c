@@ -215,12 +215,70 @@ void x86_cmov(struct x86 *a, int w, enum x86_cc cc, int dst, int src)
     op_reg(a, w, 0x0f40u | cc, dst, src);
 }
 
-void x86_bitscan(struct x86 *a, int w, enum x86_bitscan op, int dst,
-                 int base, int32_t disp)
+void x86_bitscan(struct x86 *a, int w, enum x86_bitscan op, int dst, int src)
 {
     if (op == BS_POPCNT)
         put(a, 0xf3);
-    op_mem(a, w, op, dst, base, X86_NOREG, disp);
+    op_reg(a, w, op, dst, src);
+}
+
+void x86_imul_rr(struct x86 *a, int w, int dst, int src)
+{
+    op_reg(a, w, 0x0faf, dst, src);
+}
+
+void x86_mul_r(struct x86 *a, int sign, int src)
+{
+    op_reg(a, 1, 0xf7, sign ? 5 : 4, src);
+}
+
+void x86_cmov_m(struct x86 *a, int w, enum x86_cc cc, int dst, int base,
+                int32_t disp)
+{
+    op_mem(a, w, 0x0f40u | cc, dst, base, X86_NOREG, disp);
+}
+
+void x86_extend(struct x86 *a, int dst, int src, unsigned size, int sign)
+{
+    if (size == 4) {
+        if (sign)
+            x86_sext32(a, dst, src);
+        else
+            op_reg(a, 0, 0x8b, dst, src);
+        return;
+    }
+    /* spl, bpl, sil and dil are byte registers only with a REX prefix */
+    uint8_t r = (uint8_t)(0x40 | (sign ? 8 : 0) | (dst & 8 ? 4 : 0) |
+                          (src & 8 ? 1 : 0));
+    if (r != 0x40 || (size == 1 && src >= RSP))
+        put(a, r);
+    opcode(a, size == 1 ? (sign ? 0x0fbe : 0x0fb6) : (sign ? 0x0fbf : 0x0fb7));
+    put(a, (uint8_t)(0xc0 | (dst & 7) << 3 | (src & 7)));
+}
+
+void x86_mov_sx(struct x86 *a, int dst, int32_t imm)
+{
+    op_reg(a, 1, 0xc7, 0, dst);
+    put32(a, (uint32_t)imm);
+}
+
+void x86_mov32(struct x86 *a, int dst, int src)
+{
+    op_reg(a, 0, 0x89, src, dst);
+}
+
+uint8_t *x86_jcc32(struct x86 *a, enum x86_cc cc)
+{
+    put(a, 0x0f);
+    put(a, (uint8_t)(0x80 | cc));
+    put32(a, 0);
+    return a->p - 4;
+}
+
+void x86_patch32(struct x86 *a, uint8_t *at)
+{
+    uint32_t rel = (uint32_t)(a->p - (at + 4));
+    memcpy(at, &rel, 4);
 }
 
 void x86_bswap(struct x86 *a, int r)

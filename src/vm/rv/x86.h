@@ -100,10 +100,21 @@ void x86_div(struct x86 *a, int w, int sign, int src);
 void x86_cqo(struct x86 *a, int w);
 /* if cc: dst = src */
 void x86_cmov(struct x86 *a, int w, enum x86_cc cc, int dst, int src);
-/* dst = op of [base + disp] (POPCNT is not in every x86-64: the caller
- * checks the host has it) */
-void x86_bitscan(struct x86 *a, int w, enum x86_bitscan op, int dst,
-                 int base, int32_t disp);
+/* dst = op of src (POPCNT is not in every x86-64: the caller checks the
+ * host has it) */
+void x86_bitscan(struct x86 *a, int w, enum x86_bitscan op, int dst, int src);
+void x86_imul_rr(struct x86 *a, int w, int dst, int src);
+/* rdx:rax = rax * src, signed or not */
+void x86_mul_r(struct x86 *a, int sign, int src);
+/* if cc: dst = [base + disp] */
+void x86_cmov_m(struct x86 *a, int w, enum x86_cc cc, int dst, int base,
+                int32_t disp);
+/* dst = the low size bytes (1, 2, 4) of src, sign- or zero-extended */
+void x86_extend(struct x86 *a, int dst, int src, unsigned size, int sign);
+/* dst = imm, sign-extended to 64 bits */
+void x86_mov_sx(struct x86 *a, int dst, int32_t imm);
+/* dst = the low 32 bits of src, zero-extended */
+void x86_mov32(struct x86 *a, int dst, int src);
 void x86_bswap(struct x86 *a, int r);
 /* op on bit (bit & 63) of dst (BIT_TEST: CF = the bit) */
 void x86_bit(struct x86 *a, enum x86_bit op, int dst, int bit);
@@ -139,5 +150,9 @@ void x86_jmp(struct x86 *a, const uint8_t *target);
 /* Jcc rel32 to target, an executable-view address (within 2 GiB) */
 void x86_jcc(struct x86 *a, enum x86_cc cc, const uint8_t *target);
 void x86_patch8(struct x86 *a, uint8_t *at);
+/* Jcc rel32 with the offset left 0, for x86_patch32 (a jump over code
+ * that may be longer than 127 bytes) */
+uint8_t *x86_jcc32(struct x86 *a, enum x86_cc cc);
+void x86_patch32(struct x86 *a, uint8_t *at);
 
 #endif
