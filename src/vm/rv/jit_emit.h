@@ -14,7 +14,7 @@
 /* Upper bound of the host code for one instruction, with its exits (each
  * writes the registers a block holds back to the hart), and for a block's
  * prologue. */
-#define JIT_INSN_MAX_BYTES 384
+#define JIT_INSN_MAX_BYTES 768
 
 /* A block being made: where on its page it starts, and where the emitter
  * writes next (in the buffer's writable view). */

@@ -24,10 +24,10 @@
 _Static_assert(sizeof(struct tlb_entry) == 16, "TLB slot index is << 4");
 
 /* The callee-saved registers a block keeps its state in, pushed in this
- * order on entry; below them FRAME bytes, 16-byte aligned for calls into
- * C, of which the first 16 hold the instruction a call passes. */
+ * order on entry; below them the FRAME (jit_x86.h), which leaves the
+ * stack 16-byte aligned for calls into C. */
 static const int saved[] = {RBX, RBP, R12, R13, R14, R15};
-#define FRAME 24
+_Static_assert((8 * 7 + FRAME) % 16 == 0, "calls need rsp 16-byte aligned");
 
 /* The host registers a block may hold guest registers in. */
 static const int pool[] = {RSI, RDI, R8, R9, R10, R11};
@@ -83,6 +83,7 @@ static void prologue(struct x86 *a)
     for (size_t i = 0; i < sizeof saved / sizeof saved[0]; i++)
         x86_push(a, saved[i]);
     x86_alu_imm(a, 1, ALU_SUB, RSP, FRAME);
+    x86_store8_imm(a, RSP, FRAME_FP_ON, 0);
     x86_lea(a, HART, RDI, HART_BIAS);
     x86_mov(a, DTLB, RSI);
     x86_mov(a, PC0, RDX);
@@ -93,8 +94,9 @@ static void prologue(struct x86 *a)
 
 /* The exit stub: return to the interpreter with pc in rax and the count
  * (flags included) in RETIRED's low 32 bits. */
-static void exit_stub(struct x86 *a)
+static void exit_stub(struct x86 *a, const struct jit *j)
 {
+    x86_call(a, j->fp_off);
     x86_mov(a, RDX, LEFT);
     x86_shift_imm(a, 1, SH_SHL, RDX, 32);
     x86_lea32(a, RCX, RETIRED, 0);
@@ -157,8 +159,9 @@ void jit_emit_stubs(struct jit *j)
     prologue(&a);
     j->skip = (size_t)(a.p - j->write);
     a = at(j, 0);
+    jx_fp_stubs(&a, j);
     j->exit = x86_here(&a);
-    exit_stub(&a);
+    exit_stub(&a, j);
     /* not found: the host address was pushed */
     const uint8_t *not_found = x86_here(&a);
     x86_pop(&a, RCX);
@@ -398,6 +401,8 @@ static enum jit_emitted emit(struct x86 *a, struct jit_unit *u,
     enum jit_emitted e = jx_int(a, u, in);
     if (e == JIT_E_NONE)
         e = jx_mem(a, u, in, d, n);
+    if (e == JIT_E_NONE)
+        e = jx_fp(a, u, in, d, n);
     if (e == JIT_E_NONE)
         e = jx_call(a, u, in, d, n);
     return e;

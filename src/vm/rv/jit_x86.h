@@ -3,8 +3,9 @@
  * jit_x86.c owns a block's frame and control flow (entry, exits, chaining,
  * the lookup stub, branches and jumps); the ops are in jit_x86_int.c
  * (integer, M, Zba/Zbb/Zbs), jit_x86_mem.c (loads, stores, AMOs, F/D
- * loads and stores) and jit_x86_call.c (ops a block hands to the
- * interpreter's own C functions: F/D arithmetic, CSRs, LR/SC).
+ * loads and stores), jit_x86_fp.c (F/D arithmetic with SSE) and
+ * jit_x86_call.c (ops a block hands to the interpreter's own C functions:
+ * the rest of F/D, CSRs, LR/SC).
  *
  * A block holds the guest registers it uses most in host registers (the
  * pool: rsi, rdi, r8-r11), loaded where it starts and written back to the
@@ -62,6 +63,25 @@ void jx_need_fs(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
                 uint32_t n);
 void jx_fs_dirty(struct x86 *a);
 
+/* The frame (below the saved registers): the instruction a call into C
+ * passes, the dword MXCSR goes through, and whether the block has set
+ * MXCSR for the guest (jit_x86_fp.c). */
+#define FRAME_INSN 0
+#define FRAME_MXCSR 16
+#define FRAME_FP_ON 20
+#define FRAME 24
+
+/* Write the FP stubs at a (jit_x86_fp.c), setting j->fp_on and fp_off. */
+void jx_fp_stubs(struct x86 *a, struct jit *j);
+/* Before control leaves translated code (a call into C, the exit): the
+ * guest's exception flags gathered in MXCSR into fflags, and MXCSR back
+ * to the host's. */
+void jx_fp_off(struct x86 *a, const struct jit_unit *u);
+
+/* An F/D arithmetic op through fpu_exec (mstatus.FS already checked). */
+void jx_fpu_call(struct x86 *a, struct jit_unit *u, const struct insn *in,
+                 int32_t d, uint32_t n);
+
 /* Whether jx_call does in (some CSRs only). */
 bool jx_call_takes(const struct insn *in);
 
@@ -70,6 +90,8 @@ enum jit_emitted jx_int(struct x86 *a, struct jit_unit *u,
                         const struct insn *in);
 enum jit_emitted jx_mem(struct x86 *a, struct jit_unit *u,
                         const struct insn *in, int32_t d, uint32_t n);
+enum jit_emitted jx_fp(struct x86 *a, struct jit_unit *u,
+                       const struct insn *in, int32_t d, uint32_t n);
 enum jit_emitted jx_call(struct x86 *a, struct jit_unit *u,
                          const struct insn *in, int32_t d, uint32_t n);
 

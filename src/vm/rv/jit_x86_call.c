@@ -1,5 +1,6 @@
 /* The x86-64 emitter's ops done by calling the interpreter's own C
- * functions from the block (jit_x86.h): F/D arithmetic (fpu_exec), the
+ * functions from the block (jit_x86.h): F/D arithmetic that jit_x86_fp.c
+ * does not do inline (fpu_exec), the
  * CSRs that FP code and timing loops touch (fflags, frm, fcsr, cycle,
  * time, instret: csr_exec) and LR/SC (rv_atomic). The block goes on after
  * the call; when the function fails (an illegal instruction, a fault),
@@ -26,11 +27,12 @@ static void call(struct x86 *a, struct jit_unit *u, const struct insn *in,
                  const void *fn)
 {
     jx_flush(a, u);
+    jx_fp_off(a, u);
     uint64_t half[2];
     memcpy(half, in, sizeof half);
     for (int i = 0; i < 2; i++) {
         x86_mov_imm64(a, RAX, half[i]);
-        x86_store(a, 1, RAX, RSP, 8 * i);
+        x86_store(a, 1, RAX, RSP, FRAME_INSN + 8 * i);
     }
     x86_lea(a, RDI, HART, -HART_BIAS);
     x86_mov(a, RSI, RSP);
@@ -53,14 +55,12 @@ static void unless_ok(struct x86 *a, struct jit_unit *u, bool ok_nonzero,
     x86_patch8(a, ok);
 }
 
-static enum jit_emitted fpu(struct x86 *a, struct jit_unit *u,
-                            const struct insn *in, int32_t d, uint32_t n)
+void jx_fpu_call(struct x86 *a, struct jit_unit *u, const struct insn *in,
+                 int32_t d, uint32_t n)
 {
-    jx_need_fs(a, u, d, n);
     call(a, u, in, (const void *)fpu_exec);
     unless_ok(a, u, false, d, n);
     jx_fs_dirty(a);
-    return JIT_E_NEXT;
 }
 
 /* minstret must be exact when csr_exec reads it: the instructions before
@@ -105,8 +105,11 @@ bool jx_call_takes(const struct insn *in)
 enum jit_emitted jx_call(struct x86 *a, struct jit_unit *u,
                          const struct insn *in, int32_t d, uint32_t n)
 {
-    if (in->op >= OP_FIRST_FPU && in->op <= OP_LAST_FPU)
-        return fpu(a, u, in, d, n);
+    if (in->op >= OP_FIRST_FPU && in->op <= OP_LAST_FPU) {
+        jx_need_fs(a, u, d, n);
+        jx_fpu_call(a, u, in, d, n);
+        return JIT_E_NEXT;
+    }
     switch (in->op) {
     case OP_CSRRW: case OP_CSRRS: case OP_CSRRC:
     case OP_CSRRWI: case OP_CSRRSI: case OP_CSRRCI:

@@ -275,6 +275,13 @@ uint8_t *x86_jcc32(struct x86 *a, enum x86_cc cc)
     return a->p - 4;
 }
 
+uint8_t *x86_jmp32(struct x86 *a)
+{
+    put(a, 0xe9);
+    put32(a, 0);
+    return a->p - 4;
+}
+
 void x86_patch32(struct x86 *a, uint8_t *at)
 {
     uint32_t rel = (uint32_t)(a->p - (at + 4));
@@ -382,6 +389,12 @@ void x86_mov_imm64(struct x86 *a, int dst, uint64_t imm)
     put32(a, (uint32_t)(imm >> 32));
 }
 
+void x86_store8_imm(struct x86 *a, int base, int32_t disp, uint8_t imm)
+{
+    op_mem(a, 0, 0xc6, 0, base, X86_NOREG, disp);
+    put(a, imm);
+}
+
 void x86_cmp8_imm(struct x86 *a, int base, int32_t disp, uint8_t imm)
 {
     op_mem(a, 0, 0x80, 7, base, X86_NOREG, disp);
@@ -405,6 +418,12 @@ static void rel32(struct x86 *a, const uint8_t *target)
     put32(a, (uint32_t)((uintptr_t)target - (uintptr_t)(x86_here(a) + 4)));
 }
 
+void x86_call(struct x86 *a, const uint8_t *target)
+{
+    put(a, 0xe8);
+    rel32(a, target);
+}
+
 void x86_jmp(struct x86 *a, const uint8_t *target)
 {
     put(a, 0xe9);
@@ -422,4 +441,75 @@ void x86_patch8(struct x86 *a, uint8_t *at)
 {
     assert(a->p - (at + 1) <= 127);   /* the code jumped over is short */
     *at = (uint8_t)(a->p - (at + 1));
+}
+
+/* An SSE instruction: its mandatory prefix (0 for none) before the REX
+ * prefix, then 0F op, with ModRM reg = reg and r/m = [base + disp], or the
+ * register rm when base is X86_NOREG. */
+static void sse(struct x86 *a, uint8_t prefix, int w, unsigned op, int reg,
+                int base, int32_t disp, int rm)
+{
+    if (prefix)
+        put(a, prefix);
+    if (base == X86_NOREG)
+        op_reg(a, w, 0x0f00u | op, reg, rm);
+    else
+        op_mem(a, w, 0x0f00u | op, reg, base, X86_NOREG, disp);
+}
+
+static uint8_t scalar(int dbl)
+{
+    return dbl ? 0xf2 : 0xf3;
+}
+
+void x86_fp_m(struct x86 *a, enum x86_fp op, int dbl, int xmm, int base,
+              int32_t disp)
+{
+    sse(a, scalar(dbl), 0, op, xmm, base, disp, 0);
+}
+
+void x86_fp_store(struct x86 *a, int dbl, int xmm, int base, int32_t disp)
+{
+    sse(a, scalar(dbl), 0, 0x11, xmm, base, disp, 0);
+}
+
+void x86_fp_compare(struct x86 *a, int dbl, int quiet, int x1, int x2)
+{
+    sse(a, dbl ? 0x66 : 0, 0, quiet ? 0x2e : 0x2f, x1, X86_NOREG, 0, x2);
+}
+
+void x86_fp_from_gpr(struct x86 *a, int w, int xmm, int r)
+{
+    sse(a, 0x66, w, 0x6e, xmm, X86_NOREG, 0, r);
+}
+
+void x86_fp_to_gpr(struct x86 *a, int w, int r, int xmm)
+{
+    sse(a, 0x66, w, 0x7e, xmm, X86_NOREG, 0, r);
+}
+
+void x86_fp_from_int(struct x86 *a, int dbl, int w, int xmm, int r)
+{
+    sse(a, scalar(dbl), w, 0x2a, xmm, X86_NOREG, 0, r);
+}
+
+void x86_fp_to_int(struct x86 *a, int dbl, int w, int r, int xmm)
+{
+    sse(a, scalar(dbl), w, 0x2d, r, X86_NOREG, 0, xmm);
+}
+
+void x86_fp_truncate(struct x86 *a, int dbl, int w, int r, int xmm)
+{
+    sse(a, scalar(dbl), w, 0x2c, r, X86_NOREG, 0, xmm);
+}
+
+void x86_mxcsr(struct x86 *a, int store, int base, int32_t disp)
+{
+    sse(a, 0, 0, 0xae, store ? 3 : 2, base, disp, 0);
+}
+
+void x86_store32_imm(struct x86 *a, int base, int32_t disp, int32_t imm)
+{
+    op_mem(a, 0, 0xc7, 0, base, X86_NOREG, disp);
+    put32(a, (uint32_t)imm);
 }

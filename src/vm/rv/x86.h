@@ -21,7 +21,7 @@ enum x86_reg {
 /* Condition codes (the low nibble of Jcc and SETcc). */
 enum x86_cc {
     CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7,
-    CC_L = 12, CC_GE = 13, CC_LE = 14, CC_G = 15,
+    CC_P = 10, CC_NP = 11, CC_L = 12, CC_GE = 13, CC_LE = 14, CC_G = 15,
 };
 
 /* ALU operations: the /digit of opcode 81 (reg, imm32); the reg-reg and
@@ -140,6 +140,10 @@ uint8_t *x86_jcc8(struct x86 *a, enum x86_cc cc);
 /* jmp rel8, left 0 as x86_jcc8's */
 uint8_t *x86_jmp8(struct x86 *a);
 void x86_mov_imm64(struct x86 *a, int dst, uint64_t imm);
+/* mov byte [base + disp], imm */
+void x86_store8_imm(struct x86 *a, int base, int32_t disp, uint8_t imm);
+/* call rel32 to target, an executable-view address (within 2 GiB) */
+void x86_call(struct x86 *a, const uint8_t *target);
 /* cmp byte [base + disp], imm */
 void x86_cmp8_imm(struct x86 *a, int base, int32_t disp, uint8_t imm);
 /* dst = sign-extended dword [base + disp] */
@@ -153,6 +157,34 @@ void x86_patch8(struct x86 *a, uint8_t *at);
 /* Jcc rel32 with the offset left 0, for x86_patch32 (a jump over code
  * that may be longer than 127 bytes) */
 uint8_t *x86_jcc32(struct x86 *a, enum x86_cc cc);
+uint8_t *x86_jmp32(struct x86 *a);
 void x86_patch32(struct x86 *a, uint8_t *at);
+
+/* Scalar SSE arithmetic (F2 0F op for double, F3 0F op for single):
+ * xmm op= [base + disp]; FP_LOAD loads, FP_CONVERT turns a double into a
+ * single or the other way (dbl names the source). */
+enum x86_fp { FP_LOAD = 0x10, FP_SQRT = 0x51, FP_ADD = 0x58, FP_MUL = 0x59,
+              FP_CONVERT = 0x5a, FP_SUB = 0x5c, FP_DIV = 0x5e };
+void x86_fp_m(struct x86 *a, enum x86_fp op, int dbl, int xmm, int base,
+              int32_t disp);
+/* [base + disp] = the low double or single of xmm */
+void x86_fp_store(struct x86 *a, int dbl, int xmm, int base, int32_t disp);
+/* flags of x1 against x2 (ZF, PF, CF as an unsigned compare; all three
+ * when unordered); quiet: only a signalling NaN raises invalid */
+void x86_fp_compare(struct x86 *a, int dbl, int quiet, int x1, int x2);
+/* xmm = the low 64 (w) or 32 bits of r, and back */
+void x86_fp_from_gpr(struct x86 *a, int w, int xmm, int r);
+void x86_fp_to_gpr(struct x86 *a, int w, int r, int xmm);
+/* xmm = the signed 64- (w) or 32-bit integer r, rounded; r = xmm rounded
+ * to a signed integer (the "indefinite" 1 << 63 or 31 when it does not
+ * fit), both under MXCSR's rounding mode */
+void x86_fp_from_int(struct x86 *a, int dbl, int w, int xmm, int r);
+void x86_fp_to_int(struct x86 *a, int dbl, int w, int r, int xmm);
+/* r = xmm truncated to a signed integer (indefinite as above) */
+void x86_fp_truncate(struct x86 *a, int dbl, int w, int r, int xmm);
+/* stmxcsr / ldmxcsr [base + disp] */
+void x86_mxcsr(struct x86 *a, int store, int base, int32_t disp);
+/* mov dword [base + disp], imm */
+void x86_store32_imm(struct x86 *a, int base, int32_t disp, int32_t imm);
 
 #endif
