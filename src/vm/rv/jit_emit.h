@@ -32,6 +32,8 @@ struct jit_unit {
     int8_t host[32];        /* x[i]'s host register, or -1 */
     uint32_t dirty;         /* a bit per x[i] */
     const uint8_t *loop;    /* past body's loads: where the block loops */
+    bool fs_checked;        /* mstatus.FS tested on, on every path here */
+    bool fs_dirtied;        /* and set dirty */
 };
 
 enum jit_emitted {

@@ -295,17 +295,23 @@ void jx_reload(struct x86 *a, struct jit_unit *u)
     u->dirty = 0;
 }
 
-void jx_need_fs(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
+void jx_need_fs(struct x86 *a, struct jit_unit *u, int32_t pc_off,
                 uint32_t n)
 {
+    if (u->fs_checked)
+        return;
+    u->fs_checked = true;
     x86_test_mi(a, HART, HOFF(mstatus), (int32_t)MSTATUS_FS);
     uint8_t *on = x86_jcc8(a, CC_NE);
     jx_exit_at(a, u, pc_off, n | JIT_BAIL);
     x86_patch8(a, on);
 }
 
-void jx_fs_dirty(struct x86 *a)
+void jx_fs_dirty(struct x86 *a, struct jit_unit *u)
 {
+    if (u->fs_dirtied)
+        return;
+    u->fs_dirtied = true;
     x86_alu_mi(a, 1, ALU_OR, HART, HOFF(mstatus), (int32_t)MSTATUS_FS);
 }
 

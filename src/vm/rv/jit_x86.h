@@ -58,10 +58,11 @@ void jx_reload(struct x86 *a, struct jit_unit *u);
 void jx_exit_at(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
                 uint32_t n);
 /* Leave before instruction n (at pc_off) unless the F/D unit is on
- * (mstatus.FS); then mark it dirty. */
-void jx_need_fs(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
+ * (mstatus.FS); mark it dirty. Each is emitted once per block, by its
+ * first F/D instruction: mstatus does not change within a block. */
+void jx_need_fs(struct x86 *a, struct jit_unit *u, int32_t pc_off,
                 uint32_t n);
-void jx_fs_dirty(struct x86 *a);
+void jx_fs_dirty(struct x86 *a, struct jit_unit *u);
 
 /* The frame (below the saved registers): the instruction a call into C
  * passes, the dword MXCSR goes through, and whether the block has set

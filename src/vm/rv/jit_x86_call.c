@@ -60,7 +60,7 @@ void jx_fpu_call(struct x86 *a, struct jit_unit *u, const struct insn *in,
 {
     call(a, u, in, (const void *)fpu_exec);
     unless_ok(a, u, false, d, n);
-    jx_fs_dirty(a);
+    jx_fs_dirty(a, u);
 }
 
 /* minstret must be exact when csr_exec reads it: the instructions before

@@ -328,9 +328,11 @@ enum jit_emitted jx_fp(struct x86 *a, struct jit_unit *u,
         return JIT_E_NONE;
     jx_need_fs(a, u, d, n);
     struct slow s = {.n = 0};
+    /* the two paths join: what each wrote is held, and FS is dirty */
     uint32_t before = u->dirty;
+    bool dirtied = u->fs_dirtied;
     fast(a, u, in, &o, &s);
-    jx_fs_dirty(a);
+    jx_fs_dirty(a, u);
     if (s.n == 0)
         return JIT_E_NEXT;
     uint8_t *done = x86_jmp32(a);
@@ -338,6 +340,7 @@ enum jit_emitted jx_fp(struct x86 *a, struct jit_unit *u,
     for (int i = 0; i < s.n; i++)
         x86_patch32(a, s.at[i]);
     u->dirty = before;
+    u->fs_dirtied = dirtied;
     jx_fpu_call(a, u, in, d, n);
     u->dirty |= after;
     x86_patch32(a, done);

@@ -73,7 +73,7 @@ static enum jit_emitted fload(struct x86 *a, struct jit_unit *u,
         x86_alu_rr(a, 1, ALU_OR, RAX, RCX);
     }
     x86_store(a, 1, RAX, HART, FOFF(in->rd));
-    jx_fs_dirty(a);
+    jx_fs_dirty(a, u);
     return JIT_E_NEXT;
 }
 
