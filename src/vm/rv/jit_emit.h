@@ -31,6 +31,7 @@ struct jit_unit {
      * written back to the hart. */
     int8_t host[32];        /* x[i]'s host register, or -1 */
     uint32_t dirty;         /* a bit per x[i] */
+    uint32_t loop_dirty;    /* what counts as written where it loops */
     const uint8_t *loop;    /* past body's loads: where the block loops */
     bool fs_checked;        /* mstatus.FS tested on, on every path here */
     bool fs_dirtied;        /* and set dirty */

@@ -231,12 +231,26 @@ void jit_emit_stubs(struct jit *j)
     j->base = j->used = ((size_t)(a.p - j->write) + 15) & ~(size_t)15;
 }
 
+void jx_addr(struct x86 *a, const struct jit_unit *u, int reg, unsigned xr,
+             int32_t imm)
+{
+    if (xr && xr < 32 && u->host[xr] >= 0) {
+        x86_lea(a, reg, u->host[xr], imm);
+        return;
+    }
+    jx_ld(a, u, reg, xr);
+    if (imm)
+        x86_alu_imm(a, 1, ALU_ADD, reg, imm);
+}
+
 void jx_ld(struct x86 *a, const struct jit_unit *u, int reg, unsigned xr)
 {
     if (xr == 0)
         x86_alu_rr(a, 0, ALU_XOR, reg, reg);
-    else if (xr < 32 && u->host[xr] >= 0)
-        x86_mov(a, reg, u->host[xr]);
+    else if (xr < 32 && u->host[xr] >= 0) {
+        if (reg != u->host[xr])
+            x86_mov(a, reg, u->host[xr]);
+    }
     else
         x86_load(a, 1, reg, HART, XOFF(xr));
 }
@@ -269,6 +283,22 @@ void jx_cmov(struct x86 *a, const struct jit_unit *u, int w, enum x86_cc cc,
         x86_cmov(a, w, cc, dst, u->host[xr]);
     else
         x86_cmov_m(a, w, cc, dst, HART, XOFF(xr));
+}
+
+int jx_dst(const struct jit_unit *u, unsigned rd)
+{
+    return rd && rd < 32 && u->host[rd] >= 0 ? u->host[rd] : RAX;
+}
+
+enum jit_emitted jx_done(struct x86 *a, struct jit_unit *u,
+                         const struct insn *in, int r, int w)
+{
+    if (r == RAX)
+        return jx_result(a, u, in, w);
+    if (!w)
+        x86_sext32(a, r, r);
+    u->dirty |= 1u << in->rd;
+    return JIT_E_NEXT;
 }
 
 enum jit_emitted jx_result(struct x86 *a, struct jit_unit *u,
@@ -325,8 +355,10 @@ static void leave(struct x86 *a, const struct jit_unit *u, uint32_t n)
 
 /* Leave for pc_off with n retired. A block already made on this page
  * (this one included) is jumped to directly, budget allowing: it lives
- * as long as this one (they go with the page's icache slot); this one is
- * entered past its loads, its registers still held. Anywhere else, the
+ * as long as this one (they go with the page's icache slot). This one is
+ * entered past its loads, its registers still held and nothing written
+ * back: where it loops, every register it writes anywhere counts as
+ * written (loop_dirty), so its exits write them all. Anywhere else, the
  * lookup finds the way. */
 static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
                   uint32_t n)
@@ -337,17 +369,21 @@ static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
         leave(a, u, n);
         return;
     }
-    jx_flush(a, u);
+    bool self = next == u->body;
+    if (!self)
+        jx_flush(a, u);
     x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
     uint8_t *spent = x86_jcc8(a, CC_E);
     x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
-    if (next == u->body) {
+    if (self) {
         x86_jmp(a, u->loop);
     } else {
         x86_alu_imm(a, 1, ALU_ADD, PC0, pc_off);
         x86_jmp(a, next);
     }
     x86_patch8(a, spent);
+    if (self)
+        jx_flush(a, u);
     exit_flushed(a, u, pc_off, n);
 }
 
@@ -384,9 +420,7 @@ static enum jit_emitted emit(struct x86 *a, struct jit_unit *u,
         go_to(a, u, d + in->imm, n + 1);
         return JIT_E_END;
     case OP_JALR:
-        jx_ld(a, u, RAX, in->rs1);
-        if (in->imm)
-            x86_alu_imm(a, 1, ALU_ADD, RAX, in->imm);
+        jx_addr(a, u, RAX, in->rs1, in->imm);
         x86_alu_imm(a, 1, ALU_AND, RAX, -2);
         x86_lea(a, RCX, PC0, d + in->len);
         jx_st(a, u, RCX, in->rd);
@@ -434,8 +468,15 @@ bool jit_emit_takes(const struct insn *in)
 static void choose(struct jit_unit *u, const struct insn *run, uint32_t n)
 {
     unsigned uses[33] = {0};
-    for (uint32_t i = 0; i < n; i++) {
+    uint32_t written = 0;
+    bool loops = false;
+    int32_t d = 0;
+    for (uint32_t i = 0; i < n; d += run[i++].len) {
         const struct insn *in = &run[i];
+        written |= 1u << (in->rd & 31);
+        if ((in->op == OP_JAL || (in->op >= OP_BEQ && in->op <= OP_BGEU)) &&
+            d + in->imm == 0)
+            loops = true;
         if (in->op >= OP_FIRST_FPU && in->op <= OP_LAST_FPU)
             continue;
         uses[in->rs1 & 31]++;
@@ -456,6 +497,10 @@ static void choose(struct jit_unit *u, const struct insn *run, uint32_t n)
         u->host[best] = (int8_t)pool[k];
         uses[best] = 0;
     }
+    u->loop_dirty = 0;
+    for (unsigned r = 1; loops && r < 32; r++)
+        if (u->host[r] >= 0 && (written & (1u << r)))
+            u->loop_dirty |= 1u << r;
 }
 
 void jit_emit_begin(struct jit_unit *u, const struct insn *run, uint32_t n)
@@ -466,6 +511,7 @@ void jit_emit_begin(struct jit_unit *u, const struct insn *run, uint32_t n)
     choose(u, run, n);
     jx_reload(&a, u);
     u->loop = x86_here(&a);
+    u->dirty = u->loop_dirty;
     u->p = a.p;
 }
 

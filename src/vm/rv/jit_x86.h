@@ -39,11 +39,20 @@
  * holds xr, else the hart) */
 void jx_ld(struct x86 *a, const struct jit_unit *u, int reg, unsigned xr);
 void jx_st(struct x86 *a, struct jit_unit *u, int reg, unsigned xr);
+/* reg = x[xr] + imm */
+void jx_addr(struct x86 *a, const struct jit_unit *u, int reg, unsigned xr,
+             int32_t imm);
 /* dst op= x[xr]; if cc, dst = x[xr] */
 void jx_alu(struct x86 *a, const struct jit_unit *u, int w, enum x86_alu op,
             int dst, unsigned xr);
 void jx_cmov(struct x86 *a, const struct jit_unit *u, int w, enum x86_cc cc,
              int dst, unsigned xr);
+/* Where an op computes rd: rd's host register when the block holds it,
+ * else rax; then jx_done, with w = 0 for a W op (sign-extends the low 32
+ * bits first). */
+int jx_dst(const struct jit_unit *u, unsigned rd);
+enum jit_emitted jx_done(struct x86 *a, struct jit_unit *u,
+                         const struct insn *in, int r, int w);
 /* rd = rax (sign-extended from 32 bits first for a W op: w = 0) */
 enum jit_emitted jx_result(struct x86 *a, struct jit_unit *u,
                            const struct insn *in, int w);

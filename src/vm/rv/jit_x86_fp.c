@@ -41,7 +41,8 @@ enum { CMP_EQ, CMP_LT, CMP_LE };
 static bool fp_op(const struct insn *in, struct fp_op *o)
 {
     switch (in->op) {
-#define CASE(op, f, d, x) case OP_##op: *o = (struct fp_op){f, d, x}; return true;
+#define CASE(op, f, d, x) \
+    case OP_##op: *o = (struct fp_op){f, d, x}; return true;
     CASE(FADD_S, ARITH, 0, FP_ADD) CASE(FADD_D, ARITH, 1, FP_ADD)
     CASE(FSUB_S, ARITH, 0, FP_SUB) CASE(FSUB_D, ARITH, 1, FP_SUB)
     CASE(FMUL_S, ARITH, 0, FP_MUL) CASE(FMUL_D, ARITH, 1, FP_MUL)

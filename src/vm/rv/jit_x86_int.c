@@ -1,30 +1,35 @@
 /* The x86-64 emitter's integer ops (jit_x86.h): RV64I arithmetic, M
  * (with RISC-V's results for division by zero and overflow, where x86
- * would fault) and Zba/Zbb/Zbs. Each reads its sources from the hart,
- * computes in rax (rcx, rdx as scratch) and writes rd back. */
+ * would fault) and Zba/Zbb/Zbs. Each reads its sources (from the host
+ * registers the block holds them in, or the hart), computes in rd's own
+ * host register where it can and rax else (rcx, rdx as scratch), and
+ * writes rd. */
 #include "vm/rv/jit_x86.h"
 
 #include <stdbool.h>
 
 #include "vm/rv/cpu.h"
 
-static enum jit_emitted alu_imm(struct x86 *a, struct jit_unit *u, const struct insn *in, int w,
-                                enum x86_alu op)
+static enum jit_emitted alu_imm(struct x86 *a, struct jit_unit *u,
+                                const struct insn *in, int w, enum x86_alu op)
 {
-    jx_ld(a, u, RAX, in->rs1);
-    x86_alu_imm(a, w, op, RAX, in->imm);
-    return jx_result(a, u, in, w);
+    int r = jx_dst(u, in->rd);
+    jx_ld(a, u, r, in->rs1);
+    x86_alu_imm(a, w, op, r, in->imm);
+    return jx_done(a, u, in, r, w);
 }
 
-static enum jit_emitted alu_reg(struct x86 *a, struct jit_unit *u, const struct insn *in, int w,
-                                enum x86_alu op)
+static enum jit_emitted alu_reg(struct x86 *a, struct jit_unit *u,
+                                const struct insn *in, int w, enum x86_alu op)
 {
-    jx_ld(a, u, RAX, in->rs1);
-    jx_alu(a, u, w, op, RAX, in->rs2);
-    return jx_result(a, u, in, w);
+    int r = in->rs2 == in->rd && in->rs1 != in->rd ? RAX : jx_dst(u, in->rd);
+    jx_ld(a, u, r, in->rs1);
+    jx_alu(a, u, w, op, r, in->rs2);
+    return jx_done(a, u, in, r, w);
 }
 
-static enum jit_emitted set_if(struct x86 *a, struct jit_unit *u, const struct insn *in, bool imm,
+static enum jit_emitted set_if(struct x86 *a, struct jit_unit *u,
+                               const struct insn *in, bool imm,
                                enum x86_cc cc)
 {
     jx_ld(a, u, RAX, in->rs1);
@@ -36,36 +41,43 @@ static enum jit_emitted set_if(struct x86 *a, struct jit_unit *u, const struct i
     return jx_result(a, u, in, 1);
 }
 
-static enum jit_emitted shift_imm(struct x86 *a, struct jit_unit *u, const struct insn *in, int w,
+static enum jit_emitted shift_imm(struct x86 *a, struct jit_unit *u,
+                                  const struct insn *in, int w,
                                   enum x86_shift op)
 {
-    jx_ld(a, u, RAX, in->rs1);
-    x86_shift_imm(a, w, op, RAX, (uint8_t)(in->imm & (w ? 63 : 31)));
-    return jx_result(a, u, in, w);
+    int r = jx_dst(u, in->rd);
+    jx_ld(a, u, r, in->rs1);
+    x86_shift_imm(a, w, op, r, (uint8_t)(in->imm & (w ? 63 : 31)));
+    return jx_done(a, u, in, r, w);
 }
 
 /* x86 masks a shift or rotate count by CL as RISC-V does (to 63, or 31
  * for W). */
-static enum jit_emitted shift_reg(struct x86 *a, struct jit_unit *u, const struct insn *in, int w,
+static enum jit_emitted shift_reg(struct x86 *a, struct jit_unit *u,
+                                  const struct insn *in, int w,
                                   enum x86_shift op)
 {
-    jx_ld(a, u, RCX, in->rs2);
-    jx_ld(a, u, RAX, in->rs1);
-    x86_shift_cl(a, w, op, RAX);
-    return jx_result(a, u, in, w);
+    int r = jx_dst(u, in->rd);
+    jx_ld(a, u, RCX, in->rs2);      /* first: r may be rs2's */
+    jx_ld(a, u, r, in->rs1);
+    x86_shift_cl(a, w, op, r);
+    return jx_done(a, u, in, r, w);
 }
 
-static enum jit_emitted mul(struct x86 *a, struct jit_unit *u, const struct insn *in, int w)
+static enum jit_emitted mul(struct x86 *a, struct jit_unit *u,
+                            const struct insn *in, int w)
 {
-    jx_ld(a, u, RAX, in->rs1);
-    jx_ld(a, u, RCX, in->rs2);
-    x86_imul_rr(a, w, RAX, RCX);
-    return jx_result(a, u, in, w);
+    int r = jx_dst(u, in->rd);
+    jx_ld(a, u, RCX, in->rs2);      /* first: r may be rs2's */
+    jx_ld(a, u, r, in->rs1);
+    x86_imul_rr(a, w, r, RCX);
+    return jx_done(a, u, in, r, w);
 }
 
 /* The high half: rdx of rdx:rax = rs1 * rs2. MULHSU is MULHU less rs2
  * when rs1 is negative (rs1 read as signed adds -2^64 * rs2). */
-static enum jit_emitted mul_high(struct x86 *a, struct jit_unit *u, const struct insn *in,
+static enum jit_emitted mul_high(struct x86 *a, struct jit_unit *u,
+                                 const struct insn *in,
                                  int sign1, int sign2)
 {
     jx_ld(a, u, RAX, in->rs1);
@@ -85,7 +97,8 @@ static enum jit_emitted mul_high(struct x86 *a, struct jit_unit *u, const struct
  * dividend; signed by -1, the quotient is the negated dividend (the most
  * negative one stays itself) and the remainder 0. Neither reaches the
  * x86 divide, which would fault. */
-static enum jit_emitted divide(struct x86 *a, struct jit_unit *u, const struct insn *in, int w,
+static enum jit_emitted divide(struct x86 *a, struct jit_unit *u,
+                               const struct insn *in, int w,
                                int sign, int rem)
 {
     jx_ld(a, u, RCX, in->rs2);
@@ -120,20 +133,22 @@ static enum jit_emitted divide(struct x86 *a, struct jit_unit *u, const struct i
 }
 
 /* rd = (rs1, zero-extended from 32 bits if uw) << sh + rs2 */
-static enum jit_emitted shadd(struct x86 *a, struct jit_unit *u, const struct insn *in, uint8_t sh,
-                              bool uw)
+static enum jit_emitted shadd(struct x86 *a, struct jit_unit *u,
+                              const struct insn *in, uint8_t sh, bool uw)
 {
-    jx_ld(a, u, RAX, in->rs1);
+    int r = in->rs2 == in->rd ? RAX : jx_dst(u, in->rd);  /* r changes early */
+    jx_ld(a, u, r, in->rs1);
     if (uw)
-        x86_mov32(a, RAX, RAX);
+        x86_mov32(a, r, r);
     if (sh)
-        x86_shift_imm(a, 1, SH_SHL, RAX, sh);
-    jx_alu(a, u, 1, ALU_ADD, RAX, in->rs2);
-    return jx_result(a, u, in, 1);
+        x86_shift_imm(a, 1, SH_SHL, r, sh);
+    jx_alu(a, u, 1, ALU_ADD, r, in->rs2);
+    return jx_done(a, u, in, r, 1);
 }
 
 /* rd = rs1 op ~rs2 */
-static enum jit_emitted alu_not(struct x86 *a, struct jit_unit *u, const struct insn *in,
+static enum jit_emitted alu_not(struct x86 *a, struct jit_unit *u,
+                                const struct insn *in,
                                 enum x86_alu op)
 {
     jx_ld(a, u, RCX, in->rs2);
@@ -144,7 +159,8 @@ static enum jit_emitted alu_not(struct x86 *a, struct jit_unit *u, const struct 
 }
 
 /* rd = rs2 if (rs1 cc rs2), else rs1 */
-static enum jit_emitted pick(struct x86 *a, struct jit_unit *u, const struct insn *in,
+static enum jit_emitted pick(struct x86 *a, struct jit_unit *u,
+                             const struct insn *in,
                              enum x86_cc cc)
 {
     jx_ld(a, u, RAX, in->rs1);
@@ -158,7 +174,8 @@ static enum jit_emitted pick(struct x86 *a, struct jit_unit *u, const struct ins
  * which is i ^ (bits - 1); none gives bits, which an index of
  * 2 * bits - 1 makes. Trailing zeros: the lowest set bit's index, or
  * bits. */
-static enum jit_emitted count_zeros(struct x86 *a, struct jit_unit *u, const struct insn *in,
+static enum jit_emitted count_zeros(struct x86 *a, struct jit_unit *u,
+                                    const struct insn *in,
                                     int w, bool leading)
 {
     int32_t bits = w ? 64 : 32;
@@ -171,7 +188,8 @@ static enum jit_emitted count_zeros(struct x86 *a, struct jit_unit *u, const str
     return jx_result(a, u, in, 1);
 }
 
-static enum jit_emitted bit_reg(struct x86 *a, struct jit_unit *u, const struct insn *in,
+static enum jit_emitted bit_reg(struct x86 *a, struct jit_unit *u,
+                                const struct insn *in,
                                 enum x86_bit op)
 {
     jx_ld(a, u, RAX, in->rs1);
@@ -182,7 +200,8 @@ static enum jit_emitted bit_reg(struct x86 *a, struct jit_unit *u, const struct 
     return jx_result(a, u, in, 1);
 }
 
-static enum jit_emitted bit_imm(struct x86 *a, struct jit_unit *u, const struct insn *in,
+static enum jit_emitted bit_imm(struct x86 *a, struct jit_unit *u,
+                                const struct insn *in,
                                 enum x86_bit op)
 {
     jx_ld(a, u, RAX, in->rs1);
@@ -192,20 +211,25 @@ static enum jit_emitted bit_imm(struct x86 *a, struct jit_unit *u, const struct 
     return jx_result(a, u, in, 1);
 }
 
-static enum jit_emitted extend(struct x86 *a, struct jit_unit *u, const struct insn *in,
+static enum jit_emitted extend(struct x86 *a, struct jit_unit *u,
+                               const struct insn *in,
                                unsigned size, int sign)
 {
-    jx_ld(a, u, RAX, in->rs1);
-    x86_extend(a, RAX, RAX, size, sign);
-    return jx_result(a, u, in, 1);
+    int r = jx_dst(u, in->rd);
+    jx_ld(a, u, r, in->rs1);
+    x86_extend(a, r, r, size, sign);
+    return jx_done(a, u, in, r, 1);
 }
 
-enum jit_emitted jx_int(struct x86 *a, struct jit_unit *u, const struct insn *in)
+enum jit_emitted jx_int(struct x86 *a, struct jit_unit *u,
+                        const struct insn *in)
 {
     switch (in->op) {
-    case OP_LUI:
-        x86_mov_sx(a, RAX, in->imm);
-        return jx_result(a, u, in, 1);
+    case OP_LUI: {
+        int r = jx_dst(u, in->rd);
+        x86_mov_sx(a, r, in->imm);
+        return jx_done(a, u, in, r, 1);
+    }
     case OP_ADDI: return alu_imm(a, u, in, 1, ALU_ADD);
     case OP_XORI: return alu_imm(a, u, in, 1, ALU_XOR);
     case OP_ORI: return alu_imm(a, u, in, 1, ALU_OR);

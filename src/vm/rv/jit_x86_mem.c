@@ -14,10 +14,9 @@ static void tlb(struct x86 *a, struct jit_unit *u, int kind,
                 unsigned size, int32_t pc_off, uint32_t n)
 {
     int32_t set = (int32_t)(kind * TLB_SIZE * sizeof(struct tlb_entry));
-    x86_mov(a, RCX, RAX);
-    x86_shift_imm(a, 1, SH_SHR, RCX, 12);
-    x86_alu_imm(a, 0, ALU_AND, RCX, TLB_SIZE - 1);
-    x86_shift_imm(a, 0, SH_SHL, RCX, 4);
+    x86_mov32(a, RCX, RAX);     /* rcx = the slot's offset, (va >> 12) << 4 */
+    x86_shift_imm(a, 0, SH_SHR, RCX, 12 - 4);
+    x86_alu_imm(a, 0, ALU_AND, RCX, (TLB_SIZE - 1) << 4);
     x86_lea(a, RDX, RAX, (int32_t)size - 1);
     x86_shift_imm(a, 1, SH_SHR, RDX, 12);
     x86_alu_rm(a, 1, ALU_CMP, RDX, DTLB, RCX,
@@ -34,9 +33,7 @@ static void address(struct x86 *a, struct jit_unit *u,
                     const struct insn *in, int kind, unsigned size,
                     int32_t d, uint32_t n)
 {
-    jx_ld(a, u, RAX, in->rs1);
-    if (in->imm)
-        x86_alu_imm(a, 1, ALU_ADD, RAX, in->imm);
+    jx_addr(a, u, RAX, in->rs1, in->imm);
     tlb(a, u, kind, size, d, n);
 }
 
