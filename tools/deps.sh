@@ -34,12 +34,14 @@ run_pkgs=(
 # `--init`, only a Recommends, so it is named here); runc for the tests
 # that check an answer against it; iproute2 for the tap and network
 # namespace tests; mount (priority required, not essential: a minimal
-# root may lack it) for the snapshot test that fills a small tmpfs.
+# root may lack it) for the snapshot test that fills a small tmpfs;
+# linux-perf for the test that perf names translated code (--perf-map).
 test_pkgs=(
     libcmocka-dev gcc-riscv64-unknown-elf opensbi device-tree-compiler
     e2fsprogs cpio python3 python3-pytest
     clang libclang-rt-14-dev
     busybox-static podman catatonit containerd runc iproute2 mount
+    linux-perf
 )
 
 # bench/: QEMU is the virtual machines' yardstick; runc, crun and time

@@ -32,6 +32,9 @@ static const char usage_text[] =
     "  --engine jit|interp\n"
     "                   how guest code runs: translated to host code where\n"
     "                   it can be (default), or interpreted only\n"
+    "  --perf-map       name the translated code in /tmp/perf-PID.map, so\n"
+    "                   that perf report shows samples in it by guest\n"
+    "                   address (rv:0x...)\n"
     "  --disk PATH[,readonly][,serial=S]\n"
     "                   a raw disk image as a virtio-blk disk (/dev/vda,\n"
     "                   /dev/vdb... in order)\n"
@@ -134,6 +137,7 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
         {"mem", required_argument, 0, 'm'},
         {"cpus", required_argument, 0, 'c'},
         {"engine", required_argument, 0, 'e'},
+        {"perf-map", no_argument, 0, 'P'},
         {"dump-dtb", required_argument, 0, 'd'},
         {"api", required_argument, 0, 'A'},
         {"disk", required_argument, 0, 'D'},
@@ -197,6 +201,9 @@ static int parse(int argc, char **argv, struct vm_config *c, char *kbuf,
                 return err_set(e, 0, "--engine %s: not jit or interp",
                                optarg);
             c->interpret = !strcmp(optarg, "interp");
+            break;
+        case 'P':
+            c->perf_map = true;
             break;
         case 'h':
             fputs(usage_text, stdout);

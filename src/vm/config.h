@@ -31,6 +31,7 @@ struct vm_config {
     uint64_t mem_size;      /* 0 with restore or incoming: as it was */
     unsigned cpus;          /* the same */
     bool interpret;         /* --engine interp: no translator */
+    bool perf_map;          /* --perf-map: name translated code for perf */
     struct vm_dev_arg devs[VM_MAX_DEVS];
     unsigned ndevs;
 };

@@ -79,6 +79,7 @@ struct hart_env machine_hart_env(struct machine *m)
         .ending = &m->exit_status,
         .pausing = &m->pausing,
         .paravirt = m->paravirt,
+        .perf_map = m->cfg.perf_map,
     };
 }
 
@@ -316,6 +317,7 @@ static int given_config(const struct vm_config *cfg,
     c->incoming = cfg->incoming;
     c->api = cfg->api;
     c->interpret = cfg->interpret;
+    c->perf_map = cfg->perf_map;
     if (cfg->mem_size && cfg->mem_size != from->mem_size)
         return err_set(e, 0, "%s: %s has %" PRIu64 " MiB of RAM, --mem "
                        "asks for %" PRIu64 " MiB", what, whose,

@@ -68,7 +68,7 @@ static void test_views_are_wx(void **state)
     (void)state;
     bool refused;
     struct err e;
-    struct jit *j = jit_new(&refused, &e);
+    struct jit *j = jit_new(false, &refused, &e);
     assert_non_null(j);
     assert_ptr_not_equal(j->code, j->write);
     assert_true(maps_with_perm(j->code, j->size, "r-xs") > 0);
@@ -150,7 +150,7 @@ static int run_child(enum host host, int err_fd)
             else
                 deny_write_exec();
             bool refused;
-            struct jit *j = jit_new(&refused, 0);
+            struct jit *j = jit_new(false, &refused, 0);
             if ((host == HOST_NO_EXEC) != (!j && refused))
                 _exit(93);
             jit_free(j);

@@ -263,7 +263,7 @@ undecoded:  /* not decoded in this generation, or off the end of the page */
 
 translate:
     {
-        long off = jit_translate(h->jit, code, host, pc & 0xfff, gen);
+        long off = jit_translate(h->jit, code, host, pc & 0xfff, gen, pc);
         if (off == JIT_FULL) {
             icache_flush(h);    /* drops every block; the locals are stale */
             goto out;

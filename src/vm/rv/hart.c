@@ -176,7 +176,8 @@ int hart_init(struct hart *h, const struct hart_env *env, bool translate,
     translate = false;      /* the translator writes x86-64 code */
 #endif
     bool refused = false;
-    if (translate && !(h->jit = jit_new(&refused, e)) && !refused) {
+    if (translate && !(h->jit = jit_new(env->perf_map, &refused, e)) &&
+        !refused) {
         free(h->icache);
         return -1;
     }

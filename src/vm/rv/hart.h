@@ -38,6 +38,8 @@ struct hart_env {
                                      * HSM park, then it parks the thread) */
     bool paravirt;                  /* no firmware: ecalls from S-mode
                                      * leave as HART_EXIT_SBI */
+    bool perf_map;                  /* the translator names its blocks in
+                                     * /tmp/perf-PID.map (--perf-map) */
 };
 
 /* mip / mie bits */

@@ -5,7 +5,9 @@
 #include "vm/rv/jit.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -19,35 +21,20 @@
 #define JIT_BYTES (32u << 20)
 #define BLOCK_MAX_INSNS 64
 
-/* The buffer's two views of one memfd. Hosts that enforce W^X refuse a
- * mapping both writable and executable, and some refuse any new
- * executable mapping: then *refused. */
+/* The buffer's two views of one shared anonymous memory: mapped
+ * executable (never writable) first, then mapped again by mremap, which
+ * gives a shared mapping's pages a second address, and that one made
+ * writable (never executable). Hosts that enforce W^X refuse a mapping
+ * both writable and executable, and adding execute to a mapping; some
+ * refuse any new executable mapping: then *refused. Being anonymous
+ * memory, the executable view is where perf looks a process's
+ * /tmp/perf-PID.map up (--perf-map). */
 static int map_views(struct jit *j, bool *refused, struct err *e)
 {
-    int fd = memfd_exec("cella-jit", MFD_CLOEXEC);
-    if (fd < 0) {
-        *refused = true;
-        return err_set(e, 0, "executable memory refused (memfd_create: %s)",
-                       strerror(errno));
-    }
-    if (ftruncate(fd, JIT_BYTES) < 0) {
-        int en = errno;
-        close(fd);
-        return err_set(e, en, "cannot size the translator's code buffer");
-    }
-    void *w = mmap(0, JIT_BYTES, PROT_READ | PROT_WRITE,
-                   MAP_SHARED | MAP_NORESERVE, fd, 0);
-    if (w == MAP_FAILED) {
-        int en = errno;
-        close(fd);
-        return err_set(e, en, "cannot map the translator's code buffer");
-    }
     void *x = mmap(0, JIT_BYTES, PROT_READ | PROT_EXEC,
-                   MAP_SHARED | MAP_NORESERVE, fd, 0);
-    int en = errno;
-    close(fd);
+                   MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (x == MAP_FAILED) {
-        munmap(w, JIT_BYTES);
+        int en = errno;
         if (en == EPERM || en == EACCES) {
             *refused = true;
             return err_set(e, 0, "executable memory refused (mmap: %s)",
@@ -55,13 +42,48 @@ static int map_views(struct jit *j, bool *refused, struct err *e)
         }
         return err_set(e, en, "cannot map the translator's code buffer");
     }
+    void *w = mremap(x, 0, JIT_BYTES, MREMAP_MAYMOVE);
+    if (w == MAP_FAILED || mprotect(w, JIT_BYTES, PROT_READ | PROT_WRITE)) {
+        int en = errno;
+        if (w != MAP_FAILED)
+            munmap(w, JIT_BYTES);
+        munmap(x, JIT_BYTES);
+        return err_set(e, en, "cannot map the translator's code buffer "
+                       "a second time");
+    }
     j->write = w;
     j->code = x;
     j->size = JIT_BYTES;
     return 0;
 }
 
-struct jit *jit_new(bool *refused, struct err *e)
+/* /tmp/perf-PID.map, for appending (each line one write: harts share it) */
+static int open_perf_map(struct err *e)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return err_set(e, errno, "--perf-map: cannot open %s", path);
+    return fd;
+}
+
+/* A line of /tmp/perf-PID.map: code from start to end, and its name.
+ * A block is named by its guest address where it was first seen (it runs
+ * wherever its page is mapped). */
+static void name_code(const struct jit *j, size_t start, size_t end,
+                      const char *name)
+{
+    char line[96];
+    int n = snprintf(line, sizeof line, "%lx %zx %s\n",
+                     (unsigned long)(uintptr_t)(j->code + start), end - start,
+                     name);
+    if (write(j->perf_map, line, (size_t)n) != n) {
+        /* a full disk loses names, never guest state */
+    }
+}
+
+struct jit *jit_new(bool perf_map, bool *refused, struct err *e)
 {
     *refused = false;
     struct jit *j = calloc(1, sizeof *j);
@@ -69,34 +91,47 @@ struct jit *jit_new(bool *refused, struct err *e)
         err_set(e, ENOMEM, "cannot allocate the translator");
         return 0;
     }
+    j->perf_map = perf_map ? open_perf_map(e) : -1;
+    if (perf_map && j->perf_map < 0) {
+        free(j);
+        return 0;
+    }
     j->jumps = calloc(JIT_JUMPS, sizeof *j->jumps);
     if (!j->jumps) {
         err_set(e, ENOMEM, "cannot allocate the translator's jump cache");
-        free(j);
+        jit_free(j);
         return 0;
     }
     if (map_views(j, refused, e) < 0) {
-        free(j->jumps);
-        free(j);
+        jit_free(j);
         return 0;
     }
     jit_emit_stubs(j);
+    if (j->perf_map >= 0)
+        name_code(j, 0, j->base, "cella-jit-stubs");
     return j;
 }
 
 void jit_free(struct jit *j)
 {
-    if (j) {
+    if (!j)
+        return;
+    if (j->code)
         munmap((void *)j->code, j->size);
+    if (j->write)
         munmap(j->write, j->size);
-        free(j->jumps);
-        free(j);
-    }
+    if (j->perf_map >= 0)
+        close(j->perf_map);
+    free(j->jumps);
+    free(j);
 }
 
 void jit_reset(struct jit *j)
 {
-    j->used = j->base;
+    /* With --perf-map, addresses are not reused until the buffer is full
+     * (jit_translate): perf knows one name per address. */
+    if (j->perf_map < 0)
+        j->used = j->base;
     memset(j->jumps, 0, JIT_JUMPS * sizeof *j->jumps);
 }
 
@@ -139,8 +174,9 @@ static bool ends_block(unsigned op)
     return op == OP_JAL || op == OP_JALR;
 }
 
+
 long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
-                   unsigned off, uint8_t gen)
+                   unsigned off, uint8_t gen, uint64_t pc)
 {
     /* the run: what the block will do, known before its code is made */
     struct insn run[BLOCK_MAX_INSNS];
@@ -155,8 +191,10 @@ long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
     }
     if (n == 0)
         return JIT_NONE;
-    if (j->size - j->used < (n + 2) * (size_t)JIT_INSN_MAX_BYTES)
+    if (j->size - j->used < (n + 2) * (size_t)JIT_INSN_MAX_BYTES) {
+        j->used = j->base;
         return JIT_FULL;
+    }
     size_t start = j->used;
     struct jit_unit u = {.j = j, .code = code, .gen = gen, .off = off,
                          .p = j->write + start};
@@ -169,6 +207,11 @@ long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
     }
     if (e != JIT_E_END)
         jit_emit_end(&u, d, n);
+    if (j->perf_map >= 0) {
+        char name[32];
+        snprintf(name, sizeof name, "rv:%#llx", (unsigned long long)pc);
+        name_code(j, start, (size_t)(u.p - j->write), name);
+    }
     j->used = ((size_t)(u.p - j->write) + 15) & ~(size_t)15;
     return (long)start;
 }

@@ -3,7 +3,7 @@
  * the run starts. A block does integer arithmetic, loads and stores that
  * hit the data TLB, and ends at a branch or jump, at the page's end, or
  * before an instruction it does not translate; the interpreter does the
- * rest. Each hart has its own code buffer: one memfd mapped twice, a
+ * rest. Each hart has its own code buffer: one memory mapped twice, a
  * writable view the translator writes and an executable view that runs,
  * so that no page is ever both (W^X). */
 #ifndef CELLA_VM_RV_JIT_H
@@ -51,6 +51,7 @@ struct jit {
     const uint8_t *fp_on;   /* the emitter's stubs for the host's FP */
     const uint8_t *fp_off;  /* state (jit_x86_fp.c) */
     struct jit_jump *jumps;     /* JIT_JUMPS, indexed by pc */
+    int perf_map;       /* /tmp/perf-PID.map (--perf-map), or -1 */
 };
 
 /* Past the ISA's ops, the one op a decoded-code cache entry may hold that
@@ -64,24 +65,26 @@ _Static_assert(OP_DISPATCH <= 256, "OP_JIT must fit in struct insn's op byte");
 /* Ops a block can start with (1) and the ones it cannot (0). */
 extern const uint8_t jit_starts[OP_DISPATCH];
 
-/* Map a code buffer; NULL on failure, with e filled. *refused is set
+/* Map a code buffer, and with perf_map name each block in
+ * /tmp/perf-PID.map for perf; NULL on failure, with e filled. *refused is set
  * when the host refuses executable memory altogether (a seccomp filter,
  * an SELinux policy; W^X alone, as systemd's MemoryDenyWriteExecute or
  * PR_SET_MDWE, is met): the caller can interpret instead, e saying why. */
-struct jit *jit_new(bool *refused, struct err *e);
+struct jit *jit_new(bool perf_map, bool *refused, struct err *e);
 void jit_free(struct jit *j);
-/* Forget every block (the buffer is reused from the start). Only when no
- * decoded entry still points at a block: after every icache slot dropped. */
+/* Forget every block (the buffer is reused from the start, or with
+ * perf_map once it is full). Only when no decoded entry still points at a
+ * block: after every icache slot dropped. */
 void jit_reset(struct jit *j);
 
 enum { JIT_NONE = -1, JIT_FULL = -2 };
 /* Translate the run starting at byte off of the code page whose host copy
  * is host and decoded entries code (generation gen), decoding entries as
- * it goes. Returns the block's offset in the buffer, JIT_NONE if the
+ * it goes; pc is its guest address now, for its name. Returns the block's offset in the buffer, JIT_NONE if the
  * first instruction cannot be translated, JIT_FULL if the buffer is full
  * (jit_reset after dropping the icache, then try again). */
 long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
-                   unsigned off, uint8_t gen);
+                   unsigned off, uint8_t gen, uint64_t pc);
 
 typedef struct jit_exit (*jit_block_fn)(struct hart *h,
                                         struct tlb_entry (*dtlb)[TLB_SIZE],
