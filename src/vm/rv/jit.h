@@ -48,6 +48,7 @@ struct jit {
     size_t skip;        /* bytes of a block's prologue */
     const uint8_t *lookup;  /* the stub a block leaves through (jit.c) */
     const uint8_t *exit;    /* the stub a block returns through */
+    const uint8_t *link;    /* the lookup that also links a jump site */
     const uint8_t *fp_on;   /* the emitter's stubs for the host's FP */
     const uint8_t *fp_off;  /* state (jit_x86_fp.c) */
     struct jit_jump *jumps;     /* JIT_JUMPS, indexed by pc */

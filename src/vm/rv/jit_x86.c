@@ -166,7 +166,15 @@ void jit_emit_stubs(struct jit *j)
     const uint8_t *not_found = x86_here(&a);
     x86_pop(&a, RCX);
     x86_jmp(&a, j->exit);
+    /* link: rdx = where a jump's rel32 is (code view), to aim at the
+     * block found; the site has spent a unit of budget already */
+    j->link = x86_here(&a);
+    x86_alu_imm(&a, 0, ALU_ADD, LEFT, 1);
+    x86_mov(&a, R9, RDX);
+    uint8_t *linking = x86_jmp8(&a);
     j->lookup = x86_here(&a);
+    x86_alu_rr(&a, 0, ALU_XOR, R9, R9);
+    x86_patch8(&a, linking);
     const int32_t in0 = (int32_t)offsetof(struct icache_page, insn);
     const int32_t jc_host = (int32_t)offsetof(struct jit_jump, host);
     const int32_t jc_code = (int32_t)offsetof(struct jit_jump, code);
@@ -187,11 +195,8 @@ void jit_emit_stubs(struct jit *j)
     jump_entry(&a, j);
     x86_alu_rm(&a, 1, ALU_CMP, RCX, RDX, X86_NOREG, jc_host);
     uint8_t *miss = x86_jcc8(&a, CC_NE);
-    x86_alu_imm(&a, 0, ALU_SUB, LEFT, 1);
-    x86_jcc(&a, CC_E, j->exit);
     x86_load(&a, 1, RCX, RDX, jc_code);
-    x86_mov(&a, PC0, RAX);
-    x86_jmp_reg(&a, RCX);
+    uint8_t *found = x86_jmp32(&a);
     x86_patch8(&a, miss);
     /* the page's decoded-code slot (rdx), if it still holds the page */
     x86_push(&a, RCX);
@@ -224,8 +229,20 @@ void jit_emit_stubs(struct jit *j)
     x86_pop(&a, R8);
     x86_store(&a, 1, R8, RDX, jc_host);
     x86_store(&a, 1, RCX, RDX, jc_code);
+    /* rcx = the block's entry: go there, budget allowing; linking, aim
+     * the site's jump there first (through the writable view) */
+    x86_patch32(&a, found);
     x86_alu_imm(&a, 0, ALU_SUB, LEFT, 1);
     x86_jcc(&a, CC_E, j->exit);
+    x86_test_rr(&a, 1, R9, R9);
+    uint8_t *go = x86_jcc8(&a, CC_E);
+    x86_mov(&a, RDX, RCX);
+    x86_alu_rr(&a, 1, ALU_SUB, RDX, R9);
+    x86_alu_imm(&a, 1, ALU_SUB, RDX, 4);
+    x86_mov_imm64(&a, R8, (uintptr_t)j->write - (uintptr_t)j->code);
+    x86_alu_rr(&a, 1, ALU_ADD, R8, R9);
+    x86_store(&a, 0, RDX, R8, 0);
+    x86_patch8(&a, go);
     x86_mov(&a, PC0, RAX);
     x86_jmp_reg(&a, RCX);
     j->base = j->used = ((size_t)(a.p - j->write) + 15) & ~(size_t)15;
@@ -353,6 +370,26 @@ static void leave(struct x86 *a, const struct jit_unit *u, uint32_t n)
     x86_jmp(a, u->j->lookup);
 }
 
+/* Leave for pc_off on this page, where no block is made yet, with n
+ * retired: through the link stub, which aims this site's jump at the
+ * block once one is made there (it lives as long as this one, below). */
+static void link(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
+                 uint32_t n)
+{
+    jx_flush(a, u);
+    x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
+    uint8_t *spent = x86_jcc8(a, CC_E);
+    x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
+    x86_alu_imm(a, 1, ALU_ADD, PC0, pc_off);
+    uint8_t *site = x86_jmp32(a);
+    x86_patch32(a, site);
+    x86_mov(a, RAX, PC0);
+    x86_mov_imm64(a, RDX, (uintptr_t)site + (uintptr_t)a->delta);
+    x86_jmp(a, u->j->link);
+    x86_patch8(a, spent);
+    exit_flushed(a, u, pc_off, n);
+}
+
 /* Leave for pc_off with n retired. A block already made on this page
  * (this one included) is jumped to directly, budget allowing: it lives
  * as long as this one (they go with the page's icache slot). This one is
@@ -364,9 +401,14 @@ static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
                   uint32_t n)
 {
     const uint8_t *next = jit_block_at(u, pc_off);
-    if (!next) {
+    int64_t t = (int64_t)u->off + pc_off;
+    if (!next && (t < 0 || t >= 0x1000)) {
         x86_lea(a, RAX, PC0, pc_off);
         leave(a, u, n);
+        return;
+    }
+    if (!next) {
+        link(a, u, pc_off, n);
         return;
     }
     bool self = next == u->body;
