@@ -19,6 +19,11 @@
 #include "vm/rv/jit_emit.h"
 
 #define JIT_BYTES (32u << 20)
+/* With --perf-map, where addresses are not reused until the buffer is
+ * full: a boot of the default guest translates about 30 MiB (FENCE.I
+ * drops every block, and Linux fences at each exec). Only what is
+ * written costs memory. */
+#define JIT_PERF_BYTES (512u << 20)
 #define BLOCK_MAX_INSNS 64
 
 /* The buffer's two views of one shared anonymous memory: mapped
@@ -29,9 +34,10 @@
  * refuse any new executable mapping: then *refused. Being anonymous
  * memory, the executable view is where perf looks a process's
  * /tmp/perf-PID.map up (--perf-map). */
-static int map_views(struct jit *j, bool *refused, struct err *e)
+static int map_views(struct jit *j, size_t size, bool *refused,
+                     struct err *e)
 {
-    void *x = mmap(0, JIT_BYTES, PROT_READ | PROT_EXEC,
+    void *x = mmap(0, size, PROT_READ | PROT_EXEC,
                    MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (x == MAP_FAILED) {
         int en = errno;
@@ -42,18 +48,18 @@ static int map_views(struct jit *j, bool *refused, struct err *e)
         }
         return err_set(e, en, "cannot map the translator's code buffer");
     }
-    void *w = mremap(x, 0, JIT_BYTES, MREMAP_MAYMOVE);
-    if (w == MAP_FAILED || mprotect(w, JIT_BYTES, PROT_READ | PROT_WRITE)) {
+    void *w = mremap(x, 0, size, MREMAP_MAYMOVE);
+    if (w == MAP_FAILED || mprotect(w, size, PROT_READ | PROT_WRITE)) {
         int en = errno;
         if (w != MAP_FAILED)
-            munmap(w, JIT_BYTES);
-        munmap(x, JIT_BYTES);
+            munmap(w, size);
+        munmap(x, size);
         return err_set(e, en, "cannot map the translator's code buffer "
                        "a second time");
     }
     j->write = w;
     j->code = x;
-    j->size = JIT_BYTES;
+    j->size = size;
     return 0;
 }
 
@@ -102,7 +108,7 @@ struct jit *jit_new(bool perf_map, bool *refused, struct err *e)
         jit_free(j);
         return 0;
     }
-    if (map_views(j, refused, e) < 0) {
+    if (map_views(j, perf_map ? JIT_PERF_BYTES : JIT_BYTES, refused, e) < 0) {
         jit_free(j);
         return 0;
     }
