@@ -45,8 +45,11 @@ test_pkgs=(
 )
 
 # bench/: QEMU is the virtual machines' yardstick; runc, crun and time
-# (GNU time, for peak RSS) the containers'.
-bench_pkgs=(qemu-system-misc crun time)
+# (GNU time, for peak RSS) the containers'; gcc-riscv64-linux-gnu builds
+# bench/vm-cpu's compiled workload (bench/cpu-kernels) for the guest, with
+# libc6-dev-riscv64-cross, its static libc (only a Recommends of the gcc);
+# valgrind counts host instructions for bench/vm-cpu --host-insns.
+bench_pkgs=(qemu-system-misc crun time gcc-riscv64-linux-gnu libc6-dev-riscv64-cross valgrind)
 
 # Building the default guest from source: the riscv64 Linux cross compiler,
 # the kernel's source and build tools; busybox comes as a source package.
