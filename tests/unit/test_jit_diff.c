@@ -38,7 +38,8 @@
 #define BOX 0xffffffff00000000ull
 
 enum {
-    CSR_FFLAGS = 1, CSR_FRM = 2, CSR_FCSR = 3,
+    CSR_FFLAGS = 1, CSR_FRM = 2, CSR_FCSR = 3, CSR_CYCLE = 0xc00,
+    CSR_INSTRET = 0xc02,
     OPC_IMM = 0x13, OPC_IMM32 = 0x1b, OPC_REG = 0x33, OPC_REG32 = 0x3b,
     OPC_AMO = 0x2f, OPC_FP = 0x53, OPC_SYSTEM = 0x73,
 };
@@ -491,11 +492,16 @@ static uint32_t csr_insn(unsigned csr, unsigned rs1, unsigned f3, unsigned rd)
 }
 
 /* The FP CSRs, read and written: frm only ever gets a valid mode (0-4),
- * so that the dynamic rounding mode never makes an op illegal. */
+ * so that the dynamic rounding mode never makes an op illegal. And the
+ * counters cycle and instret, read: both engines must count exactly
+ * (in a block, what the interpreter retired before it too). */
 static void gen_fcsr(struct prog *p)
 {
     unsigned csr = 1 + pick(3);
-    switch (pick(9)) {
+    switch (pick(10)) {
+    case 9:     /* rdcycle, rdinstret */
+        put(p, csr_insn(pick(2) ? CSR_CYCLE : CSR_INSTRET, 0, 2, dst()));
+        return;
     case 0:     /* csrrwi frm, 0-4 */
         put(p, csr_insn(CSR_FRM, pick(5), 5, dst()));
         return;
@@ -671,6 +677,8 @@ static void start(struct hart *h, const struct start *s)
     h->mtvec = TRAP;
     h->mcause = 0;
     h->resv_valid = false;
+    h->instret = 0;         /* the counters count this program only */
+    h->cycle_offset = 0;
     h->pc = CODE;
     memcpy(bus_ram_ptr(&m->bus, DATA, 4096), s->data, 4096);
     icache_flush(h);

@@ -277,6 +277,9 @@ translate:
 
 ANYLEN(JIT)
     {
+        /* minstret exact for a block that reads it (jit_x86_call.c) */
+        h->instret += retired;
+        retired = 0;
         struct jit_exit r = jit_run(h->jit, in->imm, h, dtlb, pc, left);
         pc = r.pc;
         retired += JIT_RETIRED(r.n);

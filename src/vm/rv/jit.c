@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,6 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "base/util.h"
 #include "vm/rv/cpu.h"
 #include "vm/rv/jit_emit.h"
 
@@ -54,6 +54,11 @@ static int map_views(struct jit *j, size_t size, bool *refused,
         if (w != MAP_FAILED)
             munmap(w, size);
         munmap(x, size);
+        if (en == EPERM || en == EACCES) {
+            *refused = true;
+            return err_set(e, 0, "a writable view of executable memory "
+                           "refused (%s)", strerror(en));
+        }
         return err_set(e, en, "cannot map the translator's code buffer "
                        "a second time");
     }
@@ -63,12 +68,18 @@ static int map_views(struct jit *j, size_t size, bool *refused,
     return 0;
 }
 
-/* /tmp/perf-PID.map, for appending (each line one write: harts share it) */
+/* /tmp/perf-PID.map, for appending (each line one write: harts share
+ * it); the process's first opening empties what an earlier process of
+ * the same PID left. Not through a symbolic link (/tmp is everyone's). */
 static int open_perf_map(struct err *e)
 {
+    static atomic_bool opened;
     char path[64];
     snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW;
+    if (!atomic_exchange(&opened, true))
+        flags |= O_TRUNC;
+    int fd = open(path, flags, 0644);
     if (fd < 0)
         return err_set(e, errno, "--perf-map: cannot open %s", path);
     return fd;
@@ -215,7 +226,7 @@ long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
         jit_emit_end(&u, d, n);
     if (j->perf_map >= 0) {
         char name[32];
-        snprintf(name, sizeof name, "rv:%#llx", (unsigned long long)pc);
+        snprintf(name, sizeof name, "rv:0x%llx", (unsigned long long)pc);
         name_code(j, start, (size_t)(u.p - j->write), name);
     }
     j->used = ((size_t)(u.p - j->write) + 15) & ~(size_t)15;

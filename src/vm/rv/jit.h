@@ -1,9 +1,10 @@
 /* The translator: turns a run of decoded instructions on one guest code
  * page into x86-64 host code (a block) that the interpreter calls where
- * the run starts. A block does integer arithmetic, loads and stores that
- * hit the data TLB, and ends at a branch or jump, at the page's end, or
- * before an instruction it does not translate; the interpreter does the
- * rest. Each hart has its own code buffer: one memory mapped twice, a
+ * the run starts. A block does the user-level ISA (integer, M, A, F, D,
+ * Zba/Zbb/Zbs, the FP and counter CSRs) and ends at a jump, at the page's
+ * end, or before an instruction it does not translate (other CSRs,
+ * privileged ones); the interpreter does the rest. Each hart has its own
+ * code buffer: one memory mapped twice, a
  * writable view the translator writes and an executable view that runs,
  * so that no page is ever both (W^X). */
 #ifndef CELLA_VM_RV_JIT_H
@@ -21,7 +22,9 @@ struct err;
 /* What a block returns: the next pc; in n, how many instructions retired
  * (bits 0-30) and the budget left (bits 32-63, see jit_run). With
  * JIT_BAIL set, the block stopped before the instruction at pc (a TLB
- * miss, MMIO, a page crossing): the interpreter must do it. */
+ * miss, MMIO, a page crossing, a misaligned AMO, the F/D unit off, a
+ * call into the interpreter's C that failed): the interpreter must do
+ * it, raising what it must. */
 struct jit_exit {
     uint64_t pc;
     uint64_t n;
@@ -46,7 +49,7 @@ struct jit {
     size_t used;
     size_t base;        /* bytes of the shared stubs: blocks start after */
     size_t skip;        /* bytes of a block's prologue */
-    const uint8_t *lookup;  /* the stub a block leaves through (jit.c) */
+    const uint8_t *lookup;  /* the stub a block leaves through (jit_x86.c) */
     const uint8_t *exit;    /* the stub a block returns through */
     const uint8_t *link;    /* the lookup that also links a jump site */
     const uint8_t *fp_on;   /* the emitter's stubs for the host's FP */

@@ -7,12 +7,15 @@
  * mapped. Entered from C, a block saves the callee-saved registers it
  * keeps them in; going on into another block it keeps them as they are.
  *
- * The buffer starts with the stubs every block shares: the exit (back to
- * the interpreter) and the lookup. A block that leaves for a pc it cannot
- * know at translation time (JALR, another page, a block not made yet)
- * jumps to the lookup; it finds the pc's block through the fetch TLB,
- * then a jump cache or the decoded-code cache, and goes straight into it,
- * or returns to the interpreter when there is none.
+ * The buffer starts with the stubs every block shares: the F/D state's
+ * (jit_x86_fp.c), the exit (back to the interpreter), the lookup and the
+ * link. A block that leaves for a pc it cannot know at translation time
+ * (JALR, another page) jumps to the lookup; it finds the pc's block
+ * through the fetch TLB, then a jump cache or the decoded-code cache, and
+ * goes straight into it, or returns to the interpreter when there is
+ * none. A jump to a place on its own page where no block was made yet
+ * goes to the link, which does the same and then aims the jump at the
+ * block it found.
  *
  * Code is written through the buffer's writable view and runs from its
  * executable one (jit.h): every label, jump target and block entry is an
@@ -33,8 +36,10 @@ _Static_assert((8 * 7 + FRAME) % 16 == 0, "calls need rsp 16-byte aligned");
 static const int pool[] = {RSI, RDI, R8, R9, R10, R11};
 #define POOL (sizeof pool / sizeof pool[0])
 
-/* The ops this emitter translates; a block may start at any of them.
- * (CPOP and CPOPW are translated within a block on hosts with POPCNT.) */
+/* The ops a block may start at: ones this emitter always translates. It
+ * also translates, within a block, CPOP and CPOPW on hosts with POPCNT
+ * and the CSR ops on the CSRs jit_x86_call.c names (a jump landing on
+ * one it does not would try to translate there each time). */
 const uint8_t jit_starts[OP_DISPATCH] = {
 #define ON(name) [OP_##name] = 1,
     ON(LUI) ON(AUIPC) ON(JAL) ON(JALR)
@@ -62,7 +67,6 @@ const uint8_t jit_starts[OP_DISPATCH] = {
     ON(LR_D) ON(SC_D) ON(AMOSWAP_D) ON(AMOADD_D) ON(AMOXOR_D) ON(AMOAND_D)
     ON(AMOOR_D) ON(AMOMIN_D) ON(AMOMAX_D) ON(AMOMINU_D) ON(AMOMAXU_D)
     ON(FLW) ON(FSW) ON(FLD) ON(FSD)
-    ON(CSRRW) ON(CSRRS) ON(CSRRC) ON(CSRRWI) ON(CSRRSI) ON(CSRRCI)
 #define ON_FPU(name) ON(name)
     RV_OPS_FPU(ON_FPU)
 #undef ON_FPU
@@ -498,15 +502,21 @@ static struct x86 unit_at(const struct jit_unit *u)
 
 bool jit_emit_takes(const struct insn *in)
 {
-    if (in->op == OP_CPOP || in->op == OP_CPOPW)
+    switch (in->op) {
+    case OP_CPOP: case OP_CPOPW:
         return __builtin_cpu_supports("popcnt");
-    return jit_starts[in->op] && jx_call_takes(in);
+    case OP_CSRRW: case OP_CSRRS: case OP_CSRRC:
+    case OP_CSRRWI: case OP_CSRRSI: case OP_CSRRCI:
+        return jx_csr_takes(in);
+    default:
+        return jit_starts[in->op];
+    }
 }
 
 /* Which guest registers the block holds: the ones its integer ops name
  * most, twice at least (held once, a register costs what it saves), up to
- * the pool's size. F/D arithmetic is left out: it runs in C, from the
- * hart. */
+ * the pool's size. F/D ops are left out: most of their operands are f
+ * registers, which stay in the hart. */
 static void choose(struct jit_unit *u, const struct insn *run, uint32_t n)
 {
     unsigned uses[33] = {0};
@@ -515,12 +525,15 @@ static void choose(struct jit_unit *u, const struct insn *run, uint32_t n)
     int32_t d = 0;
     for (uint32_t i = 0; i < n; d += run[i++].len) {
         const struct insn *in = &run[i];
-        written |= 1u << (in->rd & 31);
         if ((in->op == OP_JAL || (in->op >= OP_BEQ && in->op <= OP_BGEU)) &&
             d + in->imm == 0)
             loops = true;
-        if (in->op >= OP_FIRST_FPU && in->op <= OP_LAST_FPU)
+        if ((in->op >= OP_FIRST_FPU && in->op <= OP_LAST_FPU) ||
+            (in->op >= OP_FLW && in->op <= OP_FSD)) {
+            written |= 1u << (in->rd & 31);     /* an x rd for some */
             continue;
+        }
+        written |= 1u << (in->rd & 31);
         uses[in->rs1 & 31]++;
         uses[in->rs2 & 31]++;
         uses[in->rd]++;

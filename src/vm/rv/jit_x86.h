@@ -92,8 +92,8 @@ void jx_fp_off(struct x86 *a, const struct jit_unit *u);
 void jx_fpu_call(struct x86 *a, struct jit_unit *u, const struct insn *in,
                  int32_t d, uint32_t n);
 
-/* Whether jx_call does in (some CSRs only). */
-bool jx_call_takes(const struct insn *in);
+/* Whether jx_call does the CSR op in (some CSRs only). */
+bool jx_csr_takes(const struct insn *in);
 
 /* The ops of each file: JIT_E_NONE when in is not theirs. */
 enum jit_emitted jx_int(struct x86 *a, struct jit_unit *u,

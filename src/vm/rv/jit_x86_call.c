@@ -63,9 +63,11 @@ void jx_fpu_call(struct x86 *a, struct jit_unit *u, const struct insn *in,
     jx_fs_dirty(a, u);
 }
 
-/* minstret must be exact when csr_exec reads it: the instructions before
- * this one are counted into it now, and RETIRED is made to count from
- * this one (-n, so that an exit after it adds only what came since). */
+/* minstret must be exact when csr_exec reads it: the interpreter counts
+ * what it retired into it before it enters a block (exec.c), the block
+ * counts the instructions before this one into it now, and RETIRED is
+ * made to count from this one (-n, so that an exit after it adds only
+ * what came since). */
 static enum jit_emitted csr(struct x86 *a, struct jit_unit *u,
                             const struct insn *in, int32_t d, uint32_t n)
 {
@@ -88,18 +90,11 @@ static enum jit_emitted atomic(struct x86 *a, struct jit_unit *u,
     return JIT_E_NEXT;
 }
 
-bool jx_call_takes(const struct insn *in)
+bool jx_csr_takes(const struct insn *in)
 {
-    switch (in->op) {
-    case OP_CSRRW: case OP_CSRRS: case OP_CSRRC:
-    case OP_CSRRWI: case OP_CSRRSI: case OP_CSRRCI: {
-        unsigned no = (unsigned)in->imm & 0xfff;
-        return no == FFLAGS || no == FRM || no == FCSR || no == CYCLE ||
-               no == TIME || no == INSTRET;
-    }
-    default:
-        return true;
-    }
+    unsigned no = (unsigned)in->imm & 0xfff;
+    return no == FFLAGS || no == FRM || no == FCSR || no == CYCLE ||
+           no == TIME || no == INSTRET;
 }
 
 enum jit_emitted jx_call(struct x86 *a, struct jit_unit *u,

@@ -3,13 +3,22 @@
  * signed integers, compares, sign injection and moves, single and double.
  * SSE computes what RISC-V specifies there but for three things, each
  * handled here: a NaN result is made the canonical NaN; the rounding mode
- * comes from the instruction or frm, set in MXCSR for the one operation;
- * the exception flags MXCSR gathers are mapped onto fflags.
+ * is MXCSR's; the exception flags gather in MXCSR, not in fflags.
+ *
+ * Reading or writing MXCSR costs more than the arithmetic (about 8 ns
+ * here), so it is done once per stay in translated code: the first FP op
+ * sets MXCSR from frm, flags clear (fp_on); from then on the guest's
+ * flags gather there, until control leaves for C (a call, the exit),
+ * which moves them into fflags and gives the host its MXCSR back (fp_off:
+ * the ABI's default, which cella never changes).
  *
  * What SSE cannot do goes to fpu_exec (jx_fpu_call): at translation time,
- * the ops not listed here and the RMM mode; at run time (the slow path), a
- * single that is not NaN-boxed, a dynamic mode that is RMM or reserved,
- * and a conversion to an integer out of range or of a NaN. */
+ * the ops not listed here and a static RMM or reserved mode; at run time
+ * (the slow path), a single that is not NaN-boxed, a dynamic mode that is
+ * RMM or reserved, a static mode that is not frm's (for an op whose result
+ * depends on it), and a conversion to an integer whose answer is x86's
+ * "indefinite" one (out of range, a NaN, or the most negative integer
+ * itself). */
 #include "vm/rv/jit_x86.h"
 
 #include "vm/rv/cpu.h"

@@ -73,12 +73,6 @@ void x86_store(struct x86 *a, int w, int src, int base, int32_t disp)
     op_mem(a, w, 0x89, src, base, X86_NOREG, disp);
 }
 
-void x86_store_imm(struct x86 *a, int base, int32_t disp, int32_t imm)
-{
-    op_mem(a, 1, 0xc7, 0, base, X86_NOREG, disp);
-    put32(a, (uint32_t)imm);
-}
-
 void x86_mov(struct x86 *a, int dst, int src)
 {
     op_reg(a, 1, 0x89, src, dst);
@@ -128,11 +122,6 @@ void x86_shift_imm(struct x86 *a, int w, enum x86_shift op, int dst,
 void x86_shift_cl(struct x86 *a, int w, enum x86_shift op, int dst)
 {
     op_reg(a, w, 0xd3, op, dst);
-}
-
-void x86_imul_rm(struct x86 *a, int w, int dst, int base, int32_t disp)
-{
-    op_mem(a, w, 0x0faf, dst, base, X86_NOREG, disp);
 }
 
 void x86_imul_imm(struct x86 *a, int dst, int src, int32_t imm)
@@ -191,11 +180,6 @@ void x86_alu_mr(struct x86 *a, int w, enum x86_alu op, int base, int32_t disp,
                 int src)
 {
     op_mem(a, w, op * 8u + 1, src, base, X86_NOREG, disp);
-}
-
-void x86_mul_m(struct x86 *a, int sign, int base, int32_t disp)
-{
-    op_mem(a, 1, 0xf7, sign ? 5 : 4, base, X86_NOREG, disp);
 }
 
 void x86_div(struct x86 *a, int w, int sign, int src)

@@ -1,12 +1,12 @@
-/* An encoder for the few x86-64 instruction forms the translator (jit.c)
- * emits: moves between registers and memory, integer ALU, shifts,
- * compares, multiply and divide, bit operations, jumps and calls.
- * Memory operands are [base + index + disp] (index
- * optional), which covers the register file (hart + 8*n) and the TLB
- * (table + scaled slot). Bytes go into a buffer the caller sized,
- * through a writable view of memory that runs from another view (W^X):
- * every address a jump aims at, or the code is labelled with, is where
- * the code runs, never where it is written. */
+/* An encoder for the x86-64 instruction forms the translator's emitter
+ * (jit_x86*.c) emits: moves between registers and memory, integer ALU,
+ * shifts, compares, multiply and divide, bit operations, jumps and calls,
+ * and the scalar SSE arithmetic of F and D. Memory operands are [base +
+ * index + disp] (index optional), which covers the register file (hart +
+ * 8*n) and the TLB (table + scaled slot). Bytes go into a buffer the
+ * caller sized, through a writable view of memory that runs from another
+ * view (W^X): every address a jump aims at, or the code is labelled with,
+ * is where the code runs, never where it is written. */
 #ifndef CELLA_VM_RV_X86_H
 #define CELLA_VM_RV_X86_H
 
@@ -20,8 +20,8 @@ enum x86_reg {
 
 /* Condition codes (the low nibble of Jcc and SETcc). */
 enum x86_cc {
-    CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7,
-    CC_P = 10, CC_NP = 11, CC_L = 12, CC_GE = 13, CC_LE = 14, CC_G = 15,
+    CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_A = 7,
+    CC_NP = 11, CC_L = 12, CC_GE = 13, CC_G = 15,
 };
 
 /* ALU operations: the /digit of opcode 81 (reg, imm32); the reg-reg and
@@ -57,8 +57,6 @@ static inline const uint8_t *x86_here(const struct x86 *a)
 /* w: 1 for 64-bit operands, 0 for 32-bit. */
 void x86_load(struct x86 *a, int w, int dst, int base, int32_t disp);
 void x86_store(struct x86 *a, int w, int src, int base, int32_t disp);
-/* mov qword [base + disp], imm (sign-extended) */
-void x86_store_imm(struct x86 *a, int base, int32_t disp, int32_t imm);
 void x86_mov(struct x86 *a, int dst, int src);
 void x86_mov_imm32(struct x86 *a, int dst, uint32_t imm);  /* zero-extends */
 void x86_lea(struct x86 *a, int dst, int base, int32_t disp);
@@ -71,7 +69,6 @@ void x86_alu_imm(struct x86 *a, int w, enum x86_alu op, int dst, int32_t imm);
 void x86_shift_imm(struct x86 *a, int w, enum x86_shift op, int dst,
                    uint8_t n);
 void x86_shift_cl(struct x86 *a, int w, enum x86_shift op, int dst);
-void x86_imul_rm(struct x86 *a, int w, int dst, int base, int32_t disp);
 /* test reg32, imm: flags of reg & imm */
 void x86_test_imm(struct x86 *a, int reg, int32_t imm);
 /* [base] op= src, atomically: xchg and xadd leave the old value in src;
@@ -92,8 +89,6 @@ void x86_alu_mi(struct x86 *a, int w, enum x86_alu op, int base, int32_t disp,
                 int32_t imm);
 void x86_alu_mr(struct x86 *a, int w, enum x86_alu op, int base, int32_t disp,
                 int src);
-/* rdx:rax = rax * qword [base + disp], signed or not */
-void x86_mul_m(struct x86 *a, int sign, int base, int32_t disp);
 /* rax, rdx = rdx:rax / src, rdx:rax % src (edx:eax for w = 0) */
 void x86_div(struct x86 *a, int w, int sign, int src);
 /* rdx (edx) = the sign of rax (eax), for a signed division */
