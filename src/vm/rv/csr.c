@@ -41,6 +41,7 @@ void hart_mode_changed(struct hart *h)
     h->data_priv = dp;
     h->data_slot = tlb_slot(dp, h->mstatus);
     h->fetch_vpn = UINT64_MAX;
+    tlb_sites_drop(h);
 }
 
 static uint64_t mstatus_read(const struct hart *h)

@@ -98,6 +98,9 @@ enum {
 #define TLB_SIZE (1u << TLB_BITS)
 enum { TLB_R, TLB_W, TLB_X, TLB_KINDS };
 
+#define JIT_SITES 1024    /* struct hart's jit_site */
+#define JIT_SITE_GEN (1ull << 52)   /* a unit of jit_site_gen */
+
 struct tlb_entry {
     uint64_t vpn;        /* vaddr >> 12, or UINT64_MAX when empty */
     uintptr_t addend;    /* host address = vaddr + addend */
@@ -126,12 +129,18 @@ struct hart {
      * alone, and never touches the pages of slots never used. */
     uint64_t icache_claimed[16];
     struct jit *jit;         /* the translator's blocks; NULL: interpret */
+    /* The translator's own copies of data-TLB entries, one per load or
+     * store it translated (a site; jit_x86_mem.c): an entry counts while
+     * its vpn carries jit_site_gen in bits 52-63, which every TLB flush
+     * and mode change moves on (tlb_sites_drop). */
+    uint64_t jit_site_gen;
 
     /* The exception a failed step raised (cause, xtval). */
     uint64_t exc_cause, exc_tval;
 
     /* [slot]: 0 = U, 1 = S, 2 = S with mstatus.SUM, 3 = M */
     struct tlb_entry tlb[4][TLB_KINDS][TLB_SIZE];
+    struct tlb_entry jit_site[JIT_SITES];
 
     /* machine-level CSRs */
     uint64_t mstatus, misa, medeleg, mideleg, mie, mtvec, mscratch, mepc,

@@ -7,11 +7,12 @@
 
 #include "vm/rv/cpu.h"
 
-/* rax = a guest virtual address; make it the host address of size bytes
- * there through the TLB of kind, or leave before instruction n (at
- * pc_off) when the TLB misses or the access crosses a page. */
-static void tlb(struct x86 *a, struct jit_unit *u, int kind,
-                unsigned size, int32_t pc_off, uint32_t n)
+/* rax = a guest virtual address: rcx = the offset in DTLB of its entry
+ * in the data TLB of kind (returned: add it to a field's offset); or
+ * leave before instruction n (at pc_off) when the TLB misses or the
+ * access of size bytes crosses a page. */
+static int32_t tlb_find(struct x86 *a, struct jit_unit *u, int kind,
+                        unsigned size, int32_t pc_off, uint32_t n)
 {
     int32_t set = (int32_t)(kind * TLB_SIZE * sizeof(struct tlb_entry));
     x86_mov32(a, RCX, RAX);     /* rcx = the slot's offset, (va >> 12) << 4 */
@@ -24,17 +25,49 @@ static void tlb(struct x86 *a, struct jit_unit *u, int kind,
     uint8_t *hit = x86_jcc8(a, CC_E);
     jx_exit_at(a, u, pc_off, n | JIT_BAIL);
     x86_patch8(a, hit);
-    x86_alu_rm(a, 1, ALU_ADD, RAX, DTLB, RCX,
-               set + (int32_t)offsetof(struct tlb_entry, addend));
+    return set;
 }
 
-/* rax = the host address of x[rs1] + imm, size bytes, through kind */
+/* rax = the host address of x[rs1] + imm, size bytes, through kind.
+ * Each such access is a site with its own copy of the data-TLB entry it
+ * last used (hart.h): its addend does not depend on the address, so its
+ * load does not lengthen the address's chain to memory, as the data
+ * TLB's (indexed by the address) does. The copy counts when its tag is
+ * the page's with the current jit_site_gen; an access not naturally
+ * aligned (it may cross a page, which the tag cannot see) takes the data
+ * TLB, as does a miss, which then fills the copy. */
 static void address(struct x86 *a, struct jit_unit *u,
                     const struct insn *in, int kind, unsigned size,
                     int32_t d, uint32_t n)
 {
+    int32_t site = HOFF(jit_site) +
+                   (int32_t)(sizeof(struct tlb_entry) *
+                             (u->j->next_site++ % JIT_SITES));
+    int32_t tag = site + (int32_t)offsetof(struct tlb_entry, vpn);
+    int32_t addend = site + (int32_t)offsetof(struct tlb_entry, addend);
     jx_addr(a, u, RAX, in->rs1, in->imm);
-    tlb(a, u, kind, size, d, n);
+    uint8_t *odd = NULL;
+    if (size > 1) {
+        x86_test_imm(a, RAX, (int32_t)size - 1);
+        odd = x86_jcc8(a, CC_NE);
+    }
+    x86_mov(a, RDX, RAX);       /* rdx = the page's tag */
+    x86_shift_imm(a, 1, SH_SHR, RDX, 12);
+    x86_alu_rm(a, 1, ALU_OR, RDX, HART, X86_NOREG, HOFF(jit_site_gen));
+    x86_alu_rm(a, 1, ALU_CMP, RDX, HART, X86_NOREG, tag);
+    uint8_t *hit = x86_jcc32(a, CC_E);     /* over more than 127 bytes */
+    if (odd)
+        x86_patch8(a, odd);
+    int32_t set = tlb_find(a, u, kind, size, d, n);
+    x86_load_idx(a, RDX, DTLB, RCX,
+                 set + (int32_t)offsetof(struct tlb_entry, addend));
+    x86_store(a, 1, RDX, HART, addend);
+    x86_mov(a, RDX, RAX);
+    x86_shift_imm(a, 1, SH_SHR, RDX, 12);
+    x86_alu_rm(a, 1, ALU_OR, RDX, HART, X86_NOREG, HOFF(jit_site_gen));
+    x86_store(a, 1, RDX, HART, tag);
+    x86_patch32(a, hit);
+    x86_alu_rm(a, 1, ALU_ADD, RAX, HART, X86_NOREG, addend);
 }
 
 static enum jit_emitted load(struct x86 *a, struct jit_unit *u,
@@ -111,7 +144,9 @@ static enum jit_emitted amo(struct x86 *a, struct jit_unit *u,
     uint8_t *aligned = x86_jcc8(a, CC_E);
     jx_exit_at(a, u, d, n | JIT_BAIL);
     x86_patch8(a, aligned);
-    tlb(a, u, TLB_W, size, d, n);
+    int32_t set = tlb_find(a, u, TLB_W, size, d, n);
+    x86_alu_rm(a, 1, ALU_ADD, RAX, DTLB, RCX,
+               set + (int32_t)offsetof(struct tlb_entry, addend));
     switch (in->op) {
     case OP_AMOSWAP_W: case OP_AMOSWAP_D:
     case OP_AMOADD_W: case OP_AMOADD_D:

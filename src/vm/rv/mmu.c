@@ -20,16 +20,27 @@ static const uint64_t page_fault_cause[TLB_KINDS] = {
 static const uint64_t access_fault_cause[TLB_KINDS] = {
     EXC_LOAD_ACCESS, EXC_STORE_ACCESS, EXC_INSN_ACCESS};
 
+void tlb_sites_drop(struct hart *h)
+{
+    h->jit_site_gen += JIT_SITE_GEN;
+    if (h->jit_site_gen == 0) {     /* wrapped: no old tag may match */
+        memset(h->jit_site, 0, sizeof h->jit_site);
+        h->jit_site_gen = JIT_SITE_GEN;
+    }
+}
+
 void tlb_flush(struct hart *h)
 {
     memset(h->tlb, 0xff, sizeof h->tlb);
     h->fetch_vpn = UINT64_MAX;
+    tlb_sites_drop(h);
 }
 
 void tlb_forget_writes(struct hart *h)
 {
     for (int s = 0; s < 4; s++)
         memset(h->tlb[s][TLB_W], 0xff, sizeof h->tlb[s][TLB_W]);
+    tlb_sites_drop(h);
 }
 
 void tlb_flush_page(struct hart *h, uint64_t va)
@@ -42,6 +53,7 @@ void tlb_flush_page(struct hart *h, uint64_t va)
                 t->vpn = UINT64_MAX;
         }
     h->fetch_vpn = UINT64_MAX;
+    tlb_sites_drop(h);
 }
 
 static bool leaf_allows(const struct hart *h, uint64_t pte, int kind, int priv)

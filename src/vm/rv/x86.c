@@ -68,6 +68,11 @@ void x86_load(struct x86 *a, int w, int dst, int base, int32_t disp)
     op_mem(a, w, 0x8b, dst, base, X86_NOREG, disp);
 }
 
+void x86_load_idx(struct x86 *a, int dst, int base, int index, int32_t disp)
+{
+    op_mem(a, 1, 0x8b, dst, base, index, disp);
+}
+
 void x86_store(struct x86 *a, int w, int src, int base, int32_t disp)
 {
     op_mem(a, w, 0x89, src, base, X86_NOREG, disp);

@@ -57,6 +57,8 @@ static inline const uint8_t *x86_here(const struct x86 *a)
 /* w: 1 for 64-bit operands, 0 for 32-bit. */
 void x86_load(struct x86 *a, int w, int dst, int base, int32_t disp);
 void x86_store(struct x86 *a, int w, int src, int base, int32_t disp);
+/* dst = qword [base + index + disp] */
+void x86_load_idx(struct x86 *a, int dst, int base, int index, int32_t disp);
 void x86_mov(struct x86 *a, int dst, int src);
 void x86_mov_imm32(struct x86 *a, int dst, uint32_t imm);  /* zero-extends */
 void x86_lea(struct x86 *a, int dst, int base, int32_t disp);
