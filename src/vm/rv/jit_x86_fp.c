@@ -1,6 +1,7 @@
 /* The x86-64 emitter's F and D arithmetic with SSE (jit_x86.h): add, sub,
  * mul, div, sqrt, the conversions between the formats and to and from
- * signed integers, compares, sign injection and moves, single and double.
+ * signed integers, compares, sign injection and moves, single and double,
+ * and the fused multiply-adds with FMA3 where the host has it.
  * SSE computes what RISC-V specifies there but for three things, each
  * handled here: a NaN result is made the canonical NaN; the rounding mode
  * is MXCSR's; the exception flags gather in MXCSR, not in fflags.
@@ -28,6 +29,7 @@
 
 enum form {
     ARITH,      /* rd = rs1 op rs2 (or op rs1) */
+    FUSED,      /* rd = +-(rs1 * rs2) +- rs3, rounded once */
     TO_FMT,     /* rd = rs1 in the other format */
     FROM_INT,   /* rd = signed integer x[rs1] */
     TO_INT,     /* x[rd] = rs1 rounded to a signed integer */
@@ -57,6 +59,10 @@ static bool fp_op(const struct insn *in, struct fp_op *o)
     CASE(FMUL_S, ARITH, 0, FP_MUL) CASE(FMUL_D, ARITH, 1, FP_MUL)
     CASE(FDIV_S, ARITH, 0, FP_DIV) CASE(FDIV_D, ARITH, 1, FP_DIV)
     CASE(FSQRT_S, ARITH, 0, FP_SQRT) CASE(FSQRT_D, ARITH, 1, FP_SQRT)
+    CASE(FMADD_S, FUSED, 0, FMA_ADD) CASE(FMADD_D, FUSED, 1, FMA_ADD)
+    CASE(FMSUB_S, FUSED, 0, FMA_SUB) CASE(FMSUB_D, FUSED, 1, FMA_SUB)
+    CASE(FNMSUB_S, FUSED, 0, FMA_NADD) CASE(FNMSUB_D, FUSED, 1, FMA_NADD)
+    CASE(FNMADD_S, FUSED, 0, FMA_NSUB) CASE(FNMADD_D, FUSED, 1, FMA_NSUB)
     CASE(FCVT_S_D, TO_FMT, 1, 0) CASE(FCVT_D_S, TO_FMT, 0, 0)
     CASE(FCVT_S_W, FROM_INT, 0, 0) CASE(FCVT_S_L, FROM_INT, 0, 1)
     CASE(FCVT_D_W, FROM_INT, 1, 0) CASE(FCVT_D_L, FROM_INT, 1, 1)
@@ -79,12 +85,13 @@ static bool fp_op(const struct insn *in, struct fp_op *o)
 /* The forms with a rounding mode field (a reserved one is illegal). */
 static bool has_rm(enum form f)
 {
-    return f == ARITH || f == TO_FMT || f == FROM_INT || f == TO_INT;
+    return f == ARITH || f == FUSED || f == TO_FMT || f == FROM_INT ||
+           f == TO_INT;
 }
 
 /* The jumps to the slow path, patched once it is placed. */
 struct slow {
-    uint8_t *at[4];
+    uint8_t *at[8];
     int n;
 };
 
@@ -260,6 +267,24 @@ static void fast(struct x86 *a, struct jit_unit *u, const struct insn *in,
         }
         fp_result(a, dbl, in->rd);
         return;
+    case FUSED:
+        /* RISC-V's FNMSUB is -(a * b) + c, x86's FNMADD (the table maps
+         * them); a NaN addend goes the slow way: RISC-V raises invalid
+         * for inf * 0 + qNaN */
+        if (!dbl) {
+            boxed(a, s, in->rs1);
+            boxed(a, s, in->rs2);
+            boxed(a, s, in->rs3);
+        }
+        ready(a, u, s, in, true);
+        x86_fp_m(a, FP_LOAD, dbl, 2, HART, FOFF(in->rs3));
+        x86_fp_compare(a, dbl, 1, 2, 2);
+        to_slow(a, s, CC_P);
+        x86_fp_m(a, FP_LOAD, dbl, 0, HART, FOFF(in->rs1));
+        x86_fp_m(a, FP_LOAD, dbl, 1, HART, FOFF(in->rs2));
+        x86_fma(a, (enum x86_fma)o->x86, dbl, 0, 1, HART, FOFF(in->rs3));
+        fp_result(a, dbl, in->rd);
+        return;
     case TO_FMT:        /* double to single rounds; single to double not */
         if (!dbl)
             boxed(a, s, in->rs1);
@@ -334,7 +359,8 @@ enum jit_emitted jx_fp(struct x86 *a, struct jit_unit *u,
                        const struct insn *in, int32_t d, uint32_t n)
 {
     struct fp_op o;
-    if (!fp_op(in, &o) || (has_rm(o.form) && in->rm > 3 && in->rm != RM_DYN))
+    if (!fp_op(in, &o) || (has_rm(o.form) && in->rm > 3 && in->rm != RM_DYN) ||
+        (o.form == FUSED && !__builtin_cpu_supports("fma")))
         return JIT_E_NONE;
     jx_need_fs(a, u, d, n);
     struct slow s = {.n = 0};

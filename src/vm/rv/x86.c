@@ -36,11 +36,21 @@ static void opcode(struct x86 *a, unsigned op)
 /* op with ModRM reg = reg and r/m = [base + index + disp], the
  * displacement in one byte when it fits (the register file's first 16
  * registers, the stack frame) and in four otherwise */
+static void modrm_mem(struct x86 *a, int reg, int base, int index,
+                      int32_t disp);
+
 static void op_mem(struct x86 *a, int w, unsigned op, int reg, int base,
                    int index, int32_t disp)
 {
     rex(a, w, reg, index, base);
     opcode(a, op);
+    modrm_mem(a, reg, base, index, disp);
+}
+
+/* ModRM (and SIB, displacement) for reg and [base + index + disp] */
+static void modrm_mem(struct x86 *a, int reg, int base, int index,
+                      int32_t disp)
+{
     uint8_t mod = disp == (int8_t)disp ? 0x40 : 0x80;
     if (index == X86_NOREG && (base & 7) != RSP) {
         put(a, (uint8_t)(mod | (reg & 7) << 3 | (base & 7)));
@@ -501,4 +511,17 @@ void x86_store32_imm(struct x86 *a, int base, int32_t disp, int32_t imm)
 {
     op_mem(a, 0, 0xc7, 0, base, X86_NOREG, disp);
     put32(a, (uint32_t)imm);
+}
+
+void x86_fma(struct x86 *a, enum x86_fma op, int dbl, int xmm, int src2,
+             int base, int32_t disp)
+{
+    /* VEX, three bytes: inverted R, X, B and the 0F38 map; W (double),
+     * inverted vvvv (the second source), L = 0, pp = 66 */
+    put(a, 0xc4);
+    put(a, (uint8_t)((xmm & 8 ? 0 : 0x80) | 0x40 | (base & 8 ? 0 : 0x20) |
+                     0x02));
+    put(a, (uint8_t)((dbl ? 0x80 : 0) | (~src2 & 15) << 3 | 0x01));
+    put(a, (uint8_t)op);
+    modrm_mem(a, xmm, base, X86_NOREG, disp);
 }

@@ -21,7 +21,7 @@ enum x86_reg {
 /* Condition codes (the low nibble of Jcc and SETcc). */
 enum x86_cc {
     CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_A = 7,
-    CC_NP = 11, CC_L = 12, CC_GE = 13, CC_G = 15,
+    CC_P = 10, CC_NP = 11, CC_L = 12, CC_GE = 13, CC_G = 15,
 };
 
 /* ALU operations: the /digit of opcode 81 (reg, imm32); the reg-reg and
@@ -179,6 +179,14 @@ void x86_fp_from_int(struct x86 *a, int dbl, int w, int xmm, int r);
 void x86_fp_to_int(struct x86 *a, int dbl, int w, int r, int xmm);
 /* r = xmm truncated to a signed integer (indefinite as above) */
 void x86_fp_truncate(struct x86 *a, int dbl, int w, int r, int xmm);
+/* Fused multiply-add (FMA3, 213 form: VEX.66.0F38, W for double):
+ * xmm = src2 * xmm op [base + disp], rounded once; FNMADD negates the
+ * product before adding, FNMSUB before subtracting. Not in every x86-64:
+ * the caller checks the host has it. */
+enum x86_fma { FMA_ADD = 0xa9, FMA_SUB = 0xab, FMA_NADD = 0xad,
+               FMA_NSUB = 0xaf };
+void x86_fma(struct x86 *a, enum x86_fma op, int dbl, int xmm, int src2,
+             int base, int32_t disp);
 /* stmxcsr / ldmxcsr [base + disp] */
 void x86_mxcsr(struct x86 *a, int store, int base, int32_t disp);
 /* mov dword [base + disp], imm */
