@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/util.h"
 #include "vm/rv/cpu.h"
 #include "vm/rv/jit_emit.h"
 
@@ -25,6 +26,49 @@
  * written costs memory. */
 #define JIT_PERF_BYTES (512u << 20)
 #define BLOCK_MAX_INSNS 64
+
+/* The buffer's two views of one memfd: where mremap cannot map shared
+ * memory twice (under valgrind, say). perf does not read
+ * /tmp/perf-PID.map for code in a file, so --perf-map names nothing there. */
+static int map_memfd_views(struct jit *j, size_t size, bool *refused,
+                           struct err *e)
+{
+    int fd = memfd_exec("cella-jit", MFD_CLOEXEC);
+    if (fd < 0) {
+        *refused = true;
+        return err_set(e, 0, "executable memory refused (memfd_create: %s)",
+                       strerror(errno));
+    }
+    if (ftruncate(fd, (off_t)size) < 0) {
+        int en = errno;
+        close(fd);
+        return err_set(e, en, "cannot size the translator's code buffer");
+    }
+    void *w = mmap(0, size, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_NORESERVE, fd, 0);
+    if (w == MAP_FAILED) {
+        int en = errno;
+        close(fd);
+        return err_set(e, en, "cannot map the translator's code buffer");
+    }
+    void *x = mmap(0, size, PROT_READ | PROT_EXEC,
+                   MAP_SHARED | MAP_NORESERVE, fd, 0);
+    int en = errno;
+    close(fd);
+    if (x == MAP_FAILED) {
+        munmap(w, size);
+        if (en == EPERM || en == EACCES) {
+            *refused = true;
+            return err_set(e, 0, "executable memory refused (mmap: %s)",
+                           strerror(en));
+        }
+        return err_set(e, en, "cannot map the translator's code buffer");
+    }
+    j->write = w;
+    j->code = x;
+    j->size = size;
+    return 0;
+}
 
 /* The buffer's two views of one shared anonymous memory: mapped
  * executable (never writable) first, then mapped again by mremap, which
@@ -49,6 +93,10 @@ static int map_views(struct jit *j, size_t size, bool *refused,
         return err_set(e, en, "cannot map the translator's code buffer");
     }
     void *w = mremap(x, 0, size, MREMAP_MAYMOVE);
+    if (w == MAP_FAILED && errno == EINVAL) {
+        munmap(x, size);
+        return map_memfd_views(j, size, refused, e);
+    }
     if (w == MAP_FAILED || mprotect(w, size, PROT_READ | PROT_WRITE)) {
         int en = errno;
         if (w != MAP_FAILED)
