@@ -172,12 +172,15 @@ void jit_emit_stubs(struct jit *j)
     x86_jmp(&a, j->exit);
     /* link: rdx = where a jump's rel32 is (code view), to aim at the
      * block found; the site has spent a unit of budget already */
+    /* link: r9 = where a jump's rel32 is (code view), to aim at the
+     * block found; r10 = where the host address it was found at goes, or
+     * 0 (see link and far_link); the site has spent a unit of budget */
     j->link = x86_here(&a);
     x86_alu_imm(&a, 0, ALU_ADD, LEFT, 1);
-    x86_mov(&a, R9, RDX);
     uint8_t *linking = x86_jmp8(&a);
     j->lookup = x86_here(&a);
     x86_alu_rr(&a, 0, ALU_XOR, R9, R9);
+    x86_alu_rr(&a, 0, ALU_XOR, R10, R10);
     x86_patch8(&a, linking);
     const int32_t in0 = (int32_t)offsetof(struct icache_page, insn);
     const int32_t jc_host = (int32_t)offsetof(struct jit_jump, host);
@@ -240,6 +243,13 @@ void jit_emit_stubs(struct jit *j)
     x86_jcc(&a, CC_E, j->exit);
     x86_test_rr(&a, 1, R9, R9);
     uint8_t *go = x86_jcc8(&a, CC_E);
+    x86_test_rr(&a, 1, R10, R10);
+    uint8_t *near = x86_jcc8(&a, CC_E);
+    x86_mov_imm64(&a, R11, (uintptr_t)j->write - (uintptr_t)j->code);
+    x86_alu_rr(&a, 1, ALU_ADD, R11, R10);
+    x86_load(&a, 1, R8, RDX, jc_host);  /* rdx: the jump cache entry */
+    x86_store(&a, 1, R8, R11, 0);
+    x86_patch8(&a, near);
     x86_mov(&a, RDX, RCX);
     x86_alu_rr(&a, 1, ALU_SUB, RDX, R9);
     x86_alu_imm(&a, 1, ALU_SUB, RDX, 4);
@@ -388,9 +398,52 @@ static void link(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
     uint8_t *site = x86_jmp32(a);
     x86_patch32(a, site);
     x86_mov(a, RAX, PC0);
-    x86_mov_imm64(a, RDX, (uintptr_t)site + (uintptr_t)a->delta);
+    x86_mov_imm64(a, R9, (uintptr_t)site + (uintptr_t)a->delta);
+    x86_alu_rr(a, 0, ALU_XOR, R10, R10);
     x86_jmp(a, u->j->link);
     x86_patch8(a, spent);
+    exit_flushed(a, u, pc_off, n);
+}
+
+/* Leave for pc_off on another page with n retired: straight into the
+ * block last found there while the page is still mapped where it was
+ * then (its host address, through the fetch TLB, the one recorded);
+ * else through the link stub, which finds the block, records the host
+ * address and aims the jump at it. A block lives until the buffer is
+ * reset (FENCE.I resets it), and does not depend on where its page is
+ * mapped. */
+static void far_link(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
+                     uint32_t n)
+{
+    jx_flush(a, u);
+    x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
+    uint8_t *spent = x86_jcc32(a, CC_E);
+    x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
+    x86_lea(a, RAX, PC0, pc_off);
+    x86_mov32(a, RCX, RAX);     /* rcx = the fetch TLB slot's offset */
+    x86_shift_imm(a, 0, SH_SHR, RCX, 12 - 4);
+    x86_alu_imm(a, 0, ALU_AND, RCX, (TLB_SIZE - 1) << 4);
+    x86_mov(a, RDX, RAX);
+    x86_shift_imm(a, 1, SH_SHR, RDX, 12);
+    x86_alu_rm(a, 1, ALU_CMP, RDX, ITLB, RCX,
+               offsetof(struct tlb_entry, vpn));
+    uint8_t *unmapped = x86_jcc8(a, CC_NE);
+    x86_mov(a, RDX, RAX);
+    x86_alu_rm(a, 1, ALU_ADD, RDX, ITLB, RCX,
+               offsetof(struct tlb_entry, addend));
+    x86_mov_imm64(a, RCX, 0);   /* the host address linked: none yet */
+    uint8_t *host = a->p - 8;
+    x86_alu_rr(a, 1, ALU_CMP, RDX, RCX);
+    uint8_t *moved = x86_jcc8(a, CC_NE);
+    x86_mov(a, PC0, RAX);
+    uint8_t *site = x86_jmp32(a);
+    x86_patch32(a, site);
+    x86_patch8(a, unmapped);
+    x86_patch8(a, moved);
+    x86_mov_imm64(a, R9, (uintptr_t)site + (uintptr_t)a->delta);
+    x86_mov_imm64(a, R10, (uintptr_t)host + (uintptr_t)a->delta);
+    x86_jmp(a, u->j->link);
+    x86_patch32(a, spent);
     exit_flushed(a, u, pc_off, n);
 }
 
@@ -407,8 +460,7 @@ static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
     const uint8_t *next = jit_block_at(u, pc_off);
     int64_t t = (int64_t)u->off + pc_off;
     if (!next && (t < 0 || t >= 0x1000)) {
-        x86_lea(a, RAX, PC0, pc_off);
-        leave(a, u, n);
+        far_link(a, u, pc_off, n);
         return;
     }
     if (!next) {
