@@ -1,7 +1,8 @@
 /* Inside the x86-64 emitter (jit_emit.h): where a running block keeps its
  * state in host registers, and the pieces every op's code is made of.
  * jit_x86.c owns a block's frame and control flow (entry, exits, chaining,
- * the lookup stub, branches and jumps); the ops are in jit_x86_int.c
+ * the lookup and link stubs, branches and jumps), jit_x86_regs.c the
+ * guest registers it holds in host registers; the ops are in jit_x86_int.c
  * (integer, M, Zba/Zbb/Zbs), jit_x86_mem.c (loads, stores, AMOs, F/D
  * loads and stores), jit_x86_fp.c (F/D arithmetic with SSE) and
  * jit_x86_call.c (ops a block hands to the interpreter's own C functions:
@@ -35,6 +36,9 @@
 #define XOFF(r) (HOFF(x) + 8 * (int32_t)(r))
 #define FOFF(r) (HOFF(f) + 8 * (int32_t)(r))
 
+/* Choose the guest registers the block of run (n instructions) holds
+ * (jit_x86_regs.c, as the functions to jx_reload). */
+void jx_choose(struct jit_unit *u, const struct insn *run, uint32_t n);
 /* reg = x[xr]; x[xr] = reg (from the pool's register when the block
  * holds xr, else the hart) */
 void jx_ld(struct x86 *a, const struct jit_unit *u, int reg, unsigned xr);

@@ -1,0 +1,152 @@
+/* The x86-64 emitter's held registers (jit_x86.h): which guest registers
+ * a block holds in host registers (the pool), and moving values between
+ * them, the hart and the scratch registers, keeping track of which held
+ * ones the block has written since they were last written back. */
+#include "vm/rv/jit_x86.h"
+
+#include <stdbool.h>
+
+#include "vm/rv/cpu.h"
+
+/* The host registers a block may hold guest registers in. */
+static const int pool[] = {RSI, RDI, R8, R9, R10, R11};
+#define POOL (sizeof pool / sizeof pool[0])
+
+/* Which guest registers the block holds: the ones its integer ops name
+ * most, twice at least (held once, a register costs what it saves), up to
+ * the pool's size. F/D ops are left out: most of their operands are f
+ * registers, which stay in the hart. */
+void jx_choose(struct jit_unit *u, const struct insn *run, uint32_t n)
+{
+    unsigned uses[33] = {0};
+    uint32_t written = 0;
+    bool loops = false;
+    int32_t d = 0;
+    for (uint32_t i = 0; i < n; d += run[i++].len) {
+        const struct insn *in = &run[i];
+        if ((in->op == OP_JAL || (in->op >= OP_BEQ && in->op <= OP_BGEU)) &&
+            d + in->imm == 0)
+            loops = true;
+        if ((in->op >= OP_FIRST_FPU && in->op <= OP_LAST_FPU) ||
+            (in->op >= OP_FLW && in->op <= OP_FSD)) {
+            written |= 1u << (in->rd & 31);     /* an x rd for some */
+            continue;
+        }
+        written |= 1u << (in->rd & 31);
+        uses[in->rs1 & 31]++;
+        uses[in->rs2 & 31]++;
+        uses[in->rd]++;
+    }
+    uses[0] = uses[RV_RD_SINK] = 0;
+    for (unsigned r = 0; r < 32; r++)
+        u->host[r] = -1;
+    u->dirty = 0;
+    for (size_t k = 0; k < POOL; k++) {
+        unsigned best = 0;
+        for (unsigned r = 1; r < 32; r++)
+            if (uses[r] > uses[best])
+                best = r;
+        if (uses[best] < 2)
+            break;
+        u->host[best] = (int8_t)pool[k];
+        uses[best] = 0;
+    }
+    u->loop_dirty = 0;
+    for (unsigned r = 1; loops && r < 32; r++)
+        if (u->host[r] >= 0 && (written & (1u << r)))
+            u->loop_dirty |= 1u << r;
+}
+
+void jx_addr(struct x86 *a, const struct jit_unit *u, int reg, unsigned xr,
+             int32_t imm)
+{
+    if (xr && xr < 32 && u->host[xr] >= 0) {
+        x86_lea(a, reg, u->host[xr], imm);
+        return;
+    }
+    jx_ld(a, u, reg, xr);
+    if (imm)
+        x86_alu_imm(a, 1, ALU_ADD, reg, imm);
+}
+
+void jx_ld(struct x86 *a, const struct jit_unit *u, int reg, unsigned xr)
+{
+    if (xr == 0)
+        x86_alu_rr(a, 0, ALU_XOR, reg, reg);
+    else if (xr < 32 && u->host[xr] >= 0) {
+        if (reg != u->host[xr])
+            x86_mov(a, reg, u->host[xr]);
+    }
+    else
+        x86_load(a, 1, reg, HART, XOFF(xr));
+}
+
+void jx_st(struct x86 *a, struct jit_unit *u, int reg, unsigned xr)
+{
+    if (xr == 0 || xr == RV_RD_SINK)
+        return;     /* what goes to x0 is never read */
+    if (u->host[xr] >= 0) {
+        x86_mov(a, u->host[xr], reg);
+        u->dirty |= 1u << xr;
+    } else {
+        x86_store(a, 1, reg, HART, XOFF(xr));
+    }
+}
+
+void jx_alu(struct x86 *a, const struct jit_unit *u, int w, enum x86_alu op,
+            int dst, unsigned xr)
+{
+    if (xr < 32 && u->host[xr] >= 0)
+        x86_alu_rr(a, w, op, dst, u->host[xr]);
+    else
+        x86_alu_rm(a, w, op, dst, HART, X86_NOREG, XOFF(xr));
+}
+
+void jx_cmov(struct x86 *a, const struct jit_unit *u, int w, enum x86_cc cc,
+             int dst, unsigned xr)
+{
+    if (xr < 32 && u->host[xr] >= 0)
+        x86_cmov(a, w, cc, dst, u->host[xr]);
+    else
+        x86_cmov_m(a, w, cc, dst, HART, XOFF(xr));
+}
+
+int jx_dst(const struct jit_unit *u, unsigned rd)
+{
+    return rd && rd < 32 && u->host[rd] >= 0 ? u->host[rd] : RAX;
+}
+
+enum jit_emitted jx_done(struct x86 *a, struct jit_unit *u,
+                         const struct insn *in, int r, int w)
+{
+    if (r == RAX)
+        return jx_result(a, u, in, w);
+    if (!w)
+        x86_sext32(a, r, r);
+    u->dirty |= 1u << in->rd;
+    return JIT_E_NEXT;
+}
+
+enum jit_emitted jx_result(struct x86 *a, struct jit_unit *u,
+                           const struct insn *in, int w)
+{
+    if (!w)
+        x86_sext32(a, RAX, RAX);
+    jx_st(a, u, RAX, in->rd);
+    return JIT_E_NEXT;
+}
+
+void jx_flush(struct x86 *a, const struct jit_unit *u)
+{
+    for (unsigned r = 1; r < 32; r++)
+        if (u->dirty & (1u << r))
+            x86_store(a, 1, u->host[r], HART, XOFF(r));
+}
+
+void jx_reload(struct x86 *a, struct jit_unit *u)
+{
+    for (unsigned r = 1; r < 32; r++)
+        if (u->host[r] >= 0)
+            x86_load(a, 1, u->host[r], HART, XOFF(r));
+    u->dirty = 0;
+}
