@@ -27,12 +27,10 @@ void jx_choose(struct jit_unit *u, const struct insn *run, uint32_t n)
         if ((in->op == OP_JAL || (in->op >= OP_BEQ && in->op <= OP_BGEU)) &&
             d + in->imm == 0)
             loops = true;
+        written |= 1u << (in->rd & 31);     /* an f register's at worst */
         if ((in->op >= OP_FIRST_FPU && in->op <= OP_LAST_FPU) ||
-            (in->op >= OP_FLW && in->op <= OP_FSD)) {
-            written |= 1u << (in->rd & 31);     /* an x rd for some */
+            (in->op >= OP_FLW && in->op <= OP_FSD))
             continue;
-        }
-        written |= 1u << (in->rd & 31);
         uses[in->rs1 & 31]++;
         uses[in->rs2 & 31]++;
         uses[in->rd]++;
