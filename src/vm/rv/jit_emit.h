@@ -30,6 +30,7 @@ struct jit_unit {
      * registers, and which of them it has written since they were last
      * written back to the hart. */
     int8_t host[32];        /* x[i]'s host register, or -1 */
+    uint32_t held;          /* a bit per x[i] held */
     uint32_t dirty;         /* a bit per x[i] */
     uint32_t loop_dirty;    /* what counts as written where it loops */
     const uint8_t *loop;    /* past body's loads: where the block loops */

@@ -38,7 +38,7 @@ void jx_choose(struct jit_unit *u, const struct insn *run, uint32_t n)
     uses[0] = uses[RV_RD_SINK] = 0;
     for (unsigned r = 0; r < 32; r++)
         u->host[r] = -1;
-    u->dirty = 0;
+    u->held = u->dirty = 0;
     for (size_t k = 0; k < POOL; k++) {
         unsigned best = 0;
         for (unsigned r = 1; r < 32; r++)
@@ -47,12 +47,10 @@ void jx_choose(struct jit_unit *u, const struct insn *run, uint32_t n)
         if (uses[best] < 2)
             break;
         u->host[best] = (int8_t)pool[k];
+        u->held |= 1u << best;
         uses[best] = 0;
     }
-    u->loop_dirty = 0;
-    for (unsigned r = 1; loops && r < 32; r++)
-        if (u->host[r] >= 0 && (written & (1u << r)))
-            u->loop_dirty |= 1u << r;
+    u->loop_dirty = loops ? u->held & written : 0;
 }
 
 void jx_addr(struct x86 *a, const struct jit_unit *u, int reg, unsigned xr,
@@ -136,15 +134,17 @@ enum jit_emitted jx_result(struct x86 *a, struct jit_unit *u,
 
 void jx_flush(struct x86 *a, const struct jit_unit *u)
 {
-    for (unsigned r = 1; r < 32; r++)
-        if (u->dirty & (1u << r))
-            x86_store(a, 1, u->host[r], HART, XOFF(r));
+    for (uint32_t m = u->dirty; m; m &= m - 1) {
+        unsigned r = (unsigned)__builtin_ctz(m);
+        x86_store(a, 1, u->host[r], HART, XOFF(r));
+    }
 }
 
 void jx_reload(struct x86 *a, struct jit_unit *u)
 {
-    for (unsigned r = 1; r < 32; r++)
-        if (u->host[r] >= 0)
-            x86_load(a, 1, u->host[r], HART, XOFF(r));
+    for (uint32_t m = u->held; m; m &= m - 1) {
+        unsigned r = (unsigned)__builtin_ctz(m);
+        x86_load(a, 1, u->host[r], HART, XOFF(r));
+    }
     u->dirty = 0;
 }
