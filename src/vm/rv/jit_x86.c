@@ -130,6 +130,13 @@ void jx_exit_at(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
     exit_flushed(a, u, pc_off, n);
 }
 
+void jx_tlb_slot(struct x86 *a, int r)
+{
+    x86_mov32(a, r, RAX);
+    x86_shift_imm(a, 0, SH_SHR, r, 12 - 4);
+    x86_alu_imm(a, 0, ALU_AND, r, (TLB_SIZE - 1) << 4);
+}
+
 /* rdx = the jump cache entry for the pc in rax (r8 is clobbered). */
 static void jump_entry(struct x86 *a, const struct jit *j)
 {
@@ -183,11 +190,9 @@ void jit_emit_stubs(struct jit *j)
     const int32_t jc_code = (int32_t)offsetof(struct jit_jump, code);
     _Static_assert(sizeof(struct jit_jump) == 16, "jump cache index is << 4");
     /* the fetch TLB: rcx = the host address of the pc */
+    jx_tlb_slot(&a, RDX);
     x86_mov(&a, RCX, RAX);
     x86_shift_imm(&a, 1, SH_SHR, RCX, 12);
-    x86_mov(&a, RDX, RCX);
-    x86_alu_imm(&a, 0, ALU_AND, RDX, TLB_SIZE - 1);
-    x86_shift_imm(&a, 0, SH_SHL, RDX, 4);
     x86_alu_rm(&a, 1, ALU_CMP, RCX, ITLB, RDX,
                offsetof(struct tlb_entry, vpn));
     x86_jcc(&a, CC_NE, j->exit);
@@ -322,9 +327,7 @@ static void far_link(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
     uint8_t *spent = x86_jcc32(a, CC_E);
     x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
     x86_lea(a, RAX, PC0, pc_off);
-    x86_mov32(a, RCX, RAX);     /* rcx = the fetch TLB slot's offset */
-    x86_shift_imm(a, 0, SH_SHR, RCX, 12 - 4);
-    x86_alu_imm(a, 0, ALU_AND, RCX, (TLB_SIZE - 1) << 4);
+    jx_tlb_slot(a, RCX);
     x86_mov(a, RDX, RAX);
     x86_shift_imm(a, 1, SH_SHR, RDX, 12);
     x86_alu_rm(a, 1, ALU_CMP, RDX, ITLB, RCX,

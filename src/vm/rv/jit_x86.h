@@ -70,6 +70,12 @@ void jx_reload(struct x86 *a, struct jit_unit *u);
  * retired (n | JIT_BAIL: it must do the instruction at pc_off). */
 void jx_exit_at(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
                 uint32_t n);
+/* r = the offset in a TLB set of the entry for the address in rax:
+ * its page number modulo TLB_SIZE, times the entry's 16 bytes */
+void jx_tlb_slot(struct x86 *a, int r);
+/* rax = its low 32 bits NaN-boxed, as a single in an f register (rcx is
+ * clobbered) */
+void jx_box(struct x86 *a);
 /* Leave before instruction n (at pc_off) unless the F/D unit is on
  * (mstatus.FS); mark it dirty. Each is emitted once per block, by its
  * first F/D instruction: mstatus does not change within a block. */

@@ -188,6 +188,13 @@ static void ready(struct x86 *a, const struct jit_unit *u, struct slow *s,
     }
 }
 
+void jx_box(struct x86 *a)
+{
+    x86_mov32(a, RAX, RAX);
+    x86_mov_imm64(a, RCX, 0xffffffff00000000ull);
+    x86_alu_rr(a, 1, ALU_OR, RAX, RCX);
+}
+
 /* f[rd] = xmm0 in format dbl: a NaN made canonical, a single boxed. */
 static void fp_result(struct x86 *a, int dbl, unsigned rd)
 {
@@ -200,8 +207,7 @@ static void fp_result(struct x86 *a, int dbl, unsigned rd)
         x86_fp_store(a, 1, 0, HART, FOFF(rd));
     } else {
         x86_fp_to_gpr(a, 0, RAX, 0);
-        x86_mov_imm64(a, RCX, 0xffffffff00000000ull);
-        x86_alu_rr(a, 1, ALU_OR, RAX, RCX);
+        jx_box(a);
         x86_store(a, 1, RAX, HART, FOFF(rd));
     }
 }
@@ -332,20 +338,15 @@ static void fast(struct x86 *a, struct jit_unit *u, const struct insn *in,
             boxed(a, s, in->rs2);
         }
         sign(a, o, in);
-        if (!dbl) {
-            x86_mov_imm64(a, RCX, 0xffffffff00000000ull);
-            x86_alu_rr(a, 1, ALU_OR, RAX, RCX);
-        }
+        if (!dbl)
+            jx_box(a);
         x86_store(a, 1, RAX, HART, FOFF(in->rd));
         return;
     case MOVE:
         if (o->x86) {       /* to f: a single's bits are boxed */
             jx_ld(a, u, RAX, in->rs1);
-            if (!dbl) {
-                x86_mov32(a, RAX, RAX);
-                x86_mov_imm64(a, RCX, 0xffffffff00000000ull);
-                x86_alu_rr(a, 1, ALU_OR, RAX, RCX);
-            }
+            if (!dbl)
+                jx_box(a);
             x86_store(a, 1, RAX, HART, FOFF(in->rd));
         } else {            /* to x: a single's bits sign-extended */
             x86_load(a, 1, RAX, HART, FOFF(in->rs1));

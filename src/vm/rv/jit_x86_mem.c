@@ -15,9 +15,7 @@ static int32_t tlb_find(struct x86 *a, struct jit_unit *u, int kind,
                         unsigned size, int32_t pc_off, uint32_t n)
 {
     int32_t set = (int32_t)(kind * TLB_SIZE * sizeof(struct tlb_entry));
-    x86_mov32(a, RCX, RAX);     /* rcx = the slot's offset, (va >> 12) << 4 */
-    x86_shift_imm(a, 0, SH_SHR, RCX, 12 - 4);
-    x86_alu_imm(a, 0, ALU_AND, RCX, (TLB_SIZE - 1) << 4);
+    jx_tlb_slot(a, RCX);
     x86_lea(a, RDX, RAX, (int32_t)size - 1);
     x86_shift_imm(a, 1, SH_SHR, RDX, 12);
     x86_alu_rm(a, 1, ALU_CMP, RDX, DTLB, RCX,
@@ -26,6 +24,14 @@ static int32_t tlb_find(struct x86 *a, struct jit_unit *u, int kind,
     jx_exit_at(a, u, pc_off, n | JIT_BAIL);
     x86_patch8(a, hit);
     return set;
+}
+
+/* rdx = the tag a site's entry has for the page of the address in rax */
+static void site_tag(struct x86 *a)
+{
+    x86_mov(a, RDX, RAX);
+    x86_shift_imm(a, 1, SH_SHR, RDX, 12);
+    x86_alu_rm(a, 1, ALU_OR, RDX, HART, X86_NOREG, HOFF(jit_site_gen));
 }
 
 /* rax = the host address of x[rs1] + imm, size bytes, through kind.
@@ -51,9 +57,7 @@ static void address(struct x86 *a, struct jit_unit *u,
         x86_test_imm(a, RAX, (int32_t)size - 1);
         odd = x86_jcc8(a, CC_NE);
     }
-    x86_mov(a, RDX, RAX);       /* rdx = the page's tag */
-    x86_shift_imm(a, 1, SH_SHR, RDX, 12);
-    x86_alu_rm(a, 1, ALU_OR, RDX, HART, X86_NOREG, HOFF(jit_site_gen));
+    site_tag(a);
     x86_alu_rm(a, 1, ALU_CMP, RDX, HART, X86_NOREG, tag);
     uint8_t *hit = x86_jcc32(a, CC_E);     /* over more than 127 bytes */
     if (odd)
@@ -62,9 +66,7 @@ static void address(struct x86 *a, struct jit_unit *u,
     x86_load_idx(a, RDX, DTLB, RCX,
                  set + (int32_t)offsetof(struct tlb_entry, addend));
     x86_store(a, 1, RDX, HART, addend);
-    x86_mov(a, RDX, RAX);
-    x86_shift_imm(a, 1, SH_SHR, RDX, 12);
-    x86_alu_rm(a, 1, ALU_OR, RDX, HART, X86_NOREG, HOFF(jit_site_gen));
+    site_tag(a);
     x86_store(a, 1, RDX, HART, tag);
     x86_patch32(a, hit);
     x86_alu_rm(a, 1, ALU_ADD, RAX, HART, X86_NOREG, addend);
@@ -98,10 +100,8 @@ static enum jit_emitted fload(struct x86 *a, struct jit_unit *u,
     jx_need_fs(a, u, d, n);
     address(a, u, in, TLB_R, size, d, n);
     x86_load(a, size == 8, RAX, RAX, 0);
-    if (size == 4) {
-        x86_mov_imm64(a, RCX, 0xffffffff00000000ull);
-        x86_alu_rr(a, 1, ALU_OR, RAX, RCX);
-    }
+    if (size == 4)
+        jx_box(a);
     x86_store(a, 1, RAX, HART, FOFF(in->rd));
     jx_fs_dirty(a, u);
     return JIT_E_NEXT;
