@@ -38,8 +38,6 @@
 #define BOX 0xffffffff00000000ull
 
 enum {
-    CSR_FFLAGS = 1, CSR_FRM = 2, CSR_FCSR = 3, CSR_CYCLE = 0xc00,
-    CSR_INSTRET = 0xc02,
     OPC_IMM = 0x13, OPC_IMM32 = 0x1b, OPC_REG = 0x33, OPC_REG32 = 0x3b,
     OPC_AMO = 0x2f, OPC_FP = 0x53, OPC_SYSTEM = 0x73,
 };

@@ -5,8 +5,6 @@
 
 #include "vm/rv/cpu.h"
 
-static inline uint64_t sx32(uint64_t v) { return (uint64_t)(int64_t)(int32_t)v; }
-
 /* One AMO on a 32- or 64-bit word; returns the old value. */
 #define AMO_BODY(T, ptr, src, op, out)                                       \
     do {                                                                     \

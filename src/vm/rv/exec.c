@@ -23,8 +23,6 @@ static bool fetch_cross(struct hart *h, uint16_t lo, uint32_t *raw)
     return true;
 }
 
-static inline uint64_t sx32(uint64_t v) { return (uint64_t)(int64_t)(int32_t)v; }
-
 static uint64_t rotl64(uint64_t a, unsigned s)
 {
     s &= 63;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "vm/rv/cpu.h"
 #include "vm/rv/decode.h"
 #include "vm/rv/hart.h"
 
@@ -68,11 +69,6 @@ static void xset(struct hart *h, unsigned rd, uint64_t v)
 {
     if (rd)
         h->x[rd] = v;
-}
-
-static uint64_t sext32(uint64_t v)
-{
-    return (uint64_t)(int64_t)(int32_t)(uint32_t)v;
 }
 
 /* Raw bits <-> host value; a single's value is exact in a double. */
@@ -302,7 +298,7 @@ static uint64_t to_int(uint64_t a, bool dbl, unsigned bits, bool sgn,
             *fl |= FFLAG_NX;
         v = r < 0 ? (uint64_t)(int64_t)r : (uint64_t)r;
     }
-    return bits == 32 ? sext32(v) : v;
+    return bits == 32 ? sx32(v) : v;
 }
 
 static uint64_t fclass(uint64_t v, const struct fmt *f)
@@ -410,7 +406,7 @@ static void exec_rounded(struct hart *h, const struct insn *in, bool dbl,
         xset(h, rd, to_int(a, dbl, 64, false, rm, fl));
         break;
     case OP_FCVT_S_W: case OP_FCVT_D_W:
-        fset(h, rd, dbl, from_int(sext32(xa), true, dbl, rm, fl));
+        fset(h, rd, dbl, from_int(sx32(xa), true, dbl, rm, fl));
         break;
     case OP_FCVT_S_WU: case OP_FCVT_D_WU:
         fset(h, rd, dbl, from_int((uint32_t)xa, false, dbl, rm, fl));
@@ -461,7 +457,7 @@ int fpu_exec(struct hart *h, const struct insn *in)
         xset(h, rd, fclass(a, &fmts[dbl]));
         break;
     case OP_FMV_X_W:
-        xset(h, rd, sext32(h->f[in->rs1]));
+        xset(h, rd, sx32(h->f[in->rs1]));
         break;
     case OP_FMV_X_D:
         xset(h, rd, h->f[in->rs1]);

@@ -239,7 +239,6 @@ static bool ends_block(unsigned op)
     return op == OP_JAL || op == OP_JALR;
 }
 
-
 long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
                    unsigned off, uint8_t gen, uint64_t pc)
 {

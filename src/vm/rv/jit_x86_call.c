@@ -16,11 +16,6 @@
 
 _Static_assert(sizeof(struct insn) == 16, "an insn is passed as two words");
 
-/* The CSRs a block does itself (through csr_exec): none changes the
- * privilege, the interrupts or the translation. */
-enum { FFLAGS = 0x001, FRM = 0x002, FCSR = 0x003,
-       CYCLE = 0xc00, TIME = 0xc01, INSTRET = 0xc02 };
-
 /* rax = fn(h, in), with in copied to the frame (the stack's bottom). The
  * function sees the hart's registers as they are and may change them. */
 static void call(struct x86 *a, struct jit_unit *u, const struct insn *in,
@@ -72,7 +67,7 @@ static enum jit_emitted csr(struct x86 *a, struct jit_unit *u,
                             const struct insn *in, int32_t d, uint32_t n)
 {
     unsigned no = (unsigned)in->imm & 0xfff;
-    if (no == CYCLE || no == INSTRET) {
+    if (no == CSR_CYCLE || no == CSR_INSTRET) {
         x86_lea32(a, RAX, RETIRED, n);
         x86_alu_mr(a, 1, ALU_ADD, HART, HOFF(instret), RAX);
         x86_mov_imm32(a, RETIRED, -n);
@@ -90,11 +85,13 @@ static enum jit_emitted atomic(struct x86 *a, struct jit_unit *u,
     return JIT_E_NEXT;
 }
 
+/* The CSRs a block does itself (through csr_exec): none changes the
+ * privilege, the interrupts or the translation. */
 bool jx_csr_takes(const struct insn *in)
 {
     unsigned no = (unsigned)in->imm & 0xfff;
-    return no == FFLAGS || no == FRM || no == FCSR || no == CYCLE ||
-           no == TIME || no == INSTRET;
+    return no == CSR_FFLAGS || no == CSR_FRM || no == CSR_FCSR ||
+           no == CSR_CYCLE || no == CSR_TIME || no == CSR_INSTRET;
 }
 
 enum jit_emitted jx_call(struct x86 *a, struct jit_unit *u,
