@@ -4,7 +4,7 @@
  * where the old code's blocks were chained into; blocks chain across
  * pages; a block whose load misses the TLB hands that load to the
  * interpreter, as one whose AMO is misaligned hands it over to raise the
- * exception. */
+ * exception; a store never writes through a load's copy of a TLB entry. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -281,6 +281,48 @@ static void test_misaligned_amo_traps(void **state)
     assert_int_equal(d[0], 43);
 }
 
+/* A store never goes through a translation made for loads (a read-only
+ * page's, in a guest: the zero page or a copy-on-write one) even where
+ * its site is the JIT_SITES-th after a load's of the same page. Here the
+ * data page's load translation is made to point at a shadow page: loads
+ * read the shadow, and the store must still reach RAM. */
+static void test_store_never_takes_a_load_translation(void **state)
+{
+    (void)state;
+    uint32_t *p = bus_ram_ptr(&m->bus, CODE, 4 * (JIT_SITES + 2));
+    uint64_t *d = bus_ram_ptr(&m->bus, DATA, 8);
+    uint64_t regs[32] = {0};
+    for (int i = 0; i < JIT_SITES; i++)
+        p[i] = i_type(0, BASE_REG, 3, 5, 0x03);         /* ld x5, 0(x31) */
+    p[JIT_SITES] = s_type(0, 6, BASE_REG, 3);           /* sd x6, 0(x31) */
+    p[JIT_SITES + 1] = j_type(0, 0);
+    start(jit, regs);
+    for (int run = 0; run < 3; run++) {     /* the later runs translate */
+        jit->pc = CODE;
+        hart_exec(jit, 2 * JIT_SITES);
+        assert_int_equal(jit->pc, CODE + 4 * (JIT_SITES + 1));
+    }
+    assert_int_equal(icache_slot(jit, (uint8_t *)p)->insn[0].op, OP_JIT);
+    assert_int_equal(
+        icache_slot(jit, (uint8_t *)&p[JIT_SITES])->insn[0].op, OP_JIT);
+
+    uint64_t *shadow = aligned_alloc(4096, 4096);
+    shadow[0] = 0xabc;
+    tlb_flush(jit);
+    uint64_t vpn = DATA >> 12;
+    jit->tlb[jit->data_slot][TLB_R][vpn & (TLB_SIZE - 1)] =
+        (struct tlb_entry){vpn, (uintptr_t)shadow - DATA};
+    *d = 0;
+    jit->x[6] = 0x5555;
+    jit->pc = CODE;
+    hart_exec(jit, 2 * JIT_SITES);
+    assert_int_equal(jit->pc, CODE + 4 * (JIT_SITES + 1));
+    assert_int_equal(jit->x[5], 0xabc);     /* the loads took the shadow */
+    assert_int_equal(shadow[0], 0xabc);
+    assert_int_equal(*d, 0x5555);
+    free(shadow);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +332,7 @@ int main(void)
         cmocka_unit_test(test_tlb_miss_bails),
         cmocka_unit_test(test_chain_across_pages),
         cmocka_unit_test(test_misaligned_amo_traps),
+        cmocka_unit_test(test_store_never_takes_a_load_translation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -98,7 +98,7 @@ enum {
 #define TLB_SIZE (1u << TLB_BITS)
 enum { TLB_R, TLB_W, TLB_X, TLB_KINDS };
 
-#define JIT_SITES 1024    /* struct hart's jit_site */
+#define JIT_SITES 1024    /* struct hart's jit_site, per kind */
 #define JIT_SITE_GEN (1ull << 52)   /* a unit of jit_site_gen */
 
 struct tlb_entry {
@@ -130,7 +130,9 @@ struct hart {
     uint64_t icache_claimed[16];
     struct jit *jit;         /* the translator's blocks; NULL: interpret */
     /* The translator's own copies of data-TLB entries, one per load or
-     * store it translated (a site; jit_x86_mem.c): an entry counts while
+     * store it translated (a site; jit_x86_mem.c), loads' copied from
+     * TLB_R and stores' from TLB_W, each kind in its own array so that a
+     * store never takes a load's (read-only) page: an entry counts while
      * its vpn carries jit_site_gen in bits 52-63, which every TLB flush
      * and mode change moves on (tlb_sites_drop). */
     uint64_t jit_site_gen;
@@ -140,7 +142,7 @@ struct hart {
 
     /* [slot]: 0 = U, 1 = S, 2 = S with mstatus.SUM, 3 = M */
     struct tlb_entry tlb[4][TLB_KINDS][TLB_SIZE];
-    struct tlb_entry jit_site[JIT_SITES];
+    struct tlb_entry jit_site[TLB_W + 1][JIT_SITES];    /* [TLB_R or TLB_W] */
 
     /* machine-level CSRs */
     uint64_t mstatus, misa, medeleg, mideleg, mie, mtvec, mscratch, mepc,

@@ -56,7 +56,7 @@ struct jit {
     const uint8_t *fp_off;  /* state (jit_x86_fp.c) */
     struct jit_jump *jumps;     /* JIT_JUMPS, indexed by pc */
     int perf_map;       /* /tmp/perf-PID.map (--perf-map), or -1 */
-    unsigned next_site; /* the emitter's next data-TLB site (hart.h) */
+    unsigned next_site[TLB_W + 1];  /* the next data-TLB site, per kind */
 };
 
 /* Past the ISA's ops, the one op a decoded-code cache entry may hold that

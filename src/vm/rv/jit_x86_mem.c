@@ -46,9 +46,9 @@ static void address(struct x86 *a, struct jit_unit *u,
                     const struct insn *in, int kind, unsigned size,
                     int32_t d, uint32_t n)
 {
-    int32_t site = HOFF(jit_site) +
-                   (int32_t)(sizeof(struct tlb_entry) *
-                             (u->j->next_site++ % JIT_SITES));
+    unsigned i = (unsigned)kind * JIT_SITES +
+                 u->j->next_site[kind]++ % JIT_SITES;
+    int32_t site = HOFF(jit_site) + (int32_t)(sizeof(struct tlb_entry) * i);
     int32_t tag = site + (int32_t)offsetof(struct tlb_entry, vpn);
     int32_t addend = site + (int32_t)offsetof(struct tlb_entry, addend);
     jx_addr(a, u, RAX, in->rs1, in->imm);
