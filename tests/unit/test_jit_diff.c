@@ -278,16 +278,20 @@ static void gen_int(struct prog *p)
         else
             put(p, (uint32_t)rand() << 12 | dst() << 7 | 0x17);
         return;
-    case 5: {   /* a load, naturally aligned, from the data page */
+    case 5: {   /* a load from the data page, one in four misaligned */
         unsigned f3 = pick(7);
         unsigned size = 1u << (f3 & 3);
-        int32_t off = (int32_t)pick(2048) & ~(int32_t)(size - 1);
+        int32_t off = (int32_t)pick(2048);
+        if (pick(4))
+            off &= ~(int32_t)(size - 1);
         put(p, i_type(off, BASE_REG, f3, dst(), 0x03));
         return;
     }
-    case 6: {
+    case 6: {   /* a store, likewise */
         unsigned f3 = pick(4);
-        int32_t off = (int32_t)pick(2048) & ~(int32_t)((1u << f3) - 1);
+        int32_t off = (int32_t)pick(2048);
+        if (pick(4))
+            off &= ~(int32_t)((1u << f3) - 1);
         put(p, s_type(off, src(), BASE_REG, f3));
         return;
     }

@@ -172,6 +172,7 @@ struct jit *jit_new(bool perf_map, bool *refused, struct err *e)
         return 0;
     }
     jit_emit_stubs(j);
+    j->cold_base = j->cold = j->base + ((j->size - j->base) / 2 & ~(size_t)15);
     if (j->perf_map >= 0)
         name_code(j, 0, j->base, "cella-jit-stubs");
     return j;
@@ -195,8 +196,10 @@ void jit_reset(struct jit *j)
 {
     /* With --perf-map, addresses are not reused until the buffer is full
      * (jit_translate): perf knows one name per address. */
-    if (j->perf_map < 0)
+    if (j->perf_map < 0) {
         j->used = j->base;
+        j->cold = j->cold_base;
+    }
     memset(j->jumps, 0, JIT_JUMPS * sizeof *j->jumps);
 }
 
@@ -255,13 +258,15 @@ long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
     }
     if (n == 0)
         return JIT_NONE;
-    if (j->size - j->used < (n + 2) * (size_t)JIT_INSN_MAX_BYTES) {
+    size_t room = (n + 2) * (size_t)JIT_INSN_MAX_BYTES;
+    if (j->cold_base - j->used < room || j->size - j->cold < room) {
         j->used = j->base;
+        j->cold = j->cold_base;
         return JIT_FULL;
     }
     size_t start = j->used;
     struct jit_unit u = {.j = j, .code = code, .gen = gen, .off = off,
-                         .p = j->write + start};
+                         .p = j->write + start, .cold = j->write + j->cold};
     jit_emit_begin(&u, run, n);
     int32_t d = 0;
     enum jit_emitted e = JIT_E_NEXT;
@@ -275,7 +280,13 @@ long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
         char name[32];
         snprintf(name, sizeof name, "rv:0x%llx", (unsigned long long)pc);
         name_code(j, start, (size_t)(u.p - j->write), name);
+        size_t cold = (size_t)(u.cold - j->write);
+        if (cold > j->cold) {
+            strcat(name, ":cold");
+            name_code(j, j->cold, cold, name);
+        }
     }
     j->used = ((size_t)(u.p - j->write) + 15) & ~(size_t)15;
+    j->cold = (size_t)(u.cold - j->write);
     return (long)start;
 }

@@ -48,6 +48,10 @@ struct jit {
     size_t size;
     size_t used;
     size_t base;        /* bytes of the shared stubs: blocks start after */
+    /* Blocks' out-of-line code (the paths they seldom take, jit_emit.h)
+     * goes in the buffer's upper half, from cold_base up to cold. */
+    size_t cold_base;
+    size_t cold;
     size_t skip;        /* bytes of a block's prologue */
     const uint8_t *lookup;  /* the stub a block leaves through (jit_x86.c) */
     const uint8_t *exit;    /* the stub a block returns through */

@@ -13,7 +13,7 @@
 
 /* Upper bound of the host code for one instruction, with its exits (each
  * writes the registers a block holds back to the hart), and for a block's
- * prologue. */
+ * prologue; in the block itself and in its out-of-line code each. */
 #define JIT_INSN_MAX_BYTES 768
 
 /* A block being made: where on its page it starts, and where the emitter
@@ -26,6 +26,8 @@ struct jit_unit {
     const uint8_t *body;    /* the block's code after its prologue (code
                              * view): where a jump to its start goes */
     uint8_t *p;             /* the next byte, writable view */
+    uint8_t *cold;          /* the next byte of its out-of-line code, the
+                             * paths it seldom takes (struct jit) */
     /* The emitter's: the guest registers the block holds in host
      * registers, and which of them it has written since they were last
      * written back to the hart. */

@@ -10,10 +10,10 @@
  * The buffer starts with the stubs every block shares: the F/D state's
  * (jit_x86_fp.c), the exit (back to the interpreter), the lookup and the
  * link. A block that leaves for a pc it cannot know at translation time
- * (JALR, another page) jumps to the lookup; it finds the pc's block
- * through the fetch TLB, then a jump cache or the decoded-code cache, and
- * goes straight into it, or returns to the interpreter when there is
- * none. A jump to a place on its own page where no block was made yet
+ * (JALR) probes the jump cache itself and jumps to the lookup on a miss;
+ * the lookup finds the pc's block through the fetch TLB, then the jump
+ * cache or the decoded-code cache, and goes straight into it, or returns
+ * to the interpreter when there is none. A jump to a place on its own page where no block was made yet
  * goes to the link, which does the same and then aims the jump at the
  * block it found.
  *
@@ -148,6 +148,26 @@ static void jump_entry(struct x86 *a, const struct jit *j)
     x86_alu_rr(a, 1, ALU_ADD, RDX, R8);
 }
 
+/* The first steps of a lookup of the pc in rax: rcx = its host address
+ * through the fetch TLB (a miss goes to tlb_miss), rdx = its jump cache
+ * entry, compared with rcx (equal: the entry's code is the block's). */
+static void jump_probe(struct x86 *a, const struct jit *j,
+                       const uint8_t *tlb_miss)
+{
+    jx_tlb_slot(a, RDX);
+    x86_mov(a, RCX, RAX);
+    x86_shift_imm(a, 1, SH_SHR, RCX, 12);
+    x86_alu_rm(a, 1, ALU_CMP, RCX, ITLB, RDX,
+               offsetof(struct tlb_entry, vpn));
+    x86_jcc(a, CC_NE, tlb_miss);
+    x86_mov(a, RCX, RAX);
+    x86_alu_rm(a, 1, ALU_ADD, RCX, ITLB, RDX,
+               offsetof(struct tlb_entry, addend));
+    jump_entry(a, j);
+    x86_alu_rm(a, 1, ALU_CMP, RCX, RDX, X86_NOREG,
+               offsetof(struct jit_jump, host));
+}
+
 /* The exit stub (at exit) and the lookup (at lookup): rax = the pc to go
  * on at, RETIRED and LEFT up to date. Blocks are entered past their
  * prologue (at skip).
@@ -189,19 +209,7 @@ void jit_emit_stubs(struct jit *j)
     const int32_t jc_host = (int32_t)offsetof(struct jit_jump, host);
     const int32_t jc_code = (int32_t)offsetof(struct jit_jump, code);
     _Static_assert(sizeof(struct jit_jump) == 16, "jump cache index is << 4");
-    /* the fetch TLB: rcx = the host address of the pc */
-    jx_tlb_slot(&a, RDX);
-    x86_mov(&a, RCX, RAX);
-    x86_shift_imm(&a, 1, SH_SHR, RCX, 12);
-    x86_alu_rm(&a, 1, ALU_CMP, RCX, ITLB, RDX,
-               offsetof(struct tlb_entry, vpn));
-    x86_jcc(&a, CC_NE, j->exit);
-    x86_mov(&a, RCX, RAX);
-    x86_alu_rm(&a, 1, ALU_ADD, RCX, ITLB, RDX,
-               offsetof(struct tlb_entry, addend));
-    /* the jump cache entry (rdx) */
-    jump_entry(&a, j);
-    x86_alu_rm(&a, 1, ALU_CMP, RCX, RDX, X86_NOREG, jc_host);
+    jump_probe(&a, j, j->exit);
     uint8_t *miss = x86_jcc8(&a, CC_NE);
     x86_load(&a, 1, RCX, RDX, jc_code);
     uint8_t *found = x86_jmp32(&a);
@@ -263,6 +271,18 @@ void jit_emit_stubs(struct jit *j)
     j->base = j->used = ((size_t)(a.p - j->write) + 15) & ~(size_t)15;
 }
 
+struct x86 jx_cold(struct x86 *a, const struct jit_unit *u, enum x86_cc cc)
+{
+    struct x86 c = {u->cold, a->delta};
+    x86_jcc(a, cc, x86_here(&c));
+    return c;
+}
+
+void jx_cold_done(struct jit_unit *u, const struct x86 *c)
+{
+    u->cold = c->p;
+}
+
 void jx_need_fs(struct x86 *a, struct jit_unit *u, int32_t pc_off,
                 uint32_t n)
 {
@@ -283,12 +303,23 @@ void jx_fs_dirty(struct x86 *a, struct jit_unit *u)
     x86_alu_mi(a, 1, ALU_OR, HART, HOFF(mstatus), (int32_t)MSTATUS_FS);
 }
 
-/* Go on at the pc in rax with n more retired: through the lookup. */
-static void leave(struct x86 *a, const struct jit_unit *u, uint32_t n)
+/* Go on at the pc in rax with n more retired: through the lookup, with
+ * its common case inline. The jump cache's block is gone to from here,
+ * so each JALR has an indirect jump of its own, which the host predicts
+ * apart from the others' (returns, switches). */
+static void leave_indirect(struct x86 *a, const struct jit_unit *u,
+                           uint32_t n)
 {
+    const struct jit *j = u->j;
     jx_flush(a, u);
     x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
-    x86_jmp(a, u->j->lookup);
+    jump_probe(a, j, j->lookup);
+    x86_jcc(a, CC_NE, j->lookup);
+    x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
+    x86_jcc(a, CC_E, j->exit);
+    x86_mov(a, PC0, RAX);
+    x86_load(a, 1, RCX, RDX, offsetof(struct jit_jump, code));
+    x86_jmp_reg(a, RCX);
 }
 
 /* Leave for pc_off on this page, where no block is made yet, with n
@@ -427,7 +458,7 @@ static enum jit_emitted emit(struct x86 *a, struct jit_unit *u,
         x86_alu_imm(a, 1, ALU_AND, RAX, -2);
         x86_lea(a, RCX, PC0, d + in->len);
         jx_st(a, u, RCX, in->rd);
-        leave(a, u, n + 1);
+        leave_indirect(a, u, n + 1);
         return JIT_E_END;
     case OP_BEQ: return branch(a, u, in, CC_NE, d, n);
     case OP_BNE: return branch(a, u, in, CC_E, d, n);

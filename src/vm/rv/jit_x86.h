@@ -70,6 +70,11 @@ void jx_reload(struct x86 *a, struct jit_unit *u);
  * retired (n | JIT_BAIL: it must do the instruction at pc_off). */
 void jx_exit_at(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
                 uint32_t n);
+/* Out-of-line code: a jump on cc from a to the block's out-of-line code,
+ * which the cursor returned writes (it ends with a jump away); then
+ * jx_cold_done. */
+struct x86 jx_cold(struct x86 *a, const struct jit_unit *u, enum x86_cc cc);
+void jx_cold_done(struct jit_unit *u, const struct x86 *c);
 /* r = the offset in a TLB set of the entry for the address in rax:
  * its page number modulo TLB_SIZE, times the entry's 16 bytes */
 void jx_tlb_slot(struct x86 *a, int r);

@@ -15,7 +15,8 @@ static enum jit_emitted alu_imm(struct x86 *a, struct jit_unit *u,
 {
     int r = jx_dst(u, in->rd);
     jx_ld(a, u, r, in->rs1);
-    x86_alu_imm(a, w, op, r, in->imm);
+    if (in->imm || op == ALU_AND)   /* mv and sext.w: no op */
+        x86_alu_imm(a, w, op, r, in->imm);
     return jx_done(a, u, in, r, w);
 }
 
@@ -47,8 +48,10 @@ static enum jit_emitted shift_imm(struct x86 *a, struct jit_unit *u,
 {
     int r = jx_dst(u, in->rd);
     jx_ld(a, u, r, in->rs1);
-    x86_shift_imm(a, w, op, r, (uint8_t)(in->imm & (w ? 63 : 31)));
-    return jx_done(a, u, in, r, w);
+    uint8_t sh = (uint8_t)(in->imm & (w ? 63 : 31));
+    x86_shift_imm(a, w, op, r, sh);
+    /* SRLIW by 1 or more leaves bit 31 clear: sign-extended already */
+    return jx_done(a, u, in, r, w || (op == SH_SHR && sh));
 }
 
 /* x86 masks a shift or rotate count by CL as RISC-V does (to 63, or 31

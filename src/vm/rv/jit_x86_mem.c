@@ -26,22 +26,23 @@ static int32_t tlb_find(struct x86 *a, struct jit_unit *u, int kind,
     return set;
 }
 
-/* rdx = the tag a site's entry has for the page of the address in rax */
-static void site_tag(struct x86 *a)
+/* r (a guest virtual address) = the tag a site's entry has for its page */
+static void site_tag(struct x86 *a, int r)
 {
-    x86_mov(a, RDX, RAX);
-    x86_shift_imm(a, 1, SH_SHR, RDX, 12);
-    x86_alu_rm(a, 1, ALU_OR, RDX, HART, X86_NOREG, HOFF(jit_site_gen));
+    x86_shift_imm(a, 1, SH_SHR, r, 12);
+    x86_alu_rm(a, 1, ALU_OR, r, HART, X86_NOREG, HOFF(jit_site_gen));
 }
 
-/* rax = the host address of x[rs1] + imm, size bytes, through kind.
- * Each such access is a site with its own copy of the data-TLB entry it
- * last used (hart.h): its addend does not depend on the address, so its
- * load does not lengthen the address's chain to memory, as the data
- * TLB's (indexed by the address) does. The copy counts when its tag is
- * the page's with the current jit_site_gen; an access not naturally
- * aligned (it may cross a page, which the tag cannot see) takes the data
- * TLB, as does a miss, which then fills the copy. */
+/* rax = the host address of x[rs1], so that the access of size bytes
+ * through kind is at [rax + imm]. Each such access is a site with its
+ * own copy of the data-TLB entry it last used (hart.h): its addend does
+ * not depend on the address, so its load does not lengthen the
+ * address's chain to memory, as the data TLB's (indexed by the address)
+ * does. The copy counts when its tag is the page's with the current
+ * jit_site_gen. The block's own path is the copy's hit; out of line, an
+ * access not naturally aligned (it may cross a page, which the tag
+ * cannot see) or a miss takes the data TLB, fills the copy and comes
+ * back. */
 static void address(struct x86 *a, struct jit_unit *u,
                     const struct insn *in, int kind, unsigned size,
                     int32_t d, uint32_t n)
@@ -51,25 +52,41 @@ static void address(struct x86 *a, struct jit_unit *u,
     int32_t site = HOFF(jit_site) + (int32_t)(sizeof(struct tlb_entry) * i);
     int32_t tag = site + (int32_t)offsetof(struct tlb_entry, vpn);
     int32_t addend = site + (int32_t)offsetof(struct tlb_entry, addend);
-    jx_addr(a, u, RAX, in->rs1, in->imm);
-    uint8_t *odd = NULL;
+    int base = in->rs1 && u->host[in->rs1] >= 0 ? u->host[in->rs1] : RAX;
+    if (base == RAX)
+        jx_ld(a, u, RAX, in->rs1);
+    x86_lea(a, RDX, base, in->imm);
+    struct x86 c = {0};
     if (size > 1) {
-        x86_test_imm(a, RAX, (int32_t)size - 1);
-        odd = x86_jcc8(a, CC_NE);
+        x86_test_imm(a, RDX, (int32_t)size - 1);
+        c = jx_cold(a, u, CC_NE);
     }
-    site_tag(a);
+    site_tag(a, RDX);
     x86_alu_rm(a, 1, ALU_CMP, RDX, HART, X86_NOREG, tag);
-    uint8_t *hit = x86_jcc32(a, CC_E);     /* over more than 127 bytes */
-    if (odd)
-        x86_patch8(a, odd);
-    int32_t set = tlb_find(a, u, kind, size, d, n);
-    x86_load_idx(a, RDX, DTLB, RCX,
+    if (size > 1)
+        x86_jcc(a, CC_NE, x86_here(&c));
+    else
+        c = jx_cold(a, u, CC_NE);
+    const uint8_t *back = x86_here(a);
+    if (base == RAX) {
+        x86_alu_rm(a, 1, ALU_ADD, RAX, HART, X86_NOREG, addend);
+    } else {
+        x86_load(a, 1, RAX, HART, addend);
+        x86_alu_rr(a, 1, ALU_ADD, RAX, base);
+    }
+    /* out of line: fill the copy from the data TLB (or leave) */
+    x86_lea(&c, RAX, base, in->imm);
+    int32_t set = tlb_find(&c, u, kind, size, d, n);
+    x86_load_idx(&c, RDX, DTLB, RCX,
                  set + (int32_t)offsetof(struct tlb_entry, addend));
-    x86_store(a, 1, RDX, HART, addend);
-    site_tag(a);
-    x86_store(a, 1, RDX, HART, tag);
-    x86_patch32(a, hit);
-    x86_alu_rm(a, 1, ALU_ADD, RAX, HART, X86_NOREG, addend);
+    x86_store(&c, 1, RDX, HART, addend);
+    x86_mov(&c, RDX, RAX);
+    site_tag(&c, RDX);
+    x86_store(&c, 1, RDX, HART, tag);
+    if (base == RAX)
+        x86_lea(&c, RAX, RAX, -in->imm);
+    x86_jmp(&c, back);
+    jx_cold_done(u, &c);
 }
 
 static enum jit_emitted load(struct x86 *a, struct jit_unit *u,
@@ -77,9 +94,9 @@ static enum jit_emitted load(struct x86 *a, struct jit_unit *u,
                              int32_t d, uint32_t n)
 {
     address(a, u, in, TLB_R, size, d, n);
-    x86_load_ext(a, RAX, RAX, 0, size, sign);
-    jx_st(a, u, RAX, in->rd);
-    return JIT_E_NEXT;
+    int r = jx_dst(u, in->rd);
+    x86_load_ext(a, r, RAX, in->imm, size, sign);
+    return jx_done(a, u, in, r, 1);
 }
 
 static enum jit_emitted store(struct x86 *a, struct jit_unit *u,
@@ -88,7 +105,7 @@ static enum jit_emitted store(struct x86 *a, struct jit_unit *u,
 {
     address(a, u, in, TLB_W, size, d, n);
     jx_ld(a, u, RCX, in->rs2);
-    x86_store_n(a, RCX, RAX, size);
+    x86_store_n(a, RCX, RAX, in->imm, size);
     return JIT_E_NEXT;
 }
 
@@ -99,7 +116,7 @@ static enum jit_emitted fload(struct x86 *a, struct jit_unit *u,
 {
     jx_need_fs(a, u, d, n);
     address(a, u, in, TLB_R, size, d, n);
-    x86_load(a, size == 8, RAX, RAX, 0);
+    x86_load(a, size == 8, RAX, RAX, in->imm);
     if (size == 4)
         jx_box(a);
     x86_store(a, 1, RAX, HART, FOFF(in->rd));
@@ -114,7 +131,7 @@ static enum jit_emitted fstore(struct x86 *a, struct jit_unit *u,
     jx_need_fs(a, u, d, n);
     address(a, u, in, TLB_W, size, d, n);
     x86_load(a, 1, RCX, HART, FOFF(in->rs2));
-    x86_store_n(a, RCX, RAX, size);
+    x86_store_n(a, RCX, RAX, in->imm, size);
     return JIT_E_NEXT;
 }
 

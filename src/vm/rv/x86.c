@@ -332,13 +332,14 @@ void x86_load_ext(struct x86 *a, int dst, int base, int32_t disp,
     }
 }
 
-void x86_store_n(struct x86 *a, int src, int base, unsigned size)
+void x86_store_n(struct x86 *a, int src, int base, int32_t disp,
+                 unsigned size)
 {
     switch (size) {
-    case 1: op_mem(a, 0, 0x88, src, base, X86_NOREG, 0); break;
-    case 2: put(a, 0x66); op_mem(a, 0, 0x89, src, base, X86_NOREG, 0); break;
-    case 4: op_mem(a, 0, 0x89, src, base, X86_NOREG, 0); break;
-    default: op_mem(a, 1, 0x89, src, base, X86_NOREG, 0); break;
+    case 1: op_mem(a, 0, 0x88, src, base, X86_NOREG, disp); break;
+    case 2: put(a, 0x66); op_mem(a, 0, 0x89, src, base, X86_NOREG, disp); break;
+    case 4: op_mem(a, 0, 0x89, src, base, X86_NOREG, disp); break;
+    default: op_mem(a, 1, 0x89, src, base, X86_NOREG, disp); break;
     }
 }
 

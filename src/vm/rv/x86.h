@@ -126,7 +126,8 @@ void x86_setcc(struct x86 *a, enum x86_cc cc, int dst);
 void x86_load_ext(struct x86 *a, int dst, int base, int32_t disp,
                   unsigned size, int sign);
 /* Store the low size bytes of src to [base]. */
-void x86_store_n(struct x86 *a, int src, int base, unsigned size);
+void x86_store_n(struct x86 *a, int src, int base, int32_t disp,
+                 unsigned size);
 void x86_push(struct x86 *a, int r);
 void x86_pop(struct x86 *a, int r);
 void x86_ret(struct x86 *a);
