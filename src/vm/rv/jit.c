@@ -264,7 +264,7 @@ long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
         j->cold = j->cold_base;
         return JIT_FULL;
     }
-    size_t start = j->used;
+    size_t start = j->used + JIT_BLOCK_NOTES;
     struct jit_unit u = {.j = j, .code = code, .gen = gen, .off = off,
                          .p = j->write + start, .cold = j->write + j->cold};
     jit_emit_begin(&u, run, n);

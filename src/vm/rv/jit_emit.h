@@ -16,6 +16,10 @@
  * prologue; in the block itself and in its out-of-line code each. */
 #define JIT_INSN_MAX_BYTES 768
 
+/* Bytes before each block's code that the emitter keeps its own notes
+ * on the block in (what a block jumping to it needs to know). */
+#define JIT_BLOCK_NOTES 16
+
 /* A block being made: where on its page it starts, and where the emitter
  * writes next (in the buffer's writable view). */
 struct jit_unit {

@@ -388,8 +388,10 @@ static void far_link(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
  * as long as this one (they go with the page's icache slot). This one is
  * entered past its loads, its registers still held and nothing written
  * back: where it loops, every register it writes anywhere counts as
- * written (loop_dirty), so its exits write them all. Anywhere else, the
- * lookup finds the way. */
+ * written (loop_dirty), so its exits write them all. Another is entered
+ * past its loads too, once this one's written registers are written
+ * back and its own that are not in place are loaded (jx_enter).
+ * Anywhere else, the lookup finds the way. */
 static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
                   uint32_t n)
 {
@@ -413,7 +415,7 @@ static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
         x86_jmp(a, u->loop);
     } else {
         x86_alu_imm(a, 1, ALU_ADD, PC0, pc_off);
-        x86_jmp(a, next);
+        jx_enter(a, u, next);
     }
     x86_patch8(a, spent);
     if (self)
@@ -510,6 +512,7 @@ void jit_emit_begin(struct jit_unit *u, const struct insn *run, uint32_t n)
     jx_reload(&a, u);
     u->loop = x86_here(&a);
     u->dirty = u->loop_dirty;
+    jx_notes(u);
     u->p = a.p;
 }
 

@@ -60,6 +60,12 @@ enum jit_emitted jx_done(struct x86 *a, struct jit_unit *u,
 /* rd = rax (sign-extended from 32 bits first for a W op: w = 0) */
 enum jit_emitted jx_result(struct x86 *a, struct jit_unit *u,
                            const struct insn *in, int w);
+/* Once u's loads are made (u->loop set): its notes, for jx_enter. */
+void jx_notes(const struct jit_unit *u);
+/* Go into the block made at next (its body; this block's written
+ * registers already written back): load those of its held registers
+ * this block does not hold where it does, and enter it past its loads. */
+void jx_enter(struct x86 *a, const struct jit_unit *u, const uint8_t *next);
 /* Write the held registers written so far back to the hart (on the path
  * being emitted: an exit, or before a call). */
 void jx_flush(struct x86 *a, const struct jit_unit *u);

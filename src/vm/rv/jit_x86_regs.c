@@ -5,12 +5,29 @@
 #include "vm/rv/jit_x86.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 #include "vm/rv/cpu.h"
 
 /* The host registers a block may hold guest registers in. */
 static const int pool[] = {RSI, RDI, R8, R9, R10, R11};
 #define POOL (sizeof pool / sizeof pool[0])
+
+/* A block's notes (JIT_BLOCK_NOTES bytes before its code): the guest
+ * register each pool register holds (0: none), and where, past its
+ * loads, a block that has its registers in place may enter it. */
+struct notes {
+    uint8_t held[POOL];
+    uint8_t unused[2];
+    uint32_t loop;          /* from its body */
+};
+_Static_assert(sizeof(struct notes) <= JIT_BLOCK_NOTES, "notes fit");
+
+/* The notes of the block whose body (code view) is at body. */
+static const struct notes *notes_of(const struct jit *j, const uint8_t *body)
+{
+    return (const struct notes *)(body - j->skip - JIT_BLOCK_NOTES);
+}
 
 /* Which guest registers the block holds: the ones its integer ops name
  * most, twice at least (held once, a register costs what it saves), up to
@@ -39,6 +56,11 @@ void jx_choose(struct jit_unit *u, const struct insn *run, uint32_t n)
     for (unsigned r = 0; r < 32; r++)
         u->host[r] = -1;
     u->held = u->dirty = 0;
+    /* A guest register goes to the same pool register in every block
+     * where it can (its number modulo the pool, or the next one free),
+     * so that a block jumping to another often has the other's
+     * registers in place already (jx_enter). */
+    bool taken[POOL] = {false};
     for (size_t k = 0; k < POOL; k++) {
         unsigned best = 0;
         for (unsigned r = 1; r < 32; r++)
@@ -46,7 +68,11 @@ void jx_choose(struct jit_unit *u, const struct insn *run, uint32_t n)
                 best = r;
         if (uses[best] < 2)
             break;
-        u->host[best] = (int8_t)pool[k];
+        size_t slot = best % POOL;
+        while (taken[slot])
+            slot = (slot + 1) % POOL;
+        taken[slot] = true;
+        u->host[best] = (int8_t)pool[slot];
         u->held |= 1u << best;
         uses[best] = 0;
     }
@@ -130,6 +156,29 @@ enum jit_emitted jx_result(struct x86 *a, struct jit_unit *u,
         x86_sext32(a, RAX, RAX);
     jx_st(a, u, RAX, in->rd);
     return JIT_E_NEXT;
+}
+
+void jx_notes(const struct jit_unit *u)
+{
+    const struct jit *j = u->j;
+    struct notes nt = {.loop = (uint32_t)(u->loop - u->body)};
+    for (unsigned r = 1; r < 32; r++)
+        for (size_t k = 0; k < POOL; k++)
+            if (u->host[r] == pool[k])
+                nt.held[k] = (uint8_t)r;
+    const uint8_t *at = (const uint8_t *)notes_of(j, u->body);
+    memcpy(j->write + (at - j->code), &nt, sizeof nt);
+}
+
+void jx_enter(struct x86 *a, const struct jit_unit *u, const uint8_t *next)
+{
+    const struct notes *nt = notes_of(u->j, next);
+    for (size_t k = 0; k < POOL; k++) {
+        unsigned r = nt->held[k];
+        if (r && u->host[r] != pool[k])
+            x86_load(a, 1, pool[k], HART, XOFF(r));
+    }
+    x86_jmp(a, next + nt->loop);
 }
 
 void jx_flush(struct x86 *a, const struct jit_unit *u)
