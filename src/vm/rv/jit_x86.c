@@ -228,10 +228,12 @@ void jit_emit_stubs(struct jit *j)
                offsetof(struct icache_page, host_page));
     x86_jcc(&a, CC_NE, not_found);
     /* the pc's entry (rdx): decoded in the slot's generation, a block */
-    x86_load_ext(&a, RCX, RDX, offsetof(struct icache_page, gen), 1, 0);
+    x86_load_ext(&a, RCX, RDX, X86_NOREG,
+                 offsetof(struct icache_page, gen), 1, 0);
     x86_shift_imm(&a, 0, SH_SHL, R8, 3);    /* 16-byte entry a halfword */
     x86_alu_rr(&a, 1, ALU_ADD, RDX, R8);
-    x86_load_ext(&a, R8, RDX, in0 + (int32_t)offsetof(struct insn, cache_gen),
+    x86_load_ext(&a, R8, RDX, X86_NOREG,
+                 in0 + (int32_t)offsetof(struct insn, cache_gen),
                  1, 0);
     x86_alu_rr(&a, 0, ALU_CMP, R8, RCX);
     x86_jcc(&a, CC_NE, not_found);

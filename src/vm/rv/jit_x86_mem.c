@@ -33,8 +33,10 @@ static void site_tag(struct x86 *a, int r)
     x86_alu_rm(a, 1, ALU_OR, r, HART, X86_NOREG, HOFF(jit_site_gen));
 }
 
-/* rax = the host address of x[rs1], so that the access of size bytes
- * through kind is at [rax + imm]. Each such access is a site with its
+/* The host address of x[rs1], so that the access of size bytes through
+ * kind is at [rax + the register returned + imm]: rax is the page's
+ * addend and the register x[rs1]'s where the block holds it, else rax
+ * is both added up and X86_NOREG returned. Each such access is a site with its
  * own copy of the data-TLB entry it last used (hart.h): its addend does
  * not depend on the address, so its load does not lengthen the
  * address's chain to memory, as the data TLB's (indexed by the address)
@@ -43,9 +45,9 @@ static void site_tag(struct x86 *a, int r)
  * access not naturally aligned (it may cross a page, which the tag
  * cannot see) or a miss takes the data TLB, fills the copy and comes
  * back. */
-static void address(struct x86 *a, struct jit_unit *u,
-                    const struct insn *in, int kind, unsigned size,
-                    int32_t d, uint32_t n)
+static int address(struct x86 *a, struct jit_unit *u,
+                   const struct insn *in, int kind, unsigned size,
+                   int32_t d, uint32_t n)
 {
     unsigned i = (unsigned)kind * JIT_SITES +
                  u->j->next_site[kind]++ % JIT_SITES;
@@ -68,12 +70,10 @@ static void address(struct x86 *a, struct jit_unit *u,
     else
         c = jx_cold(a, u, CC_NE);
     const uint8_t *back = x86_here(a);
-    if (base == RAX) {
+    if (base == RAX)
         x86_alu_rm(a, 1, ALU_ADD, RAX, HART, X86_NOREG, addend);
-    } else {
+    else
         x86_load(a, 1, RAX, HART, addend);
-        x86_alu_rr(a, 1, ALU_ADD, RAX, base);
-    }
     /* out of line: fill the copy from the data TLB (or leave) */
     x86_lea(&c, RAX, base, in->imm);
     int32_t set = tlb_find(&c, u, kind, size, d, n);
@@ -87,15 +87,16 @@ static void address(struct x86 *a, struct jit_unit *u,
         x86_lea(&c, RAX, RAX, -in->imm);
     x86_jmp(&c, back);
     jx_cold_done(u, &c);
+    return base == RAX ? X86_NOREG : base;
 }
 
 static enum jit_emitted load(struct x86 *a, struct jit_unit *u,
                              const struct insn *in, unsigned size, int sign,
                              int32_t d, uint32_t n)
 {
-    address(a, u, in, TLB_R, size, d, n);
+    int x = address(a, u, in, TLB_R, size, d, n);
     int r = jx_dst(u, in->rd);
-    x86_load_ext(a, r, RAX, in->imm, size, sign);
+    x86_load_ext(a, r, RAX, x, in->imm, size, sign);
     return jx_done(a, u, in, r, 1);
 }
 
@@ -103,9 +104,9 @@ static enum jit_emitted store(struct x86 *a, struct jit_unit *u,
                               const struct insn *in, unsigned size,
                               int32_t d, uint32_t n)
 {
-    address(a, u, in, TLB_W, size, d, n);
+    int x = address(a, u, in, TLB_W, size, d, n);
     jx_ld(a, u, RCX, in->rs2);
-    x86_store_n(a, RCX, RAX, in->imm, size);
+    x86_store_n(a, RCX, RAX, x, in->imm, size);
     return JIT_E_NEXT;
 }
 
@@ -115,8 +116,8 @@ static enum jit_emitted fload(struct x86 *a, struct jit_unit *u,
                               int32_t d, uint32_t n)
 {
     jx_need_fs(a, u, d, n);
-    address(a, u, in, TLB_R, size, d, n);
-    x86_load(a, size == 8, RAX, RAX, in->imm);
+    int x = address(a, u, in, TLB_R, size, d, n);
+    x86_load_ext(a, RAX, RAX, x, in->imm, size, 0);
     if (size == 4)
         jx_box(a);
     x86_store(a, 1, RAX, HART, FOFF(in->rd));
@@ -129,9 +130,9 @@ static enum jit_emitted fstore(struct x86 *a, struct jit_unit *u,
                                int32_t d, uint32_t n)
 {
     jx_need_fs(a, u, d, n);
-    address(a, u, in, TLB_W, size, d, n);
+    int x = address(a, u, in, TLB_W, size, d, n);
     x86_load(a, 1, RCX, HART, FOFF(in->rs2));
-    x86_store_n(a, RCX, RAX, in->imm, size);
+    x86_store_n(a, RCX, RAX, x, in->imm, size);
     return JIT_E_NEXT;
 }
 

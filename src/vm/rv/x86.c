@@ -321,25 +321,25 @@ void x86_setcc(struct x86 *a, enum x86_cc cc, int dst)
     op_reg(a, 0, 0x0fb6, dst, dst);
 }
 
-void x86_load_ext(struct x86 *a, int dst, int base, int32_t disp,
+void x86_load_ext(struct x86 *a, int dst, int base, int index, int32_t disp,
                   unsigned size, int sign)
 {
     switch (size) {
-    case 1: op_mem(a, sign, sign ? 0x0fbe : 0x0fb6, dst, base, X86_NOREG, disp); break;
-    case 2: op_mem(a, sign, sign ? 0x0fbf : 0x0fb7, dst, base, X86_NOREG, disp); break;
-    case 4: op_mem(a, sign, sign ? 0x63 : 0x8b, dst, base, X86_NOREG, disp); break;
-    default: op_mem(a, 1, 0x8b, dst, base, X86_NOREG, disp); break;
+    case 1: op_mem(a, sign, sign ? 0x0fbe : 0x0fb6, dst, base, index, disp); break;
+    case 2: op_mem(a, sign, sign ? 0x0fbf : 0x0fb7, dst, base, index, disp); break;
+    case 4: op_mem(a, sign, sign ? 0x63 : 0x8b, dst, base, index, disp); break;
+    default: op_mem(a, 1, 0x8b, dst, base, index, disp); break;
     }
 }
 
-void x86_store_n(struct x86 *a, int src, int base, int32_t disp,
+void x86_store_n(struct x86 *a, int src, int base, int index, int32_t disp,
                  unsigned size)
 {
     switch (size) {
-    case 1: op_mem(a, 0, 0x88, src, base, X86_NOREG, disp); break;
-    case 2: put(a, 0x66); op_mem(a, 0, 0x89, src, base, X86_NOREG, disp); break;
-    case 4: op_mem(a, 0, 0x89, src, base, X86_NOREG, disp); break;
-    default: op_mem(a, 1, 0x89, src, base, X86_NOREG, disp); break;
+    case 1: op_mem(a, 0, 0x88, src, base, index, disp); break;
+    case 2: put(a, 0x66); op_mem(a, 0, 0x89, src, base, index, disp); break;
+    case 4: op_mem(a, 0, 0x89, src, base, index, disp); break;
+    default: op_mem(a, 1, 0x89, src, base, index, disp); break;
     }
 }
 

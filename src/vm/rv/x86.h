@@ -121,12 +121,12 @@ void x86_call_reg(struct x86 *a, int r);
 void x86_sext32(struct x86 *a, int dst, int src);
 /* dst = cc ? 1 : 0 (setcc dst8; movzx dst, dst8); dst must be RAX-RBX */
 void x86_setcc(struct x86 *a, enum x86_cc cc, int dst);
-/* Load size bytes (1, 2, 4, 8) at [base + disp] into dst, sign- or
- * zero-extended to 64 bits. */
-void x86_load_ext(struct x86 *a, int dst, int base, int32_t disp,
+/* Load size bytes (1, 2, 4, 8) at [base + index + disp] (index may be
+ * X86_NOREG) into dst, sign- or zero-extended to 64 bits. */
+void x86_load_ext(struct x86 *a, int dst, int base, int index, int32_t disp,
                   unsigned size, int sign);
-/* Store the low size bytes of src to [base]. */
-void x86_store_n(struct x86 *a, int src, int base, int32_t disp,
+/* Store the low size bytes of src to [base + index + disp]. */
+void x86_store_n(struct x86 *a, int src, int base, int index, int32_t disp,
                  unsigned size);
 void x86_push(struct x86 *a, int r);
 void x86_pop(struct x86 *a, int r);
