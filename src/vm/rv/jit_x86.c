@@ -426,8 +426,11 @@ static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
 }
 
 /* Conditional branch: skip names the condition under which it is NOT
- * taken. Taken, it leaves the block; not taken, the block goes on. */
-static enum jit_emitted branch(struct x86 *a, const struct jit_unit *u,
+ * taken (the other is skip ^ 1). Taken, it leaves the block; not taken,
+ * the block goes on. A branch forward is taken seldom (an if), one back
+ * often (a loop): the way out of the block is written out of line for
+ * the first, in line for the second, so the common case falls through. */
+static enum jit_emitted branch(struct x86 *a, struct jit_unit *u,
                                const struct insn *in, enum x86_cc skip,
                                int32_t d, uint32_t n)
 {
@@ -437,6 +440,12 @@ static enum jit_emitted branch(struct x86 *a, const struct jit_unit *u,
     else
         jx_ld(a, u, RAX, in->rs1);
     jx_alu(a, u, 1, ALU_CMP, r, in->rs2);
+    if (in->imm > 0) {
+        struct x86 c = jx_cold(a, u, (enum x86_cc)(skip ^ 1));
+        go_to(&c, u, d + in->imm, n + 1);
+        jx_cold_done(u, &c);
+        return JIT_E_NEXT;
+    }
     uint8_t *not_taken = x86_jcc32(a, skip);
     go_to(a, u, d + in->imm, n + 1);
     x86_patch32(a, not_taken);
