@@ -321,6 +321,24 @@ enum jit_emitted jx_int(struct x86 *a, struct jit_unit *u,
         jx_ld(a, u, RAX, in->rs1);
         x86_bswap(a, RAX);
         return jx_result(a, u, in, 1);
+    case OP_ORC_B:
+        /* each byte's top bit: set when the byte is not zero, from its
+         * low seven bits plus 0x7f, or its own top bit */
+        jx_ld(a, u, RAX, in->rs1);
+        x86_mov_imm64(a, RCX, 0x7f7f7f7f7f7f7f7full);
+        x86_mov(a, RDX, RAX);
+        x86_alu_rr(a, 1, ALU_AND, RDX, RCX);
+        x86_alu_rr(a, 1, ALU_ADD, RDX, RCX);
+        x86_alu_rr(a, 1, ALU_OR, RAX, RDX);
+        x86_not(a, RCX);                        /* 0x80 in each byte */
+        x86_alu_rr(a, 1, ALU_AND, RAX, RCX);
+        /* 0x80 -> 0xff: or in 0x80 - 1 */
+        x86_mov(a, RDX, RAX);
+        x86_shift_imm(a, 1, SH_SHR, RDX, 7);
+        x86_mov(a, RCX, RAX);
+        x86_alu_rr(a, 1, ALU_SUB, RCX, RDX);
+        x86_alu_rr(a, 1, ALU_OR, RAX, RCX);
+        return jx_result(a, u, in, 1);
     case OP_BCLR: return bit_reg(a, u, in, BIT_CLEAR);
     case OP_BSET: return bit_reg(a, u, in, BIT_SET);
     case OP_BINV: return bit_reg(a, u, in, BIT_FLIP);
