@@ -89,9 +89,11 @@ void jit_reset(struct jit *j);
 enum { JIT_NONE = -1, JIT_FULL = -2 };
 /* Translate the run starting at byte off of the code page whose host copy
  * is host and decoded entries code (generation gen), decoding entries as
- * it goes; pc is its guest address now, for its name. Returns the block's offset in the buffer, JIT_NONE if the
- * first instruction cannot be translated, JIT_FULL if the buffer is full
- * (jit_reset after dropping the icache, then try again). */
+ * it goes; pc is its guest address now, for its name. Returns the
+ * block's offset in the buffer (its prologue's), JIT_NONE if the first
+ * instruction cannot be translated, JIT_FULL if either half of the
+ * buffer is full (jit_reset after dropping the icache, then try
+ * again). */
 long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
                    unsigned off, uint8_t gen, uint64_t pc);
 

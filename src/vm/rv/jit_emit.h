@@ -28,7 +28,8 @@ struct jit_unit {
     uint8_t gen;            /* their generation */
     unsigned off;           /* the block's first instruction in the page */
     const uint8_t *body;    /* the block's code after its prologue (code
-                             * view): where a jump to its start goes */
+                             * view): where a jump to its start goes, or
+                             * past its loads (jit_x86_regs.c) */
     uint8_t *p;             /* the next byte, writable view */
     uint8_t *cold;          /* the next byte of its out-of-line code, the
                              * paths it seldom takes (struct jit) */
@@ -60,8 +61,10 @@ const uint8_t *jit_block_at(const struct jit_unit *u, int32_t pc_off);
 void jit_emit_stubs(struct jit *j);
 /* Whether the emitter translates in (on this host). */
 bool jit_emit_takes(const struct insn *in);
-/* Start u's block at u->p for the n instructions of run, all of which
- * jit_emit_takes: its prologue; sets u->body. */
+/* Start u's block at u->p (JIT_BLOCK_NOTES bytes past the end of the
+ * last one) for the n instructions of run, all of which jit_emit_takes:
+ * its prologue, the loads of its held registers and its notes; sets
+ * u->body. */
 void jit_emit_begin(struct jit_unit *u, const struct insn *run, uint32_t n);
 /* Instruction n of the block, at pc_off d from its start; never
  * JIT_E_NONE for one that jit_emit_takes. */

@@ -13,9 +13,9 @@
  * (JALR) probes the jump cache itself and jumps to the lookup on a miss;
  * the lookup finds the pc's block through the fetch TLB, then the jump
  * cache or the decoded-code cache, and goes straight into it, or returns
- * to the interpreter when there is none. A jump to a place on its own page where no block was made yet
- * goes to the link, which does the same and then aims the jump at the
- * block it found.
+ * to the interpreter when there is none. A jump to a place on its own
+ * page where no block was made yet goes to the link, which does the same
+ * and then aims the jump at the block it found.
  *
  * Code is written through the buffer's writable view and runs from its
  * executable one (jit.h): every label, jump target and block entry is an
@@ -193,8 +193,6 @@ void jit_emit_stubs(struct jit *j)
     const uint8_t *not_found = x86_here(&a);
     x86_pop(&a, RCX);
     x86_jmp(&a, j->exit);
-    /* link: rdx = where a jump's rel32 is (code view), to aim at the
-     * block found; the site has spent a unit of budget already */
     /* link: r9 = where a jump's rel32 is (code view), to aim at the
      * block found; r10 = where the host address it was found at goes, or
      * 0 (see link and far_link); the site has spent a unit of budget */
@@ -315,7 +313,7 @@ static void leave_indirect(struct x86 *a, const struct jit_unit *u,
     const struct jit *j = u->j;
     jx_flush(a, u);
     x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
-    jump_probe(a, j, j->lookup);
+    jump_probe(a, j, j->exit);
     x86_jcc(a, CC_NE, j->lookup);
     x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
     x86_jcc(a, CC_E, j->exit);

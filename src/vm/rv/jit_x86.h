@@ -9,9 +9,10 @@
  * the rest of F/D, CSRs, LR/SC).
  *
  * A block holds the guest registers it uses most in host registers (the
- * pool: rsi, rdi, r8-r11), loaded where it starts and written back to the
- * hart at every exit, so a block can stop anywhere and the interpreter go
- * on with exact state. A block's own state lives in callee-saved host
+ * pool: rsi, rdi, r8-r11), loaded where it starts (or by a block on its
+ * page that jumps in past those loads) and written back to the hart at
+ * every exit, so a block can stop anywhere and the interpreter go on
+ * with exact state. A block's own state lives in callee-saved host
  * registers, so it survives a call into C; rax, rcx and rdx are scratch. */
 #ifndef CELLA_VM_RV_JIT_X86_H
 #define CELLA_VM_RV_JIT_X86_H
@@ -77,8 +78,8 @@ void jx_reload(struct x86 *a, struct jit_unit *u);
 void jx_exit_at(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
                 uint32_t n);
 /* Out-of-line code: a jump on cc from a to the block's out-of-line code,
- * which the cursor returned writes (it ends with a jump away); then
- * jx_cold_done. */
+ * which the cursor returned writes (it ends with a jump: back into the
+ * block, or away); then jx_cold_done. */
 struct x86 jx_cold(struct x86 *a, const struct jit_unit *u, enum x86_cc cc);
 void jx_cold_done(struct jit_unit *u, const struct x86 *c);
 /* r = the offset in a TLB set of the entry for the address in rax:

@@ -1,8 +1,9 @@
 /* The x86-64 emitter's memory ops (jit_x86.h): integer and F/D loads and
- * stores and the AMOs, each through an inline lookup of the data TLB. A
- * miss, an access that crosses a page, MMIO or a misaligned AMO leaves
- * the block before the instruction: the interpreter does it, raising
- * whatever exception it must. */
+ * stores, each through its own copy of a data-TLB entry checked inline
+ * and the data TLB out of line, and the AMOs, through an inline lookup
+ * of the data TLB. A miss, an access that crosses a page, MMIO or a
+ * misaligned AMO leaves the block before the instruction: the
+ * interpreter does it, raising whatever exception it must. */
 #include "vm/rv/jit_x86.h"
 
 #include "vm/rv/cpu.h"
