@@ -14,6 +14,10 @@ static enum jit_emitted alu_imm(struct x86 *a, struct jit_unit *u,
                                 const struct insn *in, int w, enum x86_alu op)
 {
     int r = jx_dst(u, in->rd);
+    if (in->rs1 == 0 && op != ALU_AND) {    /* li: the value itself */
+        x86_mov_sx(a, r, in->imm);
+        return jx_done(a, u, in, r, 1);
+    }
     jx_ld(a, u, r, in->rs1);
     if (in->imm || op == ALU_AND)   /* mv and sext.w: no op */
         x86_alu_imm(a, w, op, r, in->imm);
