@@ -4,7 +4,10 @@
  * where the old code's blocks were chained into; blocks chain across
  * pages; a block whose load misses the TLB hands that load to the
  * interpreter, as one whose AMO is misaligned hands it over to raise the
- * exception; a store never writes through a load's copy of a TLB entry. */
+ * exception; a store never writes through a load's copy of a TLB entry;
+ * a branch forward within a block that jumps over the block's first F/D
+ * instruction still finds the F/D unit off at the next, or marks it
+ * dirty there. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -323,6 +326,40 @@ static void test_store_never_takes_a_load_translation(void **state)
     free(shadow);
 }
 
+/* With mstatus.FS off, F/D instructions raise illegal instruction; on,
+ * they make it dirty. A block checks FS, and sets it dirty, once, at its
+ * first F/D instruction; a branch forward into the block itself that
+ * jumps over that one must leave both to the next. */
+static void test_branch_over_first_fp_op(void **state)
+{
+    (void)state;
+    uint32_t *p = bus_ram_ptr(&m->bus, CODE, 0x104);
+    uint64_t regs[32] = {0};
+    uint32_t fadd = r_type(1, 1, 1, 7, 1, 0x53);    /* fadd.d f1, f1, f1 */
+    p[0] = i_type(1, 5, 0, 5, 0x13);                /* addi x5, x5, 1 */
+    p[1] = b_type(8, 0, 0, 0);                      /* beq x0, x0, 12 */
+    p[2] = fadd;
+    p[3] = fadd;
+    p[4] = j_type(0, 0);
+    p[0x40] = j_type(0, 0);                         /* the trap vector */
+    start(jit, regs);
+    jit->mtvec = CODE + 0x100;
+    for (int run = 0; run < 2; run++) {     /* the second one translates */
+        jit->pc = CODE;
+        jit->mstatus &= ~MSTATUS_FS;
+        hart_exec(jit, 10);
+        assert_int_equal(jit->pc, CODE + 0x100);
+        assert_int_equal(jit->mcause, EXC_ILLEGAL);
+        assert_int_equal(jit->mepc, CODE + 12);
+    }
+    assert_int_equal(jit->fetch_code[(CODE & 0xfff) >> 1].op, OP_JIT);
+    jit->pc = CODE;
+    jit->mstatus = (jit->mstatus & ~MSTATUS_FS) | 1ull << MSTATUS_FS_SHIFT;
+    hart_exec(jit, 10);
+    assert_int_equal(jit->pc, CODE + 16);
+    assert_int_equal(jit->mstatus & MSTATUS_FS, MSTATUS_FS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_chain_across_pages),
         cmocka_unit_test(test_misaligned_amo_traps),
         cmocka_unit_test(test_store_never_takes_a_load_translation),
+        cmocka_unit_test(test_branch_over_first_fp_op),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

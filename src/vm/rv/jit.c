@@ -25,7 +25,6 @@
  * drops every block, and Linux fences at each exec). Only what is
  * written costs memory. */
 #define JIT_PERF_BYTES (512u << 20)
-#define BLOCK_MAX_INSNS 64
 
 /* The buffer's two views of one memfd: where mremap cannot map shared
  * memory twice (under valgrind, say). perf does not read
@@ -246,10 +245,10 @@ long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
                    unsigned off, uint8_t gen, uint64_t pc)
 {
     /* the run: what the block will do, known before its code is made */
-    struct insn run[BLOCK_MAX_INSNS];
+    struct insn run[JIT_BLOCK_INSNS];
     uint32_t n = 0;
     unsigned end = off;
-    while (n < BLOCK_MAX_INSNS && end < 0x1000 &&
+    while (n < JIT_BLOCK_INSNS && end < 0x1000 &&
            decoded(code, host, end, gen, &run[n]) &&
            jit_emit_takes(&run[n])) {
         end += run[n].len;

@@ -16,6 +16,9 @@
  * prologue; in the block itself and in its out-of-line code each. */
 #define JIT_INSN_MAX_BYTES 768
 
+/* The most instructions a block has. */
+#define JIT_BLOCK_INSNS 64
+
 /* Bytes before each block's code that the emitter keeps its own notes
  * on the block in (what a block jumping to it needs to know). */
 #define JIT_BLOCK_NOTES 16
@@ -43,6 +46,19 @@ struct jit_unit {
     const uint8_t *loop;    /* past body's loads: where the block loops */
     bool fs_checked;        /* mstatus.FS tested on, on every path here */
     bool fs_dirtied;        /* and set dirty */
+    /* Branches forward to an instruction of the block itself jump
+     * there: each instruction's offset from the block's start; the
+     * jumps not yet aimed (where their rel32s are, and to which
+     * instruction); for each instruction, what is true on every path of
+     * those jumps to it (written registers, FS). */
+    uint32_t n;
+    int32_t at[JIT_BLOCK_INSNS];
+    uint32_t jumps;
+    uint8_t *jump_rel[JIT_BLOCK_INSNS];
+    uint8_t jump_to[JIT_BLOCK_INSNS];
+    uint32_t join_dirty[JIT_BLOCK_INSNS];
+    bool join_fs_checked[JIT_BLOCK_INSNS];
+    bool join_fs_dirtied[JIT_BLOCK_INSNS];
 };
 
 enum jit_emitted {

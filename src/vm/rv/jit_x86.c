@@ -438,8 +438,26 @@ static enum jit_emitted branch(struct x86 *a, struct jit_unit *u,
     else
         jx_ld(a, u, RAX, in->rs1);
     jx_alu(a, u, 1, ALU_CMP, r, in->rs2);
+    enum x86_cc taken = (enum x86_cc)(skip ^ 1);
+    uint32_t k = n + 1;
+    while (in->imm > 0 && k < u->n && u->at[k] < d + in->imm)
+        k++;
+    if (in->imm > 0 && k < u->n && u->at[k] == d + in->imm) {
+        /* into the block itself: the instructions jumped over are not
+         * retired, which the exits there count */
+        if (k > n + 1) {
+            x86_lea(a, RCX, RETIRED, (int32_t)(n + 1) - (int32_t)k);
+            x86_cmov(a, 1, taken, RETIRED, RCX);
+        }
+        u->jump_rel[u->jumps] = x86_jcc32(a, taken);
+        u->jump_to[u->jumps++] = (uint8_t)k;
+        u->join_dirty[k] |= u->dirty;
+        u->join_fs_checked[k] = u->join_fs_checked[k] && u->fs_checked;
+        u->join_fs_dirtied[k] = u->join_fs_dirtied[k] && u->fs_dirtied;
+        return JIT_E_NEXT;
+    }
     if (in->imm > 0) {
-        struct x86 c = jx_cold(a, u, (enum x86_cc)(skip ^ 1));
+        struct x86 c = jx_cold(a, u, taken);
         go_to(&c, u, d + in->imm, n + 1);
         jx_cold_done(u, &c);
         return JIT_E_NEXT;
@@ -514,6 +532,14 @@ bool jit_emit_takes(const struct insn *in)
 
 void jit_emit_begin(struct jit_unit *u, const struct insn *run, uint32_t n)
 {
+    u->n = n;
+    u->jumps = 0;
+    int32_t d = 0;
+    for (uint32_t i = 0; i < n; d += run[i++].len) {
+        u->at[i] = d;
+        u->join_dirty[i] = 0;
+        u->join_fs_checked[i] = u->join_fs_dirtied[i] = true;
+    }
     struct x86 a = unit_at(u);
     prologue(&a);
     u->body = x86_here(&a);
@@ -529,6 +555,13 @@ enum jit_emitted jit_emit_insn(struct jit_unit *u, const struct insn *in,
                                int32_t d, uint32_t n)
 {
     struct x86 a = unit_at(u);
+    /* the jumps here from branches before join the path falling in */
+    for (uint32_t k = 0; k < u->jumps; k++)
+        if (u->jump_to[k] == n)
+            x86_patch32(&a, u->jump_rel[k]);
+    u->dirty |= u->join_dirty[n];
+    u->fs_checked = u->fs_checked && u->join_fs_checked[n];
+    u->fs_dirtied = u->fs_dirtied && u->join_fs_dirtied[n];
     enum jit_emitted e = emit(&a, u, in, d, n);
     u->p = a.p;
     return e;
