@@ -391,7 +391,8 @@ static void far_link(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
  * written (loop_dirty), so its exits write them all. Another is entered
  * past its loads too, once this one's written registers are written
  * back and its own that are not in place are loaded (jx_enter).
- * Anywhere else, the lookup finds the way. */
+ * Anywhere else, the lookup finds the way. Only a jump back spends a
+ * unit of the budget (LEFT). */
 static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
                   uint32_t n)
 {
@@ -408,6 +409,14 @@ static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
     bool self = next == u->body;
     if (!self)
         jx_flush(a, u);
+    /* Every loop on a page has a jump back in it (the code between only
+     * goes forward) or leaves the page: the budget is spent there. */
+    if (pc_off > u->at[n - 1]) {
+        x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
+        x86_alu_imm(a, 1, ALU_ADD, PC0, pc_off);
+        jx_enter(a, u, next);
+        return;
+    }
     x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
     uint8_t *spent = x86_jcc8(a, CC_E);
     x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
