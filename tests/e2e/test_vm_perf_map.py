@@ -1,6 +1,7 @@
 """--perf-map: the translator names its code in /tmp/perf-PID.map (one
-line per block: host address, size, rv:GUEST-ADDRESS), so that perf
-report shows the samples in translated code by guest address."""
+line per block: host address, size, rv:GUEST-ADDRESS, and one for the
+code it keeps out of line, rv:GUEST-ADDRESS:cold), so that perf report
+shows the samples in translated code by guest address."""
 import os
 import re
 import shutil
@@ -10,7 +11,8 @@ import pytest
 
 from conftest import APPEND, BOOT_TIMEOUT, QUICK_TIMEOUT, REPO, check_clean, tail
 
-LINE = re.compile(r"^([0-9a-f]+) ([0-9a-f]+) (rv:0x([0-9a-f]+)|cella-jit-stubs)$")
+LINE = re.compile(r"^([0-9a-f]+) ([0-9a-f]+) "
+                  r"(rv:0x([0-9a-f]+)(:cold)?|cella-jit-stubs)$")
 PROGRAM = REPO / "build" / "isa" / "rv64i.elf"   # runs at 0x80000000
 
 
@@ -51,6 +53,7 @@ def test_map_names_each_block(cella):
     assert not bad, f"lines not START SIZE NAME: {bad[:5]}"
     blocks = [LINE.match(line) for line in lines if "rv:" in line]
     assert blocks, lines
+    assert any(m[5] for m in blocks), "no out-of-line code named"
     assert any("cella-jit-stubs" in line for line in lines), lines
     for m in blocks:
         assert int(m[2], 16) > 0, m[0]
