@@ -266,6 +266,13 @@ static void gen_int(struct prog *p)
         bool w = pick(2);
         int32_t sh = (int32_t)pick(w ? 32 : 64);
         unsigned op = w ? OPC_IMM32 : OPC_IMM, rs1 = int_operand(p);
+        if (pick(4) == 0) {     /* slli rd, rs1, 0-4; add rd, rd, rs */
+            unsigned rd = dst(), rs = src();
+            put(p, i_type((int32_t)pick(5), rs1, 1, rd, OPC_IMM));
+            put(p, pick(2) ? r_type(0, rs, rd, 0, rd, OPC_REG)
+                           : r_type(0, rd, rs, 0, rd, OPC_REG));
+            return;
+        }
         switch (pick(3)) {
         case 0: put(p, i_type(sh, rs1, 1, dst(), op)); return;
         case 1: put(p, i_type(sh, rs1, 5, dst(), op)); return;

@@ -52,6 +52,9 @@ struct jit_unit {
      * instruction); for each instruction, what is true on every path of
      * those jumps to it (written registers, FS). */
     uint32_t n;
+    const struct insn *run;     /* its instructions, for a look ahead */
+    uint32_t cur;               /* the one being made */
+    bool fused_next;            /* the next one is made with it */
     int32_t at[JIT_BLOCK_INSNS];
     uint32_t jumps;
     uint8_t *jump_rel[JIT_BLOCK_INSNS];

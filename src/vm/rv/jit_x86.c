@@ -542,6 +542,8 @@ bool jit_emit_takes(const struct insn *in)
 void jit_emit_begin(struct jit_unit *u, const struct insn *run, uint32_t n)
 {
     u->n = n;
+    u->run = run;
+    u->fused_next = false;
     u->jumps = 0;
     int32_t d = 0;
     for (uint32_t i = 0; i < n; d += run[i++].len) {
@@ -571,6 +573,12 @@ enum jit_emitted jit_emit_insn(struct jit_unit *u, const struct insn *in,
     u->dirty |= u->join_dirty[n];
     u->fs_checked = u->fs_checked && u->join_fs_checked[n];
     u->fs_dirtied = u->fs_dirtied && u->join_fs_dirtied[n];
+    u->cur = n;
+    if (u->fused_next) {    /* made with the one before */
+        u->fused_next = false;
+        u->p = a.p;
+        return JIT_E_NEXT;
+    }
     enum jit_emitted e = emit(&a, u, in, d, n);
     u->p = a.p;
     return e;

@@ -143,14 +143,43 @@ static enum jit_emitted divide(struct x86 *a, struct jit_unit *u,
 static enum jit_emitted shadd(struct x86 *a, struct jit_unit *u,
                               const struct insn *in, uint8_t sh, bool uw)
 {
-    int r = in->rs2 == in->rd ? RAX : jx_dst(u, in->rd);  /* r changes early */
-    jx_ld(a, u, r, in->rs1);
-    if (uw)
-        x86_mov32(a, r, r);
-    if (sh)
-        x86_shift_imm(a, 1, SH_SHL, r, sh);
-    jx_alu(a, u, 1, ALU_ADD, r, in->rs2);
+    int index = RCX, base = RDX;
+    if (!uw && in->rs1 && u->host[in->rs1] >= 0) {
+        index = u->host[in->rs1];
+    } else {
+        jx_ld(a, u, RCX, in->rs1);
+        if (uw)
+            x86_mov32(a, RCX, RCX);
+    }
+    if (in->rs2 && u->host[in->rs2] >= 0)
+        base = u->host[in->rs2];
+    else
+        jx_ld(a, u, RDX, in->rs2);
+    int r = jx_dst(u, in->rd);
+    x86_lea_scaled(a, r, base, index, sh);
     return jx_done(a, u, in, r, 1);
+}
+
+/* SLLI by 1 to 3 and an ADD of its result, from the same register into
+ * it, as the block's instruction n and the next: one SHnADD, when no
+ * branch in the block jumps to the ADD. */
+static bool fuse_shift_add(const struct jit_unit *u, const struct insn *in,
+                           uint32_t n, struct insn *out)
+{
+    if (n + 1 >= u->n || in->op != OP_SLLI || !in->rd ||
+        (in->imm & 63) < 1 || (in->imm & 63) > 3)
+        return false;
+    const struct insn *add = &u->run[n + 1];
+    if (add->op != OP_ADD || add->rd != in->rd ||
+        (add->rs1 == in->rd) == (add->rs2 == in->rd))
+        return false;
+    for (uint32_t k = 0; k < u->jumps; k++)
+        if (u->jump_to[k] == n + 1)
+            return false;
+    *out = *in;
+    out->op = (uint8_t)(OP_SH1ADD + (in->imm & 63) - 1);
+    out->rs2 = add->rs1 == in->rd ? add->rs2 : add->rs1;
+    return true;
 }
 
 /* rd = rs1 op ~rs2 */
@@ -246,7 +275,14 @@ enum jit_emitted jx_int(struct x86 *a, struct jit_unit *u,
     case OP_SLTIU: return set_if(a, u, in, true, CC_B);
     case OP_SLT: return set_if(a, u, in, false, CC_L);
     case OP_SLTU: return set_if(a, u, in, false, CC_B);
-    case OP_SLLI: return shift_imm(a, u, in, 1, SH_SHL);
+    case OP_SLLI: {
+        struct insn f;
+        if (fuse_shift_add(u, in, u->cur, &f)) {
+            u->fused_next = true;
+            return shadd(a, u, &f, (uint8_t)(in->imm & 63), false);
+        }
+        return shift_imm(a, u, in, 1, SH_SHL);
+    }
     case OP_SRLI: return shift_imm(a, u, in, 1, SH_SHR);
     case OP_SRAI: return shift_imm(a, u, in, 1, SH_SAR);
     case OP_SLLIW: return shift_imm(a, u, in, 0, SH_SHL);

@@ -105,6 +105,17 @@ void x86_lea(struct x86 *a, int dst, int base, int32_t disp)
     op_mem(a, 1, 0x8d, dst, base, X86_NOREG, disp);
 }
 
+void x86_lea_scaled(struct x86 *a, int dst, int base, int index,
+                    unsigned scale)
+{
+    assert(index != RSP && scale <= 3);
+    rex(a, 1, dst, index, base);
+    put(a, 0x8d);
+    put(a, (uint8_t)(0x44 | (dst & 7) << 3));      /* [SIB + disp8] */
+    put(a, (uint8_t)(scale << 6 | (index & 7) << 3 | (base & 7)));
+    put(a, 0);
+}
+
 void x86_lea32(struct x86 *a, int dst, int base, uint32_t disp)
 {
     op_mem(a, 0, 0x8d, dst, base, X86_NOREG, (int32_t)disp);

@@ -64,6 +64,9 @@ void x86_mov_imm32(struct x86 *a, int dst, uint32_t imm);  /* zero-extends */
 void x86_lea(struct x86 *a, int dst, int base, int32_t disp);
 /* 32-bit lea: the sum's low 32 bits, zero-extended */
 void x86_lea32(struct x86 *a, int dst, int base, uint32_t disp);
+/* dst = base + (index << scale), scale 0-3 */
+void x86_lea_scaled(struct x86 *a, int dst, int base, int index,
+                    unsigned scale);
 void x86_alu_rr(struct x86 *a, int w, enum x86_alu op, int dst, int src);
 void x86_alu_rm(struct x86 *a, int w, enum x86_alu op, int dst, int base,
                 int index, int32_t disp);
