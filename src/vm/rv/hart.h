@@ -99,7 +99,8 @@ enum {
 enum { TLB_R, TLB_W, TLB_X, TLB_KINDS };
 
 #define JIT_SITES 1024    /* struct hart's jit_site, per kind */
-#define JIT_SITE_GEN (1ull << 52)   /* a unit of jit_site_gen */
+#define JIT_SITE_GEN 8u             /* a unit of jit_site_gen */
+#define JIT_SITE_GEN_MAX 0xff8u     /* then it starts again at one unit */
 
 struct tlb_entry {
     uint64_t vpn;        /* vaddr >> 12, or UINT64_MAX when empty */
@@ -132,9 +133,10 @@ struct hart {
     /* The translator's own copies of data-TLB entries, one per load or
      * store it translated (a site; jit_x86_mem.c), loads' copied from
      * TLB_R and stores' from TLB_W, each kind in its own array so that a
-     * store never takes a load's (read-only) page: an entry counts while
-     * its vpn carries jit_site_gen in bits 52-63, which every TLB flush
-     * and mode change moves on (tlb_sites_drop). */
+     * store never takes a load's (read-only) page. An entry's vpn field
+     * holds its tag: the page's address, with jit_site_gen in bits 3-11
+     * (bits 0-2 clear); it counts while that is the current one, which
+     * every TLB flush and mode change moves on (tlb_sites_drop). */
     uint64_t jit_site_gen;
 
     /* The exception a failed step raised (cause, xtval). */

@@ -27,10 +27,12 @@ static int32_t tlb_find(struct x86 *a, struct jit_unit *u, int kind,
     return set;
 }
 
-/* r (a guest virtual address) = the tag a site's entry has for its page */
-static void site_tag(struct x86 *a, int r)
+/* r (a guest virtual address) = the tag a site's entry has for its page
+ * (hart.h), or, for an access of size bytes not naturally aligned, one
+ * no entry has (its low bits kept) */
+static void site_tag(struct x86 *a, int r, unsigned size)
 {
-    x86_shift_imm(a, 1, SH_SHR, r, 12);
+    x86_alu_imm(a, 1, ALU_AND, r, ~0xfff | (int32_t)(size - 1));
     x86_alu_rm(a, 1, ALU_OR, r, HART, X86_NOREG, HOFF(jit_site_gen));
 }
 
@@ -42,10 +44,10 @@ static void site_tag(struct x86 *a, int r)
  * not depend on the address, so its load does not lengthen the
  * address's chain to memory, as the data TLB's (indexed by the address)
  * does. The copy counts when its tag is the page's with the current
- * jit_site_gen. The block's own path is the copy's hit; out of line, an
- * access not naturally aligned (it may cross a page, which the tag
- * cannot see) or a miss takes the data TLB, fills the copy and comes
- * back. */
+ * jit_site_gen. The block's own path is the copy's hit, which an access
+ * not naturally aligned never is (it may cross a page, which the tag
+ * cannot see); out of line, that or a miss takes the data TLB, fills
+ * the copy and comes back. */
 static int address(struct x86 *a, struct jit_unit *u,
                    const struct insn *in, int kind, unsigned size,
                    int32_t d, uint32_t n)
@@ -59,17 +61,9 @@ static int address(struct x86 *a, struct jit_unit *u,
     if (base == RAX)
         jx_ld(a, u, RAX, in->rs1);
     x86_lea(a, RDX, base, in->imm);
-    struct x86 c = {0};
-    if (size > 1) {
-        x86_test_imm(a, RDX, (int32_t)size - 1);
-        c = jx_cold(a, u, CC_NE);
-    }
-    site_tag(a, RDX);
+    site_tag(a, RDX, size);
     x86_alu_rm(a, 1, ALU_CMP, RDX, HART, X86_NOREG, tag);
-    if (size > 1)
-        x86_jcc(a, CC_NE, x86_here(&c));
-    else
-        c = jx_cold(a, u, CC_NE);
+    struct x86 c = jx_cold(a, u, CC_NE);
     const uint8_t *back = x86_here(a);
     if (base == RAX)
         x86_alu_rm(a, 1, ALU_ADD, RAX, HART, X86_NOREG, addend);
@@ -82,7 +76,7 @@ static int address(struct x86 *a, struct jit_unit *u,
                  set + (int32_t)offsetof(struct tlb_entry, addend));
     x86_store(&c, 1, RDX, HART, addend);
     x86_mov(&c, RDX, RAX);
-    site_tag(&c, RDX);
+    site_tag(&c, RDX, 1);
     x86_store(&c, 1, RDX, HART, tag);
     if (base == RAX)
         x86_lea(&c, RAX, RAX, -in->imm);
@@ -106,8 +100,14 @@ static enum jit_emitted store(struct x86 *a, struct jit_unit *u,
                               int32_t d, uint32_t n)
 {
     int x = address(a, u, in, TLB_W, size, d, n);
-    jx_ld(a, u, RCX, in->rs2);
-    x86_store_n(a, RCX, RAX, x, in->imm, size);
+    /* from rs2's own register, but a byte of rsi or rdi (which would
+     * need a REX prefix the encoder leaves out) */
+    int r = in->rs2 ? u->host[in->rs2] : -1;
+    if (r < 0 || (size == 1 && r < R8)) {
+        r = RCX;
+        jx_ld(a, u, RCX, in->rs2);
+    }
+    x86_store_n(a, r, RAX, x, in->imm, size);
     return JIT_E_NEXT;
 }
 

@@ -23,7 +23,7 @@ static const uint64_t access_fault_cause[TLB_KINDS] = {
 void tlb_sites_drop(struct hart *h)
 {
     h->jit_site_gen += JIT_SITE_GEN;
-    if (h->jit_site_gen == 0) {     /* wrapped: no old tag may match */
+    if (h->jit_site_gen > JIT_SITE_GEN_MAX) {   /* no old tag may match */
         memset(h->jit_site, 0, sizeof h->jit_site);
         h->jit_site_gen = JIT_SITE_GEN;
     }
