@@ -235,25 +235,26 @@ static bool decoded(struct insn *code, const uint8_t *host, unsigned off,
     return true;
 }
 
-/* A block's last instruction: a jump (branches go on when not taken). */
-static bool ends_block(unsigned op)
-{
-    return op == OP_JAL || op == OP_JALR;
-}
-
 long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
                    unsigned off, uint8_t gen, uint64_t pc)
 {
-    /* the run: what the block will do, known before its code is made */
+    /* the run: what the block will do, known before its code is made,
+     * and where each instruction is from the block's start. It ends at a
+     * jump (branches go on when not taken), but for a JAL forward on the
+     * page, where it goes on at the target. */
     struct insn run[JIT_BLOCK_INSNS];
+    int32_t at[JIT_BLOCK_INSNS];
     uint32_t n = 0;
     unsigned end = off;
     while (n < JIT_BLOCK_INSNS && end < 0x1000 &&
            decoded(code, host, end, gen, &run[n]) &&
            jit_emit_takes(&run[n])) {
-        end += run[n].len;
-        if (ends_block(run[n++].op))
+        const struct insn *in = &run[n];
+        at[n++] = (int32_t)(end - off);
+        if (in->op == OP_JALR || (in->op == OP_JAL &&
+                                  (in->imm <= 0 || end + in->imm >= 0x1000)))
             break;
+        end += in->op == OP_JAL ? (unsigned)in->imm : in->len;
     }
     if (n == 0)
         return JIT_NONE;
@@ -266,15 +267,12 @@ long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
     size_t start = j->used + JIT_BLOCK_NOTES;
     struct jit_unit u = {.j = j, .code = code, .gen = gen, .off = off,
                          .p = j->write + start, .cold = j->write + j->cold};
-    jit_emit_begin(&u, run, n);
-    int32_t d = 0;
+    jit_emit_begin(&u, run, at, n);
     enum jit_emitted e = JIT_E_NEXT;
-    for (uint32_t i = 0; i < n; i++) {
-        e = jit_emit_insn(&u, &run[i], d, i);
-        d += run[i].len;
-    }
+    for (uint32_t i = 0; i < n; i++)
+        e = jit_emit_insn(&u, &run[i], at[i], i);
     if (e != JIT_E_END)
-        jit_emit_end(&u, d, n);
+        jit_emit_end(&u, at[n - 1] + run[n - 1].len, n);
     if (j->perf_map >= 0) {
         char name[32];
         snprintf(name, sizeof name, "rv:0x%llx", (unsigned long long)pc);

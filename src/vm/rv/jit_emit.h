@@ -81,10 +81,12 @@ void jit_emit_stubs(struct jit *j);
 /* Whether the emitter translates in (on this host). */
 bool jit_emit_takes(const struct insn *in);
 /* Start u's block at u->p (JIT_BLOCK_NOTES bytes past the end of the
- * last one) for the n instructions of run, all of which jit_emit_takes:
- * its prologue, the loads of its held registers and its notes; sets
- * u->body. */
-void jit_emit_begin(struct jit_unit *u, const struct insn *run, uint32_t n);
+ * last one) for the n instructions of run, all of which jit_emit_takes,
+ * each at its offset in at from the block's start (growing: where a JAL
+ * jumps forward, the next is its target): its prologue, the loads of its
+ * held registers and its notes; sets u->body. */
+void jit_emit_begin(struct jit_unit *u, const struct insn *run,
+                    const int32_t *at, uint32_t n);
 /* Instruction n of the block, at pc_off d from its start; never
  * JIT_E_NONE for one that jit_emit_takes. */
 enum jit_emitted jit_emit_insn(struct jit_unit *u, const struct insn *in,

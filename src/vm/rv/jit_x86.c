@@ -489,6 +489,8 @@ static enum jit_emitted emit(struct x86 *a, struct jit_unit *u,
     case OP_JAL:
         x86_lea(a, RAX, PC0, d + in->len);
         jx_st(a, u, RAX, in->rd);
+        if (n + 1 < u->n && u->at[n + 1] == d + in->imm)
+            return JIT_E_NEXT;      /* the block goes on at the target */
         go_to(a, u, d + in->imm, n + 1);
         return JIT_E_END;
     case OP_JALR:
@@ -539,15 +541,15 @@ bool jit_emit_takes(const struct insn *in)
     }
 }
 
-void jit_emit_begin(struct jit_unit *u, const struct insn *run, uint32_t n)
+void jit_emit_begin(struct jit_unit *u, const struct insn *run,
+                    const int32_t *at, uint32_t n)
 {
     u->n = n;
     u->run = run;
     u->fused_next = false;
     u->jumps = 0;
-    int32_t d = 0;
-    for (uint32_t i = 0; i < n; d += run[i++].len) {
-        u->at[i] = d;
+    for (uint32_t i = 0; i < n; i++) {
+        u->at[i] = at[i];
         u->join_dirty[i] = 0;
         u->join_fs_checked[i] = u->join_fs_dirtied[i] = true;
     }

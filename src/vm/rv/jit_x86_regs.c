@@ -38,11 +38,10 @@ void jx_choose(struct jit_unit *u, const struct insn *run, uint32_t n)
     unsigned uses[33] = {0};
     uint32_t written = 0;
     bool loops = false;
-    int32_t d = 0;
-    for (uint32_t i = 0; i < n; d += run[i++].len) {
+    for (uint32_t i = 0; i < n; i++) {
         const struct insn *in = &run[i];
         if ((in->op == OP_JAL || (in->op >= OP_BEQ && in->op <= OP_BGEU)) &&
-            d + in->imm == 0)
+            u->at[i] + in->imm == 0)
             loops = true;
         written |= 1u << (in->rd & 31);     /* an f register's at worst */
         if ((in->op >= OP_FIRST_FPU && in->op <= OP_LAST_FPU) ||
