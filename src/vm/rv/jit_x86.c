@@ -411,14 +411,12 @@ static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
         jx_flush(a, u);
     /* Every loop on a page has a jump back in it (the code between only
      * goes forward) or leaves the page: the budget is spent there. */
-    if (pc_off > u->at[n - 1]) {
-        x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
-        x86_alu_imm(a, 1, ALU_ADD, PC0, pc_off);
-        jx_enter(a, u, next);
-        return;
+    bool back = pc_off <= u->at[n - 1];
+    uint8_t *spent = NULL;
+    if (back) {
+        x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
+        spent = x86_jcc8(a, CC_E);
     }
-    x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
-    uint8_t *spent = x86_jcc8(a, CC_E);
     x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
     if (self) {
         x86_jmp(a, u->loop);
@@ -426,6 +424,8 @@ static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
         x86_alu_imm(a, 1, ALU_ADD, PC0, pc_off);
         jx_enter(a, u, next);
     }
+    if (!back)
+        return;
     x86_patch8(a, spent);
     if (self)
         jx_flush(a, u);
@@ -448,24 +448,24 @@ static enum jit_emitted branch(struct x86 *a, struct jit_unit *u,
         jx_ld(a, u, RAX, in->rs1);
     jx_alu(a, u, 1, ALU_CMP, r, in->rs2);
     enum x86_cc taken = (enum x86_cc)(skip ^ 1);
-    uint32_t k = n + 1;
-    while (in->imm > 0 && k < u->n && u->at[k] < d + in->imm)
-        k++;
-    if (in->imm > 0 && k < u->n && u->at[k] == d + in->imm) {
-        /* into the block itself: the instructions jumped over are not
-         * retired, which the exits there count */
-        if (k > n + 1) {
-            x86_lea(a, RCX, RETIRED, (int32_t)(n + 1) - (int32_t)k);
-            x86_cmov(a, 1, taken, RETIRED, RCX);
-        }
-        u->jump_rel[u->jumps] = x86_jcc32(a, taken);
-        u->jump_to[u->jumps++] = (uint8_t)k;
-        u->join_dirty[k] |= u->dirty;
-        u->join_fs_checked[k] = u->join_fs_checked[k] && u->fs_checked;
-        u->join_fs_dirtied[k] = u->join_fs_dirtied[k] && u->fs_dirtied;
-        return JIT_E_NEXT;
-    }
     if (in->imm > 0) {
+        uint32_t k = n + 1;
+        while (k < u->n && u->at[k] < d + in->imm)
+            k++;
+        if (k < u->n && u->at[k] == d + in->imm) {
+            /* into the block itself: the instructions jumped over are
+             * not retired, which the exits there count */
+            if (k > n + 1) {
+                x86_lea(a, RCX, RETIRED, (int32_t)(n + 1) - (int32_t)k);
+                x86_cmov(a, 1, taken, RETIRED, RCX);
+            }
+            u->jump_rel[u->jumps] = x86_jcc32(a, taken);
+            u->jump_to[u->jumps++] = (uint8_t)k;
+            u->join_dirty[k] |= u->dirty;
+            u->join_fs_checked[k] = u->join_fs_checked[k] && u->fs_checked;
+            u->join_fs_dirtied[k] = u->join_fs_dirtied[k] && u->fs_dirtied;
+            return JIT_E_NEXT;
+        }
         struct x86 c = jx_cold(a, u, taken);
         go_to(&c, u, d + in->imm, n + 1);
         jx_cold_done(u, &c);
@@ -556,7 +556,7 @@ void jit_emit_begin(struct jit_unit *u, const struct insn *run,
     struct x86 a = unit_at(u);
     prologue(&a);
     u->body = x86_here(&a);
-    jx_choose(u, run, n);
+    jx_choose(u);
     jx_reload(&a, u);
     u->loop = x86_here(&a);
     u->dirty = u->loop_dirty;

@@ -37,9 +37,9 @@
 #define XOFF(r) (HOFF(x) + 8 * (int32_t)(r))
 #define FOFF(r) (HOFF(f) + 8 * (int32_t)(r))
 
-/* Choose the guest registers the block of run (n instructions) holds
+/* Choose the guest registers u's block (u->run, u->n, u->at) holds
  * (jit_x86_regs.c, as the functions to jx_reload). */
-void jx_choose(struct jit_unit *u, const struct insn *run, uint32_t n);
+void jx_choose(struct jit_unit *u);
 /* reg = x[xr]; x[xr] = reg (from the pool's register when the block
  * holds xr, else the hart) */
 void jx_ld(struct x86 *a, const struct jit_unit *u, int reg, unsigned xr);

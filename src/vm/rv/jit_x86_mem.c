@@ -39,11 +39,11 @@ static void site_tag(struct x86 *a, int r, unsigned size)
 /* The host address of x[rs1], so that the access of size bytes through
  * kind is at [rax + the register returned + imm]: rax is the page's
  * addend and the register x[rs1]'s where the block holds it, else rax
- * is both added up and X86_NOREG returned. Each such access is a site with its
- * own copy of the data-TLB entry it last used (hart.h): its addend does
- * not depend on the address, so its load does not lengthen the
- * address's chain to memory, as the data TLB's (indexed by the address)
- * does. The copy counts when its tag is the page's with the current
+ * is both added up and X86_NOREG returned. Each such access is a site
+ * with its own copy of the data-TLB entry it last used (hart.h): its
+ * addend does not depend on the address, so its load does not lengthen
+ * the address's chain to memory, as the data TLB's (indexed by the
+ * address) does. The copy counts when its tag is the page's with the current
  * jit_site_gen. The block's own path is the copy's hit, which an access
  * not naturally aligned never is (it may cross a page, which the tag
  * cannot see); out of line, that or a miss takes the data TLB, fills

@@ -33,8 +33,10 @@ static const struct notes *notes_of(const struct jit *j, const uint8_t *body)
  * most, twice at least (held once, a register costs what it saves), up to
  * the pool's size. F/D ops are left out: most of their operands are f
  * registers, which stay in the hart. */
-void jx_choose(struct jit_unit *u, const struct insn *run, uint32_t n)
+void jx_choose(struct jit_unit *u)
 {
+    const struct insn *run = u->run;
+    uint32_t n = u->n;
     unsigned uses[33] = {0};
     uint32_t written = 0;
     bool loops = false;
