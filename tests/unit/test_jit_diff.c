@@ -1,7 +1,7 @@
 /* The translator against the interpreter, op by op: random programs of
  * every op a block may come to translate (RV64I and compressed ALU ops,
  * M, A with LR/SC, Zba/Zbb/Zbs, F and D with their CSRs and rounding
- * modes, branches and jumps over other ops) on edge
+ * modes, branches and jumps over other ops, calls and returns) on edge
  * operands (division by zero and overflow, W ops' garbage upper halves,
  * signed zeros, infinities, quiet and signalling NaNs, singles not
  * NaN-boxed, denormals, values that round differently per mode) run in a
@@ -31,6 +31,7 @@
 #define TRAP (RAM + 0x2000)      /* mtvec: `j .` */
 #define DATA (RAM + 0x80000)     /* x31 points here; 4 KiB compared */
 #define POOL (DATA - 2048)       /* edge values, loaded at x31 - 2048.. */
+#define LINK_SLOT (-8)           /* at x31: where a routine keeps its link */
 #define LOOP_REG 30
 #define BASE_REG 31
 #define TMP_REG 29      /* addresses and operands a unit sets up first */
@@ -178,6 +179,7 @@ enum unit_kind {
     U_FCSR,     /* fcsr, frm, fflags: reads, writes of valid modes */
     U_RVC,      /* compressed ALU ops, a 32-bit op at 2 mod 4 */
     U_FLOW,     /* a branch or jump over the next unit */
+    U_CALL,     /* a call of a routine that is the next unit */
     U_KINDS
 };
 
@@ -602,6 +604,27 @@ static void gen_flow(struct prog *p, unsigned kinds)
     }
 }
 
+/* A call (JAL linking in ra or t0) of a routine made of the next unit,
+ * which keeps its link below the data page, where no unit writes, and
+ * returns through it; one return in four skips what the call returns to,
+ * a jump over the routine. */
+static void gen_call(struct prog *p, unsigned kinds)
+{
+    unsigned link = pick(2) ? 1 : 5;
+    unsigned at = p->n;
+    put(p, j_type(8, link));
+    p->n++;     /* j over, once its length is known */
+    put(p, s_type(LINK_SLOT, link, BASE_REG, 3));
+    gen_unit(p, kinds & ~(1u << U_CALL));
+    put(p, i_type(LINK_SLOT, BASE_REG, 3, link, 0x03));
+    bool skip = pick(4) == 0;
+    if (skip)
+        put(p, i_type(4 * (int32_t)(p->n + 2 - (at + 1)), link, 0, link,
+                      OPC_IMM));
+    put(p, i_type(0, link, 0, 0, 0x67));
+    p->w[at + 1] = j_type(4 * (int32_t)(p->n - (at + 1)), 0);
+}
+
 static void gen_unit(struct prog *p, unsigned kinds)
 {
     unsigned k;
@@ -618,6 +641,7 @@ static void gen_unit(struct prog *p, unsigned kinds)
     case U_FCVT: gen_fcvt(p); return;
     case U_FCSR: gen_fcsr(p); return;
     case U_RVC: gen_rvc(p); return;
+    case U_CALL: gen_call(p, kinds); return;
     default: gen_flow(p, kinds); return;
     }
 }
@@ -786,7 +810,7 @@ static void run_both(const struct config *c, unsigned seed)
 #define K(kind) (1u << (kind))
 #define ALL_KINDS (K(U_KINDS) - 1)
 #define FP_KINDS (K(U_FMEM) | K(U_FARITH) | K(U_FCVT) | K(U_FCSR))
-#define BASE_KINDS (K(U_INT) | K(U_RVC) | K(U_FLOW))
+#define BASE_KINDS (K(U_INT) | K(U_RVC) | K(U_FLOW) | K(U_CALL))
 
 static const struct config configs[] = {
     {"base", BASE_KINDS, 40, 3, 1, 500},

@@ -138,6 +138,15 @@ struct hart {
      * (bits 0-2 clear); it counts while that is the current one, which
      * every TLB flush and mode change moves on (tlb_sites_drop). */
     uint64_t jit_site_gen;
+    /* The translator's while its code runs (jit_x86.h): the stack
+     * pointer it was entered from C with, and the lowest its return
+     * addresses may take the stack below that; the instruction a call
+     * into C passes, the dword MXCSR goes through, and whether MXCSR is
+     * set for the guest. */
+    uintptr_t jit_sp, jit_sp_low;
+    uint64_t jit_insn[2];
+    uint32_t jit_mxcsr;
+    uint8_t jit_fp_on;
 
     /* The exception a failed step raised (cause, xtval). */
     uint64_t exc_cause, exc_tval;

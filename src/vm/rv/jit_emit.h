@@ -23,6 +23,21 @@
  * on the block in (what a block jumping to it needs to know). */
 #define JIT_BLOCK_NOTES 16
 
+/* A guest call: a jump that links in x1 or x5 (the ISA's hint for a
+ * return-address stack). The block goes on after it, where it returns. */
+static inline bool jit_is_call(const struct insn *in)
+{
+    return (in->op == OP_JAL || in->op == OP_JALR) &&
+           (in->rd == 1 || in->rd == 5);
+}
+
+/* A guest return: a jump through x1 or x5 that does not link there. */
+static inline bool jit_is_return(const struct insn *in)
+{
+    return in->op == OP_JALR && (in->rs1 == 1 || in->rs1 == 5) &&
+           !jit_is_call(in);
+}
+
 /* A block being made: where on its page it starts, and where the emitter
  * writes next (in the buffer's writable view). */
 struct jit_unit {

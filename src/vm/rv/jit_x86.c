@@ -32,6 +32,17 @@ _Static_assert(sizeof(struct tlb_entry) == 16, "TLB slot index is << 4");
 static const int saved[] = {RBX, RBP, R12, R13, R14, R15};
 _Static_assert((8 * 7 + FRAME) % 16 == 0, "calls need rsp 16-byte aligned");
 
+/* The return-address stack: below the frame, as deep as this. Each guest
+ * call (jit_is_call) pushes the guest pc it returns to and calls the
+ * callee's code from the calling block (the host's call, 16 bytes in
+ * all): the guest's return is the host's ret, which the host predicts,
+ * back into the calling block, which goes on there if the pc returned to
+ * is the one pushed. The stack lives as long as the stay in translated
+ * code (the exit drops it): a page's mapping, the blocks and the mode
+ * change only outside, so a pc that matches runs the calling block's
+ * code still. */
+#define RAS_BYTES (64 * 16)
+
 /* The ops a block may start at: ones this emitter always translates. It
  * also translates, within a block, CPOP and CPOPW on hosts with POPCNT
  * and the CSR ops on the CSRs jit_x86_call.c names (a jump landing on
@@ -83,8 +94,11 @@ static void prologue(struct x86 *a)
     for (size_t i = 0; i < sizeof saved / sizeof saved[0]; i++)
         x86_push(a, saved[i]);
     x86_alu_imm(a, 1, ALU_SUB, RSP, FRAME);
-    x86_store8_imm(a, RSP, FRAME_FP_ON, 0);
     x86_lea(a, HART, RDI, HART_BIAS);
+    x86_store8_imm(a, HART, HOFF(jit_fp_on), 0);
+    x86_store(a, 1, RSP, HART, HOFF(jit_sp));
+    x86_lea(a, RAX, RSP, -RAS_BYTES);
+    x86_store(a, 1, RAX, HART, HOFF(jit_sp_low));
     x86_mov(a, DTLB, RSI);
     x86_mov(a, PC0, RDX);
     x86_alu_rr(a, 0, ALU_XOR, RETIRED, RETIRED);
@@ -101,6 +115,7 @@ static void exit_stub(struct x86 *a, const struct jit *j)
     x86_shift_imm(a, 1, SH_SHL, RDX, 32);
     x86_lea32(a, RCX, RETIRED, 0);
     x86_alu_rr(a, 1, ALU_OR, RDX, RCX);
+    x86_load(a, 1, RSP, HART, HOFF(jit_sp));
     x86_alu_imm(a, 1, ALU_ADD, RSP, FRAME);
     for (size_t i = sizeof saved / sizeof saved[0]; i-- > 0;)
         x86_pop(a, saved[i]);
@@ -303,16 +318,13 @@ void jx_fs_dirty(struct x86 *a, struct jit_unit *u)
     x86_alu_mi(a, 1, ALU_OR, HART, HOFF(mstatus), (int32_t)MSTATUS_FS);
 }
 
-/* Go on at the pc in rax with n more retired: through the lookup, with
- * its common case inline. The jump cache's block is gone to from here,
- * so each JALR has an indirect jump of its own, which the host predicts
- * apart from the others' (returns, switches). */
-static void leave_indirect(struct x86 *a, const struct jit_unit *u,
-                           uint32_t n)
+/* Go on at the pc in rax (held registers written back, RETIRED up to
+ * date): through the lookup, with its common case inline. The jump
+ * cache's block is gone to from here, so each JALR has an indirect jump
+ * of its own, which the host predicts apart from the others'. */
+static void indirect(struct x86 *a, const struct jit_unit *u)
 {
     const struct jit *j = u->j;
-    jx_flush(a, u);
-    x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
     jump_probe(a, j, j->exit);
     x86_jcc(a, CC_NE, j->lookup);
     x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
@@ -320,6 +332,31 @@ static void leave_indirect(struct x86 *a, const struct jit_unit *u,
     x86_mov(a, PC0, RAX);
     x86_load(a, 1, RCX, RDX, offsetof(struct jit_jump, code));
     x86_jmp_reg(a, RCX);
+}
+
+/* Leave for the pc in rax with n more retired (a JALR). */
+static void leave_indirect(struct x86 *a, const struct jit_unit *u,
+                           uint32_t n)
+{
+    jx_flush(a, u);
+    x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
+    indirect(a, u);
+}
+
+/* A guest return to the pc in rax, n retired: the host's ret into the
+ * block that called, while the return-address stack holds an entry and
+ * the budget lasts; else the lookup's way. */
+static void leave_return(struct x86 *a, struct jit_unit *u, uint32_t n)
+{
+    jx_flush(a, u);
+    x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
+    x86_alu_rm(a, 1, ALU_CMP, RSP, HART, X86_NOREG, HOFF(jit_sp));
+    struct x86 c = jx_cold(a, u, CC_E);
+    indirect(&c, u);
+    jx_cold_done(u, &c);
+    x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
+    x86_jcc(a, CC_E, u->j->exit);
+    x86_ret(a);
 }
 
 /* Leave for pc_off on this page, where no block is made yet, with n
@@ -432,6 +469,41 @@ static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
     exit_flushed(a, u, pc_off, n);
 }
 
+/* A guest call at d (instruction n), the pc it returns to in ret, the
+ * callee's in rax for a JALR: the callee's way (go_to or, for a JALR,
+ * the lookup's) is out of line, and called, the return-address stack
+ * allowing (jit_x86.c's top), else jumped to. Where the callee returns
+ * to ret, the block goes on after the call, its held registers loaded
+ * again. */
+static void call(struct x86 *a, struct jit_unit *u, const struct insn *in,
+                 int ret, int32_t d, uint32_t n)
+{
+    jx_flush(a, u);
+    uint32_t dirty = u->dirty;
+    u->dirty = 0;
+    x86_alu_rm(a, 1, ALU_CMP, RSP, HART, X86_NOREG, HOFF(jit_sp_low));
+    struct x86 c = jx_cold(a, u, CC_BE);
+    const uint8_t *callee = x86_here(&c);
+    if (in->op == OP_JAL) {
+        go_to(&c, u, d + in->imm, n + 1);
+    } else {
+        x86_alu_imm(&c, 1, ALU_ADD, RETIRED, (int32_t)n + 1);
+        indirect(&c, u);
+    }
+    jx_cold_done(u, &c);
+    u->dirty = dirty;
+    x86_push(a, ret);
+    x86_call(a, callee);
+    /* returned: the pc in rax, RETIRED counting the return; this
+     * block's exits count from its start again */
+    x86_pop(a, RCX);
+    x86_alu_rr(a, 1, ALU_CMP, RAX, RCX);
+    x86_jcc(a, CC_NE, u->j->lookup);
+    x86_lea(a, PC0, RAX, -(d + in->len));
+    x86_alu_imm(a, 1, ALU_SUB, RETIRED, (int32_t)n + 1);
+    jx_reload(a, u);
+}
+
 /* Conditional branch: skip names the condition under which it is NOT
  * taken (the other is skip ^ 1). Taken, it leaves the block; not taken,
  * the block goes on. A branch forward is taken seldom (an if), one back
@@ -491,6 +563,10 @@ static enum jit_emitted emit(struct x86 *a, struct jit_unit *u,
         jx_st(a, u, RAX, in->rd);
         if (n + 1 < u->n && u->at[n + 1] == d + in->imm)
             return JIT_E_NEXT;      /* the block goes on at the target */
+        if (n + 1 < u->n && jit_is_call(in)) {
+            call(a, u, in, RAX, d, n);
+            return JIT_E_NEXT;
+        }
         go_to(a, u, d + in->imm, n + 1);
         return JIT_E_END;
     case OP_JALR:
@@ -498,7 +574,14 @@ static enum jit_emitted emit(struct x86 *a, struct jit_unit *u,
         x86_alu_imm(a, 1, ALU_AND, RAX, -2);
         x86_lea(a, RCX, PC0, d + in->len);
         jx_st(a, u, RCX, in->rd);
-        leave_indirect(a, u, n + 1);
+        if (n + 1 < u->n && jit_is_call(in)) {
+            call(a, u, in, RCX, d, n);
+            return JIT_E_NEXT;
+        }
+        if (jit_is_return(in))
+            leave_return(a, u, n + 1);
+        else
+            leave_indirect(a, u, n + 1);
         return JIT_E_END;
     case OP_BEQ: return branch(a, u, in, CC_NE, d, n);
     case OP_BNE: return branch(a, u, in, CC_E, d, n);

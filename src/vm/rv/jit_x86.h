@@ -95,13 +95,11 @@ void jx_need_fs(struct x86 *a, struct jit_unit *u, int32_t pc_off,
                 uint32_t n);
 void jx_fs_dirty(struct x86 *a, struct jit_unit *u);
 
-/* The frame (below the saved registers): the instruction a call into C
- * passes, the dword MXCSR goes through, and whether the block has set
- * MXCSR for the guest (jit_x86_fp.c). */
-#define FRAME_INSN 0
-#define FRAME_MXCSR 16
-#define FRAME_FP_ON 20
-#define FRAME 24
+/* The frame below the saved registers: room that leaves the stack
+ * 16-byte aligned for calls into C. What a block keeps while it runs is
+ * in the hart (its jit_ fields), for the stack below the frame holds the
+ * return-address stack (jit_x86.c), 16 bytes an entry. */
+#define FRAME 8
 
 /* Write the FP stubs at a (jit_x86_fp.c), setting j->fp_on and fp_off. */
 void jx_fp_stubs(struct x86 *a, struct jit *j);

@@ -16,8 +16,8 @@
 
 _Static_assert(sizeof(struct insn) == 16, "an insn is passed as two words");
 
-/* rax = fn(h, in), with in copied to the frame (the stack's bottom). The
- * function sees the hart's registers as they are and may change them. */
+/* rax = fn(h, in), with in copied to the hart's jit_insn. The function
+ * sees the hart's registers as they are and may change them. */
 static void call(struct x86 *a, struct jit_unit *u, const struct insn *in,
                  const void *fn)
 {
@@ -27,10 +27,10 @@ static void call(struct x86 *a, struct jit_unit *u, const struct insn *in,
     memcpy(half, in, sizeof half);
     for (int i = 0; i < 2; i++) {
         x86_mov_imm64(a, RAX, half[i]);
-        x86_store(a, 1, RAX, RSP, FRAME_INSN + 8 * i);
+        x86_store(a, 1, RAX, HART, HOFF(jit_insn) + 8 * i);
     }
     x86_lea(a, RDI, HART, -HART_BIAS);
-    x86_mov(a, RSI, RSP);
+    x86_lea(a, RSI, HART, HOFF(jit_insn));
     x86_mov_imm64(a, RAX, (uintptr_t)fn);
     x86_call_reg(a, RAX);
     jx_reload(a, u);

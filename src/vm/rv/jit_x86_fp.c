@@ -108,9 +108,6 @@ static void boxed(struct x86 *a, struct slow *s, unsigned r)
     to_slow(a, s, CC_NE);
 }
 
-/* In the stubs, called: the frame is 8 bytes further up. */
-#define IN_STUB(off) ((off) + 8)
-
 /* fp_on: MXCSR for the guest, from frm, flags clear; eax = 0. When frm is
  * RMM or reserved, eax = 1 and nothing is set. RISC-V's modes 0-3 (RNE,
  * RTZ, RDN, RUP) are x86's rounding control 0, 3, 1, 2: the two-bit
@@ -136,9 +133,9 @@ void jx_fp_stubs(struct x86 *a, struct jit *j)
     x86_alu_imm(a, 0, ALU_AND, RAX, 3);
     x86_shift_imm(a, 0, SH_SHL, RAX, 13);
     x86_alu_imm(a, 0, ALU_OR, RAX, MXCSR_DEFAULT);
-    x86_store(a, 0, RAX, RSP, IN_STUB(FRAME_MXCSR));
-    x86_mxcsr(a, 0, RSP, IN_STUB(FRAME_MXCSR));
-    x86_store8_imm(a, RSP, IN_STUB(FRAME_FP_ON), 1);
+    x86_store(a, 0, RAX, HART, HOFF(jit_mxcsr));
+    x86_mxcsr(a, 0, HART, HOFF(jit_mxcsr));
+    x86_store8_imm(a, HART, HOFF(jit_fp_on), 1);
     x86_alu_rr(a, 0, ALU_XOR, RAX, RAX);
     x86_ret(a);
     x86_patch8(a, reserved);
@@ -146,10 +143,10 @@ void jx_fp_stubs(struct x86 *a, struct jit *j)
     x86_ret(a);
 
     j->fp_off = x86_here(a);
-    x86_cmp8_imm(a, RSP, IN_STUB(FRAME_FP_ON), 0);
+    x86_cmp8_imm(a, HART, HOFF(jit_fp_on), 0);
     uint8_t *off = x86_jcc8(a, CC_E);
-    x86_mxcsr(a, 1, RSP, IN_STUB(FRAME_MXCSR));
-    x86_load(a, 0, RCX, RSP, IN_STUB(FRAME_MXCSR));
+    x86_mxcsr(a, 1, HART, HOFF(jit_mxcsr));
+    x86_load(a, 0, RCX, HART, HOFF(jit_mxcsr));
     x86_mov32(a, RDX, RCX);
     x86_alu_imm(a, 0, ALU_AND, RDX, 1);
     x86_shift_imm(a, 0, SH_SHR, RCX, 1);
@@ -159,9 +156,9 @@ void jx_fp_stubs(struct x86 *a, struct jit *j)
     x86_alu_rr(a, 1, ALU_ADD, RCX, RDX);
     x86_load_ext(a, RCX, RCX, X86_NOREG, 0, 1, 0);
     x86_alu_mr(a, 0, ALU_OR, HART, HOFF(fflags), RCX);
-    x86_store32_imm(a, RSP, IN_STUB(FRAME_MXCSR), MXCSR_DEFAULT);
-    x86_mxcsr(a, 0, RSP, IN_STUB(FRAME_MXCSR));
-    x86_store8_imm(a, RSP, IN_STUB(FRAME_FP_ON), 0);
+    x86_store32_imm(a, HART, HOFF(jit_mxcsr), MXCSR_DEFAULT);
+    x86_mxcsr(a, 0, HART, HOFF(jit_mxcsr));
+    x86_store8_imm(a, HART, HOFF(jit_fp_on), 0);
     x86_patch8(a, off);
     x86_ret(a);
 }
@@ -176,7 +173,7 @@ void jx_fp_off(struct x86 *a, const struct jit_unit *u)
 static void ready(struct x86 *a, const struct jit_unit *u, struct slow *s,
                   const struct insn *in, bool rounding)
 {
-    x86_cmp8_imm(a, RSP, FRAME_FP_ON, 0);
+    x86_cmp8_imm(a, HART, HOFF(jit_fp_on), 0);
     uint8_t *on = x86_jcc8(a, CC_NE);
     x86_call(a, u->j->fp_on);
     x86_test_rr(a, 0, RAX, RAX);
