@@ -1,8 +1,8 @@
 /* Calls and returns (JAL/JALR linking in ra or t0, returns through
  * them), which the translator runs through a return-address stack of
  * its own: recursion deeper than that stack, a callee that returns
- * somewhere else than where it was called from (past the call, or two
- * calls up), calls through a register and through ra itself, t0 as the
+ * somewhere else than where it was called from (past the call, always
+ * or every other time, or two calls up), calls through a register and through ra itself, t0 as the
  * link, a callee the interpreter runs part of, a call to the next
  * instruction, and a call that is the last instruction of its page. */
 #include "test.h"
@@ -34,6 +34,23 @@ TEST_BEGIN
     bnez s2, 3b
     CHECK(3, a0, 0)
     CHECK(4, s1, 50)
+
+    /* 14: a callee that returns past the instruction after its call on
+     * every other call only: where the call returns to is the same
+     * site, now matching, now not */
+    li s1, 0
+    li s3, 0
+    li s2, 40
+    .option push
+    .option norvc
+14: jal ra, skip_if_odd
+    addi s3, s3, 1          /* skipped when s2 is odd */
+    .option pop
+    addi s1, s1, 1
+    addi s2, s2, -1
+    bnez s2, 14b
+    CHECK(14, s1, 40)
+    CHECK(15, s3, 20)
 
     /* 5: a callee's callee returns straight to the first caller */
     li s1, 0
@@ -142,6 +159,12 @@ sum:
 skip_one:
     addi ra, ra, 4
     ret
+
+skip_if_odd:
+    andi t0, s2, 1
+    beqz t0, 1f
+    addi ra, ra, 4
+1:  ret
 
 /* outer calls inner, which returns to outer's caller */
 outer:

@@ -2,7 +2,8 @@
  * op, is test_jit_diff.c's): blocks are made for a loop; code rewritten
  * runs anew after an icache flush, and after a FENCE.I in the guest even
  * where the old code's blocks were chained into; blocks chain across
- * pages; a block whose load misses the TLB hands that load to the
+ * pages; a guest return goes back into the block that called; a block
+ * whose load misses the TLB hands that load to the
  * interpreter, as one whose AMO is misaligned hands it over to raise the
  * exception; a store never writes through a load's copy of a TLB entry,
  * and no copy outlives the generation it was made in, even once the
@@ -127,11 +128,9 @@ static void run_to(uint64_t at)
 /* The guest rewrites code whose blocks were made and chained into, then
  * runs FENCE.I: the new code runs. The loop's block at 8 calls the
  * routine's block at 64 (going straight into it), whose return comes
- * back into the block at 8 through the return-address stack, and the
- * block goes on at 16: the lookup never finds the way there (only the
- * first return, from a routine the interpreter ran, looks for a block
- * at 16, and finds none). The instruction at 8 and the routine get
- * rewritten. */
+ * back into the block at 8 through the return-address stack, which goes
+ * on straight into the block at 16, which jumps back to the block at 8.
+ * The instruction at 8 and the routine get rewritten. */
 static void test_fence_i_in_guest_drops_chained_blocks(void **state)
 {
     (void)state;
@@ -163,8 +162,8 @@ static void test_fence_i_in_guest_drops_chained_blocks(void **state)
     assert_int_equal(jit->x[11], N);
     const struct insn *code = icache_slot(jit, (uint8_t *)p)->insn;
     assert_int_equal(code[8 / 2].op, OP_JIT);
+    assert_int_equal(code[16 / 2].op, OP_JIT);
     assert_int_equal(code[64 / 2].op, OP_JIT);
-    assert_null(jit->jit->jumps[((CODE + 16) >> 1) % JIT_JUMPS].code);
     run_to(CODE + 28);      /* the second phase */
     run_to(CODE + 48);
     assert_int_equal(jit->x[7], N);
@@ -173,8 +172,43 @@ static void test_fence_i_in_guest_drops_chained_blocks(void **state)
     assert_int_equal(jit->x[12], N);
     code = icache_slot(jit, (uint8_t *)p)->insn;
     assert_int_equal(code[8 / 2].op, OP_JIT);
+    assert_int_equal(code[16 / 2].op, OP_JIT);
     assert_int_equal(code[64 / 2].op, OP_JIT);
-    assert_null(jit->jit->jumps[((CODE + 16) >> 1) % JIT_JUMPS].code);
+}
+
+/* A guest return goes back into the block that called, through the
+ * return-address stack, not the jump cache: with the routine's block
+ * planted in the jump cache entry of the pc returned to, the loop still
+ * counts right. */
+static void test_returns_go_back_into_the_calling_block(void **state)
+{
+    (void)state;
+    uint32_t *p = bus_ram_ptr(&m->bus, CODE, 128);
+    uint64_t regs[32] = {0};
+    enum { N = 20 };
+    p[0] = i_type(0, 0, 0, 5, 0x13);            /* li x5, 0 */
+    p[1] = i_type(1, 7, 0, 7, 0x13);            /* loop: addi x7, x7, 1 */
+    p[2] = j_type(64 - 8, 1);                   /* call sub */
+    p[3] = i_type(1, 5, 0, 5, 0x13);            /* addi x5, x5, 1 */
+    p[4] = b_type(-12, 6, 5, 1);                /* bne x5, x6, loop */
+    p[5] = j_type(0, 0);                        /* j . */
+    p[16] = i_type(1, 11, 0, 11, 0x13);         /* sub: addi x11, x11, 1 */
+    p[17] = i_type(0, 1, 0, 0, 0x67);           /* ret */
+    regs[6] = N;
+    start(jit, regs);
+    run_to(CODE + 20);
+    assert_int_equal(jit->x[11], N);
+    const struct insn *code = icache_slot(jit, (uint8_t *)p)->insn;
+    assert_int_equal(code[4 / 2].op, OP_JIT);
+    assert_int_equal(code[64 / 2].op, OP_JIT);
+    struct jit_jump *e = &jit->jit->jumps[((CODE + 12) >> 1) % JIT_JUMPS];
+    e->host = (const uint8_t *)p + 12;
+    e->code = jit->jit->code + code[64 / 2].imm + jit->jit->skip;
+    jit->x[5] = 0;
+    jit->pc = CODE + 4;     /* into the loop's block */
+    run_to(CODE + 20);
+    assert_int_equal(jit->x[7], 2 * N);
+    assert_int_equal(jit->x[11], 2 * N);
 }
 
 /* A load whose page is not in the TLB stops the block; the interpreter
@@ -411,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_blocks_are_made),
         cmocka_unit_test(test_fence_i_drops_blocks),
         cmocka_unit_test(test_fence_i_in_guest_drops_chained_blocks),
+        cmocka_unit_test(test_returns_go_back_into_the_calling_block),
         cmocka_unit_test(test_tlb_miss_bails),
         cmocka_unit_test(test_chain_across_pages),
         cmocka_unit_test(test_misaligned_amo_traps),

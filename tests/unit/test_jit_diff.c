@@ -606,8 +606,9 @@ static void gen_flow(struct prog *p, unsigned kinds)
 
 /* A call (JAL linking in ra or t0) of a routine made of the next unit,
  * which keeps its link below the data page, where no unit writes, and
- * returns through it; one return in four skips what the call returns to,
- * a jump over the routine. */
+ * returns through it. One routine in four, on odd turns of the loop,
+ * returns past what the call returns to (a jump over the routine), so
+ * that the same return goes back to where it was called from, then not. */
 static void gen_call(struct prog *p, unsigned kinds)
 {
     unsigned link = pick(2) ? 1 : 5;
@@ -617,10 +618,13 @@ static void gen_call(struct prog *p, unsigned kinds)
     put(p, s_type(LINK_SLOT, link, BASE_REG, 3));
     gen_unit(p, kinds & ~(1u << U_CALL));
     put(p, i_type(LINK_SLOT, BASE_REG, 3, link, 0x03));
-    bool skip = pick(4) == 0;
-    if (skip)
-        put(p, i_type(4 * (int32_t)(p->n + 2 - (at + 1)), link, 0, link,
-                      OPC_IMM));
+    if (pick(4) == 0) {     /* link += odd turn ? the jump's length : 0 */
+        put(p, i_type(1, LOOP_REG, 7, TMP_REG, OPC_IMM));       /* andi */
+        put(p, r_type(0x20, TMP_REG, 0, 0, TMP_REG, OPC_REG));  /* neg */
+        put(p, i_type(4 * (int32_t)(p->n + 3 - (at + 1)), TMP_REG, 7,
+                      TMP_REG, OPC_IMM));                       /* andi */
+        put(p, r_type(0, TMP_REG, link, 0, link, OPC_REG));     /* add */
+    }
     put(p, i_type(0, link, 0, 0, 0x67));
     p->w[at + 1] = j_type(4 * (int32_t)(p->n - (at + 1)), 0);
 }

@@ -251,14 +251,10 @@ long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
            jit_emit_takes(&run[n])) {
         const struct insn *in = &run[n];
         at[n++] = (int32_t)(end - off);
-        if (jit_is_call(in))
-            end += in->len;     /* where it returns (jit_emit.h) */
-        else if (in->op == OP_JALR ||
-                 (in->op == OP_JAL &&
-                  (in->imm <= 0 || end + in->imm >= 0x1000)))
+        if (in->op == OP_JALR || jit_is_call(in) ||
+            (in->op == OP_JAL && (in->imm <= 0 || end + in->imm >= 0x1000)))
             break;
-        else
-            end += in->op == OP_JAL ? (unsigned)in->imm : in->len;
+        end += in->op == OP_JAL ? (unsigned)in->imm : in->len;
     }
     if (n == 0)
         return JIT_NONE;

@@ -24,7 +24,7 @@
 #define JIT_BLOCK_NOTES 16
 
 /* A guest call: a jump that links in x1 or x5 (the ISA's hint for a
- * return-address stack). The block goes on after it, where it returns. */
+ * return-address stack). It ends a block. */
 static inline bool jit_is_call(const struct insn *in)
 {
     return (in->op == OP_JAL || in->op == OP_JALR) &&

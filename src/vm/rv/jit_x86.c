@@ -22,6 +22,8 @@
  * executable-view address (x86_here), every offset the same in both. */
 #include "vm/rv/jit_x86.h"
 
+#include <string.h>
+
 #include "vm/rv/cpu.h"
 
 _Static_assert(sizeof(struct tlb_entry) == 16, "TLB slot index is << 4");
@@ -36,8 +38,9 @@ _Static_assert((8 * 7 + FRAME) % 16 == 0, "calls need rsp 16-byte aligned");
  * call (jit_is_call) pushes the guest pc it returns to and calls the
  * callee's code from the calling block (the host's call, 16 bytes in
  * all): the guest's return is the host's ret, which the host predicts,
- * back into the calling block, which goes on there if the pc returned to
- * is the one pushed. The stack lives as long as the stay in translated
+ * back into the calling block, which goes on to the block where the call
+ * returns if the pc returned to is the one pushed (else the lookup
+ * finds the way). The stack lives as long as the stay in translated
  * code (the exit drops it): a page's mapping, the blocks and the mode
  * change only outside, so a pc that matches runs the calling block's
  * code still. */
@@ -120,6 +123,13 @@ static void exit_stub(struct x86 *a, const struct jit *j)
     for (size_t i = sizeof saved / sizeof saved[0]; i-- > 0;)
         x86_pop(a, saved[i]);
     x86_ret(a);
+}
+
+/* RETIRED += n */
+static void retire(struct x86 *a, uint32_t n)
+{
+    if (n)
+        x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
 }
 
 /* Return to the interpreter: pc in rax, n retired by this block. */
@@ -339,7 +349,7 @@ static void leave_indirect(struct x86 *a, const struct jit_unit *u,
                            uint32_t n)
 {
     jx_flush(a, u);
-    x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
+    retire(a, n);
     indirect(a, u);
 }
 
@@ -349,7 +359,7 @@ static void leave_indirect(struct x86 *a, const struct jit_unit *u,
 static void leave_return(struct x86 *a, struct jit_unit *u, uint32_t n)
 {
     jx_flush(a, u);
-    x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
+    retire(a, n);
     x86_alu_rm(a, 1, ALU_CMP, RSP, HART, X86_NOREG, HOFF(jit_sp));
     struct x86 c = jx_cold(a, u, CC_E);
     indirect(&c, u);
@@ -368,7 +378,7 @@ static void link(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
     jx_flush(a, u);
     x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
     uint8_t *spent = x86_jcc8(a, CC_E);
-    x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
+    retire(a, n);
     x86_alu_imm(a, 1, ALU_ADD, PC0, pc_off);
     uint8_t *site = x86_jmp32(a);
     x86_patch32(a, site);
@@ -393,7 +403,7 @@ static void far_link(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
     jx_flush(a, u);
     x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
     uint8_t *spent = x86_jcc32(a, CC_E);
-    x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
+    retire(a, n);
     x86_lea(a, RAX, PC0, pc_off);
     jx_tlb_slot(a, RCX);
     x86_mov(a, RDX, RAX);
@@ -448,13 +458,13 @@ static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
         jx_flush(a, u);
     /* Every loop on a page has a jump back in it (the code between only
      * goes forward) or leaves the page: the budget is spent there. */
-    bool back = pc_off <= u->at[n - 1];
+    bool back = pc_off <= u->at[u->cur];
     uint8_t *spent = NULL;
     if (back) {
         x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
         spent = x86_jcc8(a, CC_E);
     }
-    x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
+    retire(a, n);
     if (self) {
         x86_jmp(a, u->loop);
     } else {
@@ -469,17 +479,16 @@ static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
     exit_flushed(a, u, pc_off, n);
 }
 
-/* A guest call at d (instruction n), the pc it returns to in ret, the
- * callee's in rax for a JALR: the callee's way (go_to or, for a JALR,
- * the lookup's) is out of line, and called, the return-address stack
- * allowing (jit_x86.c's top), else jumped to. Where the callee returns
- * to ret, the block goes on after the call, its held registers loaded
- * again. */
+/* A guest call at d (instruction n, the block's last), the pc it
+ * returns to in ret, the callee's in rax for a JALR: the callee's way
+ * (go_to or, for a JALR, the lookup's) is out of line, and called, the
+ * return-address stack allowing (RAS_BYTES), else jumped to.
+ * Where the callee returns to ret, the block goes on to the block there
+ * as a jump forward would, with no register of its own in place. */
 static void call(struct x86 *a, struct jit_unit *u, const struct insn *in,
                  int ret, int32_t d, uint32_t n)
 {
     jx_flush(a, u);
-    uint32_t dirty = u->dirty;
     u->dirty = 0;
     x86_alu_rm(a, 1, ALU_CMP, RSP, HART, X86_NOREG, HOFF(jit_sp_low));
     struct x86 c = jx_cold(a, u, CC_BE);
@@ -487,21 +496,19 @@ static void call(struct x86 *a, struct jit_unit *u, const struct insn *in,
     if (in->op == OP_JAL) {
         go_to(&c, u, d + in->imm, n + 1);
     } else {
-        x86_alu_imm(&c, 1, ALU_ADD, RETIRED, (int32_t)n + 1);
+        retire(&c, n + 1);
         indirect(&c, u);
     }
     jx_cold_done(u, &c);
-    u->dirty = dirty;
     x86_push(a, ret);
     x86_call(a, callee);
-    /* returned: the pc in rax, RETIRED counting the return; this
-     * block's exits count from its start again */
+    /* returned: the pc in rax, RETIRED counting the return */
     x86_pop(a, RCX);
     x86_alu_rr(a, 1, ALU_CMP, RAX, RCX);
     x86_jcc(a, CC_NE, u->j->lookup);
     x86_lea(a, PC0, RAX, -(d + in->len));
-    x86_alu_imm(a, 1, ALU_SUB, RETIRED, (int32_t)n + 1);
-    jx_reload(a, u);
+    memset(u->host, -1, sizeof u->host);    /* the callee's, now */
+    go_to(a, u, d + in->len, 0);
 }
 
 /* Conditional branch: skip names the condition under which it is NOT
@@ -563,22 +570,19 @@ static enum jit_emitted emit(struct x86 *a, struct jit_unit *u,
         jx_st(a, u, RAX, in->rd);
         if (n + 1 < u->n && u->at[n + 1] == d + in->imm)
             return JIT_E_NEXT;      /* the block goes on at the target */
-        if (n + 1 < u->n && jit_is_call(in)) {
+        if (jit_is_call(in))
             call(a, u, in, RAX, d, n);
-            return JIT_E_NEXT;
-        }
-        go_to(a, u, d + in->imm, n + 1);
+        else
+            go_to(a, u, d + in->imm, n + 1);
         return JIT_E_END;
     case OP_JALR:
         jx_addr(a, u, RAX, in->rs1, in->imm);
         x86_alu_imm(a, 1, ALU_AND, RAX, -2);
         x86_lea(a, RCX, PC0, d + in->len);
         jx_st(a, u, RCX, in->rd);
-        if (n + 1 < u->n && jit_is_call(in)) {
+        if (jit_is_call(in))
             call(a, u, in, RCX, d, n);
-            return JIT_E_NEXT;
-        }
-        if (jit_is_return(in))
+        else if (jit_is_return(in))
             leave_return(a, u, n + 1);
         else
             leave_indirect(a, u, n + 1);
