@@ -29,29 +29,39 @@ static const struct notes *notes_of(const struct jit *j, const uint8_t *body)
     return (const struct notes *)(body - j->skip - JIT_BLOCK_NOTES);
 }
 
+/* A use within the block's loop (from its start to its last jump back
+ * there) counts this many times one after it. */
+#define LOOP_WEIGHT 8
+
 /* Which guest registers the block holds: the ones its integer ops name
  * most, twice at least (held once, a register costs what it saves), up to
- * the pool's size. F/D ops are left out: most of their operands are f
- * registers, which stay in the hart. */
+ * the pool's size; a use in the block's loop counts as LOOP_WEIGHT. F/D
+ * ops are left out: most of their operands are f registers, which stay
+ * in the hart. */
 void jx_choose(struct jit_unit *u)
 {
     const struct insn *run = u->run;
     uint32_t n = u->n;
     unsigned uses[33] = {0};
     uint32_t written = 0;
-    bool loops = false;
+    uint32_t loop_end = 0;      /* past the last jump back to the start */
     for (uint32_t i = 0; i < n; i++) {
         const struct insn *in = &run[i];
         if ((in->op == OP_JAL || (in->op >= OP_BEQ && in->op <= OP_BGEU)) &&
             u->at[i] + in->imm == 0)
-            loops = true;
+            loop_end = i + 1;
+    }
+    bool loops = loop_end > 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct insn *in = &run[i];
         written |= 1u << (in->rd & 31);     /* an f register's at worst */
         if ((in->op >= OP_FIRST_FPU && in->op <= OP_LAST_FPU) ||
             (in->op >= OP_FLW && in->op <= OP_FSD))
             continue;
-        uses[in->rs1 & 31]++;
-        uses[in->rs2 & 31]++;
-        uses[in->rd]++;
+        unsigned w = i < loop_end ? LOOP_WEIGHT : 1;
+        uses[in->rs1 & 31] += w;
+        uses[in->rs2 & 31] += w;
+        uses[in->rd] += w;
     }
     uses[0] = uses[RV_RD_SINK] = 0;
     for (unsigned r = 0; r < 32; r++)

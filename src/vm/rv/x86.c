@@ -134,6 +134,11 @@ void x86_alu_rm(struct x86 *a, int w, enum x86_alu op, int dst, int base,
 
 void x86_alu_imm(struct x86 *a, int w, enum x86_alu op, int dst, int32_t imm)
 {
+    if (imm >= -128 && imm <= 127) {    /* the sign-extended imm8 form */
+        op_reg(a, w, 0x83, op, dst);
+        put(a, (uint8_t)imm);
+        return;
+    }
     op_reg(a, w, 0x81, op, dst);
     put32(a, (uint32_t)imm);
 }
