@@ -453,11 +453,17 @@ static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
         link(a, u, pc_off, n);
         return;
     }
-    bool self = next == u->body;
-    if (!self)
-        jx_flush(a, u);
     /* Every loop on a page has a jump back in it (the code between only
      * goes forward) or leaves the page: the budget is spent there. */
+    if (next == u->body) {      /* round this block's own loop */
+        retire(a, n);
+        x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
+        x86_jcc(a, CC_NE, u->loop);
+        jx_flush(a, u);
+        exit_flushed(a, u, pc_off, 0);
+        return;
+    }
+    jx_flush(a, u);
     bool back = pc_off <= u->at[u->cur];
     uint8_t *spent = NULL;
     if (back) {
@@ -465,17 +471,11 @@ static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
         spent = x86_jcc8(a, CC_E);
     }
     retire(a, n);
-    if (self) {
-        x86_jmp(a, u->loop);
-    } else {
-        x86_alu_imm(a, 1, ALU_ADD, PC0, pc_off);
-        jx_enter(a, u, next);
-    }
+    x86_alu_imm(a, 1, ALU_ADD, PC0, pc_off);
+    jx_enter(a, u, next);
     if (!back)
         return;
     x86_patch8(a, spent);
-    if (self)
-        jx_flush(a, u);
     exit_flushed(a, u, pc_off, n);
 }
 
