@@ -135,8 +135,7 @@ static void retire(struct x86 *a, uint32_t n)
 /* Return to the interpreter: pc in rax, n retired by this block. */
 static void exit_rax(struct x86 *a, const struct jit *j, uint32_t n)
 {
-    if (n)
-        x86_alu_imm(a, 0, ALU_ADD, RETIRED, (int32_t)n);
+    retire(a, n);
     x86_jmp(a, j->exit);
 }
 
