@@ -16,7 +16,8 @@ from conftest import APPEND, BOOT_TIMEOUT, PROMPT, Session, run_cella
 
 TYPE_TIMEOUT = 60
 COUNTER = b"i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.05; done\n"
-TICK = re.compile(r"tick-(\d+)")
+# A whole line: a read can end inside "tick-12", and "tick-1" is not a tick.
+TICK = re.compile(r"tick-(\d+)\r?\n")
 
 
 class UnixHTTP(http.client.HTTPConnection):

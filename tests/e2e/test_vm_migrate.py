@@ -58,7 +58,7 @@ import pytest
 from conftest import APPEND, BOOT_TIMEOUT, PROMPT, QUICK_TIMEOUT, Result, Session, run_cella
 from test_virtio_blk import debugfs_cat, ext4_image
 from test_virtio_blk import tool as blk_tool
-from test_vm_api import COUNTER, TYPE_TIMEOUT, request, ticks, wait_ticks
+from test_vm_api import COUNTER, TICK, TYPE_TIMEOUT, request, ticks, wait_ticks
 from test_vm_snapshot import APPENDER, shell
 
 MEM = "128M"
@@ -80,7 +80,6 @@ WORKLOAD = (b"dd if=/dev/urandom of=/tmp/keep bs=64k count=16 2>/dev/null; "
             b"then echo BAD-churn-$n; else echo OK-$n; fi; done) &\n")
 OK = re.compile(r"\bOK-(\d+)\n")
 BAD = re.compile(r"BAD-\w+-\d+")     # the typed command echoes BAD-keep-$n
-FULL_TICK = re.compile(r"tick-(\d+)\n")
 WAITING = "cella: waiting for a migration on "
 
 # The stream (src/vm/migrate/stream.h): a 16-byte header, then frames of
@@ -324,12 +323,12 @@ def moved(src, dst, workload):
     on either."""
     assert src.wait(QUICK) == 0, src.explain()
     last = max(ticks(src))
-    dst.expect(FULL_TICK, TYPE_TIMEOUT)
-    first = int(FULL_TICK.search(dst.buf).group(1))
+    dst.expect(TICK, TYPE_TIMEOUT)
+    first = int(TICK.search(dst.buf).group(1))
     assert last - 2 <= first <= last + 2, \
         f"first tick on the target {first}, last on the source {last}\n{dst.explain()}"
     dst.expect(f"tick-{first + 10}\n", TYPE_TIMEOUT)
-    counted = [int(n) for n in FULL_TICK.findall(dst.buf)]
+    counted = [int(n) for n in TICK.findall(dst.buf)]
     assert counted == list(range(first, first + len(counted))), f"a gap\n{dst.explain()}"
     if workload:
         ok = max(int(n) for n in OK.findall(src.buf))
@@ -974,8 +973,8 @@ def test_whole_recording_with_handover_runs(cella, recording, tmp_path):
     path = tmp_path / "in.sock"
     with target(cella, None, f"unix:{path}") as t:
         feed(path, recording.stream, frame(GO))
-        t.expect(FULL_TICK, TYPE_TIMEOUT)
-        first = int(FULL_TICK.search(t.buf).group(1))
+        t.expect(TICK, TYPE_TIMEOUT)
+        first = int(TICK.search(t.buf).group(1))
         last = recording.last_tick
         assert last - 2 <= first <= last + 2, f"first {first} after {last}\n{t.explain()}"
         t.expect(f"tick-{first + 5}\n", TYPE_TIMEOUT)
