@@ -247,6 +247,29 @@ static uint32_t base_rr_insn(unsigned rs1)
                   base_rr[k].op);
 }
 
+/* An op on rs1 into some rd (register-register, with an immediate, or a
+ * shift right by 31 to 34), then SEXT.W of rd, which the translator
+ * makes a move where it knows rd to be sign-extended from 32 bits. */
+static void sext_after(struct prog *p, unsigned rs1, int32_t imm)
+{
+    static const unsigned f3[] = {0, 4, 6, 7};     /* ADDI XORI ORI ANDI */
+    unsigned rd = 1 + pick(TMP_REG - 1), k = pick(COUNT(base_rr));
+    switch (pick(3)) {
+    case 0:     /* x0 one time in four: mv, or x0 OP rs1 */
+        put(p, r_type(base_rr[k].f7, pick(4) ? src() : 0, rs1, base_rr[k].f3,
+                      rd, base_rr[k].op));
+        break;
+    case 1:
+        put(p, i_type(imm, rs1, f3[pick(COUNT(f3))], rd, OPC_IMM));
+        break;
+    default:    /* SRLI or SRAI */
+        put(p, i_type((int32_t)(31 + pick(4)) | (pick(2) ? 0x400 : 0), rs1, 5,
+                      rd, OPC_IMM));
+        break;
+    }
+    put(p, i_type(0, rd, 0, dst(), OPC_IMM32));
+}
+
 static void gen_int(struct prog *p)
 {
     int32_t imm = (int32_t)pick(4096) - 2048;
@@ -260,8 +283,10 @@ static void gen_int(struct prog *p)
         unsigned rs1 = int_operand(p);
         if (pick(4))
             put(p, i_type(imm, rs1, f3[pick(COUNT(f3))], dst(), OPC_IMM));
-        else
+        else if (pick(2))
             put(p, i_type(imm, rs1, 0, dst(), OPC_IMM32));
+        else
+            sext_after(p, rs1, imm);
         return;
     }
     case 3: {   /* shifts by immediate, 64- and 32-bit */

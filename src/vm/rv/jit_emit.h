@@ -38,6 +38,10 @@ static inline bool jit_is_return(const struct insn *in)
            !jit_is_call(in);
 }
 
+/* Whether x[in->rd] holds a value sign-extended from 32 bits after in,
+ * given sext, a bit per x[i] that does before it (jit_sext.c). */
+bool jit_leaves_sext(const struct insn *in, uint32_t sext);
+
 /* A block being made: where on its page it starts, and where the emitter
  * writes next (in the buffer's writable view). */
 struct jit_unit {
@@ -59,13 +63,15 @@ struct jit_unit {
     uint32_t dirty;         /* a bit per x[i] */
     uint32_t loop_dirty;    /* what counts as written where it loops */
     const uint8_t *loop;    /* past body's loads: where the block loops */
+    uint32_t sext;          /* a bit per x[i] known sign-extended from
+                             * 32 bits (x0 always) */
     bool fs_checked;        /* mstatus.FS tested on, on every path here */
     bool fs_dirtied;        /* and set dirty */
     /* Branches forward to an instruction of the block itself jump
      * there: each instruction's offset from the block's start; the
      * jumps not yet aimed (where their rel32s are, and to which
      * instruction); for each instruction, what is true on every path of
-     * those jumps to it (written registers, FS). */
+     * those jumps to it (written registers, FS, sign extensions). */
     uint32_t n;
     const struct insn *run;     /* its instructions, for a look ahead */
     uint32_t cur;               /* the one being made */
@@ -75,6 +81,7 @@ struct jit_unit {
     uint8_t *jump_rel[JIT_BLOCK_INSNS];
     uint8_t jump_to[JIT_BLOCK_INSNS];
     uint32_t join_dirty[JIT_BLOCK_INSNS];
+    uint32_t join_sext[JIT_BLOCK_INSNS];
     bool join_fs_checked[JIT_BLOCK_INSNS];
     bool join_fs_dirtied[JIT_BLOCK_INSNS];
 };

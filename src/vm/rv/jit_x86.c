@@ -540,6 +540,7 @@ static enum jit_emitted branch(struct x86 *a, struct jit_unit *u,
             u->jump_rel[u->jumps] = x86_jcc32(a, taken);
             u->jump_to[u->jumps++] = (uint8_t)k;
             u->join_dirty[k] |= u->dirty;
+            u->join_sext[k] &= u->sext;
             u->join_fs_checked[k] = u->join_fs_checked[k] && u->fs_checked;
             u->join_fs_dirtied[k] = u->join_fs_dirtied[k] && u->fs_dirtied;
             return JIT_E_NEXT;
@@ -559,11 +560,17 @@ static enum jit_emitted emit(struct x86 *a, struct jit_unit *u,
                              const struct insn *in, int32_t d, uint32_t n)
 {
     switch (in->op) {
-    case OP_AUIPC:
-        x86_lea(a, RAX, PC0, d);
-        x86_alu_imm(a, 1, ALU_ADD, RAX, in->imm);
-        jx_st(a, u, RAX, in->rd);
-        return JIT_E_NEXT;
+    case OP_AUIPC: {
+        int64_t off = (int64_t)d + in->imm;
+        int r = jx_dst(u, in->rd);
+        if (off == (int32_t)off) {
+            x86_lea(a, r, PC0, (int32_t)off);
+        } else {
+            x86_lea(a, r, PC0, d);
+            x86_alu_imm(a, 1, ALU_ADD, r, in->imm);
+        }
+        return jx_done(a, u, in, r, 1);
+    }
     case OP_JAL:
         x86_lea(a, RAX, PC0, d + in->len);
         jx_st(a, u, RAX, in->rd);
@@ -637,6 +644,7 @@ void jit_emit_begin(struct jit_unit *u, const struct insn *run,
     for (uint32_t i = 0; i < n; i++) {
         u->at[i] = at[i];
         u->join_dirty[i] = 0;
+        u->join_sext[i] = ~0u;
         u->join_fs_checked[i] = u->join_fs_dirtied[i] = true;
     }
     struct x86 a = unit_at(u);
@@ -646,6 +654,7 @@ void jit_emit_begin(struct jit_unit *u, const struct insn *run,
     jx_reload(&a, u);
     u->loop = x86_here(&a);
     u->dirty = u->loop_dirty;
+    u->sext = 1;
     jx_notes(u);
     u->p = a.p;
 }
@@ -659,15 +668,19 @@ enum jit_emitted jit_emit_insn(struct jit_unit *u, const struct insn *in,
         if (u->jump_to[k] == n)
             x86_patch32(&a, u->jump_rel[k]);
     u->dirty |= u->join_dirty[n];
+    u->sext &= u->join_sext[n];
     u->fs_checked = u->fs_checked && u->join_fs_checked[n];
     u->fs_dirtied = u->fs_dirtied && u->join_fs_dirtied[n];
     u->cur = n;
-    if (u->fused_next) {    /* made with the one before */
+    enum jit_emitted e = JIT_E_NEXT;
+    if (u->fused_next)      /* made with the one before */
         u->fused_next = false;
-        u->p = a.p;
-        return JIT_E_NEXT;
+    else
+        e = emit(&a, u, in, d, n);
+    if (in->rd && in->rd < 32) {
+        uint32_t bit = 1u << in->rd;
+        u->sext = jit_leaves_sext(in, u->sext) ? u->sext | bit : u->sext & ~bit;
     }
-    enum jit_emitted e = emit(&a, u, in, d, n);
     u->p = a.p;
     return e;
 }

@@ -21,12 +21,21 @@ static enum jit_emitted alu_imm(struct x86 *a, struct jit_unit *u,
     jx_ld(a, u, r, in->rs1);
     if (in->imm || op == ALU_AND)   /* mv and sext.w: no op */
         x86_alu_imm(a, w, op, r, in->imm);
-    return jx_done(a, u, in, r, w);
+    /* sext.w of a value sign-extended already: a move */
+    bool moved = !in->imm && op == ALU_ADD && u->sext >> in->rs1 & 1;
+    return jx_done(a, u, in, r, w || moved);
 }
 
 static enum jit_emitted alu_reg(struct x86 *a, struct jit_unit *u,
                                 const struct insn *in, int w, enum x86_alu op)
 {
+    bool with_zero = op == ALU_ADD || op == ALU_OR || op == ALU_XOR;
+    if (w && with_zero && (in->rs1 == 0 || in->rs2 == 0)) {
+        /* mv (C.MV is ADD rd, x0, rs2): the other source itself */
+        int r = jx_dst(u, in->rd);
+        jx_ld(a, u, r, in->rs1 ? in->rs1 : in->rs2);
+        return jx_done(a, u, in, r, 1);
+    }
     int r = in->rs2 == in->rd && in->rs1 != in->rd ? RAX : jx_dst(u, in->rd);
     jx_ld(a, u, r, in->rs1);
     jx_alu(a, u, w, op, r, in->rs2);
