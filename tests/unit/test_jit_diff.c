@@ -275,9 +275,22 @@ static void gen_int(struct prog *p)
     int32_t imm = (int32_t)pick(4096) - 2048;
     switch (pick(8)) {
     case 0:
-    case 1:
         put(p, base_rr_insn(int_operand(p)));
         return;
+    case 1: {   /* a W op, then one on what it wrote, into the same rd */
+        static const unsigned w_ops[][2] = {    /* f7, f3 of OPC_REG32 */
+            {0, 0}, {0x20, 0}, {0, 1}, {0, 5}, {0x20, 5}, {1, 0},
+        };
+        unsigned rd = 1 + pick(TMP_REG - 1), k = pick(COUNT(w_ops));
+        put(p, r_type(w_ops[k][0], src(), int_operand(p), w_ops[k][1], rd,
+                      OPC_REG32));
+        k = pick(COUNT(w_ops));
+        if (pick(3))
+            put(p, r_type(w_ops[k][0], src(), rd, w_ops[k][1], rd, OPC_REG32));
+        else
+            put(p, i_type(pick(2) ? imm : 0, rd, 0, rd, OPC_IMM32));
+        return;
+    }
     case 2: {   /* ADDI SLTI SLTIU XORI ORI ANDI, ADDIW */
         static const unsigned f3[] = {0, 2, 3, 4, 6, 7};
         unsigned rs1 = int_operand(p);

@@ -584,8 +584,10 @@ static enum jit_emitted emit(struct x86 *a, struct jit_unit *u,
     case OP_JALR:
         jx_addr(a, u, RAX, in->rs1, in->imm);
         x86_alu_imm(a, 1, ALU_AND, RAX, -2);
-        x86_lea(a, RCX, PC0, d + in->len);
-        jx_st(a, u, RCX, in->rd);
+        if (in->rd && in->rd < 32) {    /* a link (a call's in rcx) */
+            x86_lea(a, RCX, PC0, d + in->len);
+            jx_st(a, u, RCX, in->rd);
+        }
         if (jit_is_call(in))
             call(a, u, in, RCX, d, n);
         else if (jit_is_return(in))

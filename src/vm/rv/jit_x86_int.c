@@ -84,9 +84,12 @@ static enum jit_emitted mul(struct x86 *a, struct jit_unit *u,
                             const struct insn *in, int w)
 {
     int r = jx_dst(u, in->rd);
-    jx_ld(a, u, RCX, in->rs2);      /* first: r may be rs2's */
+    int by = in->rs2 && u->host[in->rs2] >= 0 && u->host[in->rs2] != r
+                 ? u->host[in->rs2] : RCX;
+    if (by == RCX)
+        jx_ld(a, u, RCX, in->rs2);  /* first: r may be rs2's */
     jx_ld(a, u, r, in->rs1);
-    x86_imul_rr(a, w, r, RCX);
+    x86_imul_rr(a, w, r, by);
     return jx_done(a, u, in, r, w);
 }
 

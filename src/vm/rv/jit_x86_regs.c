@@ -149,12 +149,35 @@ int jx_dst(const struct jit_unit *u, unsigned rd)
     return rd && rd < 32 && u->host[rd] >= 0 ? u->host[rd] : RAX;
 }
 
+/* Whether the instruction after the one being made writes x[rd] reading
+ * at most the low 32 bits of it first, and cannot leave the block before:
+ * a W op into rd (not a SEXT.W, which may be made a move), so that the
+ * sign extension of rd that ends the one being made would be dead. */
+static bool next_overwrites_low(const struct jit_unit *u, unsigned rd)
+{
+    if (u->cur + 1 >= u->n)
+        return false;
+    const struct insn *next = &u->run[u->cur + 1];
+    if (next->rd != rd)
+        return false;
+    switch (next->op) {
+    case OP_ADDIW:
+        return next->imm != 0;
+    case OP_SLLIW: case OP_SRLIW: case OP_SRAIW:
+    case OP_ADDW: case OP_SUBW: case OP_SLLW: case OP_SRLW: case OP_SRAW:
+    case OP_MULW:
+        return true;
+    default:
+        return false;
+    }
+}
+
 enum jit_emitted jx_done(struct x86 *a, struct jit_unit *u,
                          const struct insn *in, int r, int w)
 {
     if (r == RAX)
         return jx_result(a, u, in, w);
-    if (!w)
+    if (!w && !next_overwrites_low(u, in->rd))
         x86_sext32(a, r, r);
     u->dirty |= 1u << in->rd;
     return JIT_E_NEXT;
@@ -163,7 +186,7 @@ enum jit_emitted jx_done(struct x86 *a, struct jit_unit *u,
 enum jit_emitted jx_result(struct x86 *a, struct jit_unit *u,
                            const struct insn *in, int w)
 {
-    if (!w)
+    if (!w && !next_overwrites_low(u, in->rd))
         x86_sext32(a, RAX, RAX);
     jx_st(a, u, RAX, in->rd);
     return JIT_E_NEXT;
