@@ -247,17 +247,32 @@ static uint32_t base_rr_insn(unsigned rs1)
                   base_rr[k].op);
 }
 
-/* An op on rs1 into some rd (register-register, with an immediate, or a
- * shift right by 31 to 34), then SEXT.W of rd, which the translator
- * makes a move where it knows rd to be sign-extended from 32 bits. */
+/* Some rd from an op (register-register, with an immediate, or a shift
+ * right by 31 to 34) on rs1 and another register, or, one time in two, on
+ * values ADDIWs just made sign-extended from 32 bits; then SEXT.W of rd,
+ * which the translator makes a move where it knows rd to be so. */
 static void sext_after(struct prog *p, unsigned rs1, int32_t imm)
 {
     static const unsigned f3[] = {0, 4, 6, 7};     /* ADDI XORI ORI ANDI */
-    unsigned rd = 1 + pick(TMP_REG - 1), k = pick(COUNT(base_rr));
+    unsigned rd = 1 + pick(TMP_REG - 1), rs2 = src();
+    unsigned k = pick(2) ? 0 : pick(COUNT(base_rr));    /* ADD one in two */
+    if (pick(2)) {
+        unsigned a = 1 + pick(TMP_REG - 1), b = 1 + pick(TMP_REG - 1);
+        put(p, i_type(imm, rs1, 0, a, OPC_IMM32));
+        put(p, i_type((int32_t)pick(4096) - 2048, int_operand(p), 0, b,
+                      OPC_IMM32));
+        rs1 = a;
+        rs2 = b;
+    }
     switch (pick(3)) {
-    case 0:     /* x0 one time in four: mv, or x0 OP rs1 */
-        put(p, r_type(base_rr[k].f7, pick(4) ? src() : 0, rs1, base_rr[k].f3,
-                      rd, base_rr[k].op));
+    case 0:     /* x0 for a source one time in two: mv, or OP with x0 */
+        switch (pick(4)) {
+        case 0: rs1 = 0; break;
+        case 1: rs2 = 0; break;
+        default: break;
+        }
+        put(p, r_type(base_rr[k].f7, rs2, rs1, base_rr[k].f3, rd,
+                      base_rr[k].op));
         break;
     case 1:
         put(p, i_type(imm, rs1, f3[pick(COUNT(f3))], rd, OPC_IMM));
@@ -285,8 +300,13 @@ static void gen_int(struct prog *p)
         put(p, r_type(w_ops[k][0], src(), int_operand(p), w_ops[k][1], rd,
                       OPC_REG32));
         k = pick(COUNT(w_ops));
-        if (pick(3))
-            put(p, r_type(w_ops[k][0], src(), rd, w_ops[k][1], rd, OPC_REG32));
+        if (pick(3)) {  /* reading rd as rs1 or rs2 */
+            unsigned other = src();
+            put(p, pick(2) ? r_type(w_ops[k][0], other, rd, w_ops[k][1], rd,
+                                    OPC_REG32)
+                           : r_type(w_ops[k][0], rd, other, w_ops[k][1], rd,
+                                    OPC_REG32));
+        }
         else
             put(p, i_type(pick(2) ? imm : 0, rd, 0, rd, OPC_IMM32));
         return;
