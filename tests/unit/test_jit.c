@@ -367,42 +367,46 @@ static void test_store_never_takes_a_load_translation(void **state)
     free(shadow);
 }
 
-/* A site's copy of a TLB entry is tagged with the generation it was made
- * in (hart.h), which comes round again after JIT_SITE_GEN_MAX of them:
- * copies made before must not count then. Here the data page's entry is
- * changed behind the TLB's back once the generation is back to the one
- * the copy was made in: the load must see the change. */
-static void test_site_copies_die_when_generations_wrap(void **state)
+/* A site's copy of a TLB entry counts until the next tlb_sites_drop,
+ * which empties the copies filled since the last one: those it listed,
+ * or all of them when more were filled than the list holds (hart.h).
+ * Here the data page's TLB entry is changed behind the TLB's back after
+ * a drop, with the copy listed and with the list full: each time the
+ * load must see the change. */
+static void test_site_copies_die_at_each_drop(void **state)
 {
     (void)state;
     uint32_t *p = bus_ram_ptr(&m->bus, CODE, 8);
-    uint64_t *d = bus_ram_ptr(&m->bus, DATA, 8);
     uint64_t regs[32] = {0};
     p[0] = i_type(0, BASE_REG, 3, 5, 0x03);     /* ld x5, 0(x31) */
     p[1] = j_type(0, 0);
-    *d = 1;
     start(jit, regs);
     for (int run = 0; run < 2; run++) {     /* the second one translates */
         jit->pc = CODE;
         hart_exec(jit, 10);
     }
     assert_int_equal(jit->fetch_code[(CODE & 0xfff) >> 1].op, OP_JIT);
-    jit->jit_site_gen = JIT_SITE_GEN_MAX;
-    jit->pc = CODE;
-    hart_exec(jit, 10);                         /* a copy in this one */
-    assert_int_equal(jit->x[5], 1);
-    do
-        tlb_sites_drop(jit);
-    while (jit->jit_site_gen != JIT_SITE_GEN_MAX);
-    uint64_t *shadow = aligned_alloc(4096, 4096);
-    shadow[0] = 2;
+    uint64_t *page[2] = {aligned_alloc(4096, 4096), aligned_alloc(4096, 4096)};
     uint64_t vpn = DATA >> 12;
-    jit->tlb[jit->data_slot][TLB_R][vpn & (TLB_SIZE - 1)] =
-        (struct tlb_entry){vpn, (uintptr_t)shadow - DATA};
-    jit->pc = CODE;
-    hart_exec(jit, 10);
-    assert_int_equal(jit->x[5], 2);
-    free(shadow);
+    struct tlb_entry *e = &jit->tlb[jit->data_slot][TLB_R][vpn & (TLB_SIZE - 1)];
+    for (int full = 0; full < 2; full++) {
+        page[0][0] = 10 + (uint64_t)full;
+        page[1][0] = 20 + (uint64_t)full;
+        tlb_sites_drop(jit);
+        if (full)
+            jit->jit_site_nfilled = sizeof jit->jit_site_filled;
+        *e = (struct tlb_entry){vpn, (uintptr_t)page[0] - DATA};
+        jit->pc = CODE;
+        hart_exec(jit, 10);                     /* the copy made */
+        assert_int_equal(jit->x[5], 10 + (uint64_t)full);
+        tlb_sites_drop(jit);
+        *e = (struct tlb_entry){vpn, (uintptr_t)page[1] - DATA};
+        jit->pc = CODE;
+        hart_exec(jit, 10);
+        assert_int_equal(jit->x[5], 20 + (uint64_t)full);
+    }
+    free(page[0]);
+    free(page[1]);
 }
 
 /* With mstatus.FS off, F/D instructions raise illegal instruction; on,
@@ -450,7 +454,7 @@ int main(void)
         cmocka_unit_test(test_chain_across_pages),
         cmocka_unit_test(test_misaligned_amo_traps),
         cmocka_unit_test(test_store_never_takes_a_load_translation),
-        cmocka_unit_test(test_site_copies_die_when_generations_wrap),
+        cmocka_unit_test(test_site_copies_die_at_each_drop),
         cmocka_unit_test(test_branch_over_first_fp_op),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -189,6 +189,7 @@ int hart_init(struct hart *h, const struct hart_env *env, bool translate,
     pthread_mutex_init(&h->lock, 0);
     h->id = id;
     h->env = *env;
+    h->jit_site_nfilled = sizeof h->jit_site_filled;    /* empty them all */
     hart_reset(h);
     return refused ? 1 : 0;
 }

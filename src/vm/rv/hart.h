@@ -99,8 +99,8 @@ enum {
 enum { TLB_R, TLB_W, TLB_X, TLB_KINDS };
 
 #define JIT_SITES 1024    /* struct hart's jit_site, per kind */
-#define JIT_SITE_GEN 8u             /* a unit of jit_site_gen */
-#define JIT_SITE_GEN_MAX 0xff8u     /* then it starts again at one unit */
+#define JIT_SITE_NONE 8u  /* an empty site's tag: no access's (bit 3 clear) */
+#define JIT_SITE_FILLS 256  /* sites tlb_sites_drop empties one by one */
 
 struct tlb_entry {
     uint64_t vpn;        /* vaddr >> 12, or UINT64_MAX when empty */
@@ -134,10 +134,12 @@ struct hart {
      * store it translated (a site; jit_x86_mem.c), loads' copied from
      * TLB_R and stores' from TLB_W, each kind in its own array so that a
      * store never takes a load's (read-only) page. An entry's vpn field
-     * holds its tag: the page's address, with jit_site_gen in bits 3-11
-     * (bits 0-2 clear); it counts while that is the current one, which
-     * every TLB flush and mode change moves on (tlb_sites_drop). */
-    uint64_t jit_site_gen;
+     * holds its tag: the page's address (bits 0-11 clear), or
+     * JIT_SITE_NONE. Every TLB flush and mode change empties the entries
+     * filled since the last (tlb_sites_drop): jit_site_filled lists them
+     * (their index in jit_site, in jit_site_nfilled bytes of it); when
+     * more were filled than it holds, the drop empties them all. */
+    uint32_t jit_site_nfilled;
     /* The translator's while its code runs (jit_x86.h): the stack
      * pointer it was entered from C with, and the lowest its return
      * addresses may take the stack below that; the instruction a call
@@ -154,6 +156,7 @@ struct hart {
     /* [slot]: 0 = U, 1 = S, 2 = S with mstatus.SUM, 3 = M */
     struct tlb_entry tlb[4][TLB_KINDS][TLB_SIZE];
     struct tlb_entry jit_site[TLB_W + 1][JIT_SITES];    /* [TLB_R or TLB_W] */
+    uint32_t jit_site_filled[JIT_SITE_FILLS];
 
     /* machine-level CSRs */
     uint64_t mstatus, misa, medeleg, mideleg, mie, mtvec, mscratch, mepc,

@@ -33,7 +33,25 @@ static int32_t tlb_find(struct x86 *a, struct jit_unit *u, int kind,
 static void site_tag(struct x86 *a, int r, unsigned size)
 {
     x86_alu_imm(a, 1, ALU_AND, r, ~0xfff | (int32_t)(size - 1));
-    x86_alu_rm(a, 1, ALU_OR, r, HART, X86_NOREG, HOFF(jit_site_gen));
+}
+
+/* Before site i, whose tag is at tag, is filled: list it in
+ * jit_site_filled if it is empty, unless the list is full (hart.h).
+ * rcx and rdx are clobbered. */
+static void list_fill(struct x86 *a, int32_t tag, unsigned i)
+{
+    x86_load(a, 1, RDX, HART, tag);
+    x86_alu_imm(a, 1, ALU_CMP, RDX, JIT_SITE_NONE);
+    uint8_t *listed = x86_jcc8(a, CC_NE);
+    x86_load(a, 0, RCX, HART, HOFF(jit_site_nfilled));
+    x86_alu_imm(a, 0, ALU_CMP, RCX, JIT_SITE_FILLS * (int32_t)sizeof(uint32_t));
+    uint8_t *full = x86_jcc8(a, CC_AE);
+    x86_mov_sx(a, RDX, (int32_t)i);
+    x86_store_n(a, RDX, HART, RCX, HOFF(jit_site_filled), 4);
+    x86_alu_imm(a, 0, ALU_ADD, RCX, 4);
+    x86_store_n(a, RCX, HART, X86_NOREG, HOFF(jit_site_nfilled), 4);
+    x86_patch8(a, listed);
+    x86_patch8(a, full);
 }
 
 /* The host address of x[rs1], so that the access of size bytes through
@@ -43,11 +61,11 @@ static void site_tag(struct x86 *a, int r, unsigned size)
  * with its own copy of the data-TLB entry it last used (hart.h): its
  * addend does not depend on the address, so its load does not lengthen
  * the address's chain to memory, as the data TLB's (indexed by the
- * address) does. The copy counts when its tag is the page's with the current
- * jit_site_gen. The block's own path is the copy's hit, which an access
- * not naturally aligned never is (it may cross a page, which the tag
- * cannot see); out of line, that or a miss takes the data TLB, fills
- * the copy and comes back. */
+ * address) does. The copy counts when its tag is the page's. The
+ * block's own path is the copy's hit, which an access not naturally
+ * aligned never is (it may cross a page, which the tag cannot see); out
+ * of line, that or a miss takes the data TLB, fills the copy and comes
+ * back. */
 static int address(struct x86 *a, struct jit_unit *u,
                    const struct insn *in, int kind, unsigned size,
                    int32_t d, uint32_t n)
@@ -75,6 +93,7 @@ static int address(struct x86 *a, struct jit_unit *u,
     x86_load_idx(&c, RDX, DTLB, RCX,
                  set + (int32_t)offsetof(struct tlb_entry, addend));
     x86_store(&c, 1, RDX, HART, addend);
+    list_fill(&c, tag, i);
     x86_mov(&c, RDX, RAX);
     site_tag(&c, RDX, 1);
     x86_store(&c, 1, RDX, HART, tag);

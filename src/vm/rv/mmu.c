@@ -22,11 +22,18 @@ static const uint64_t access_fault_cause[TLB_KINDS] = {
 
 void tlb_sites_drop(struct hart *h)
 {
-    h->jit_site_gen += JIT_SITE_GEN;
-    if (h->jit_site_gen > JIT_SITE_GEN_MAX) {   /* no old tag may match */
-        memset(h->jit_site, 0, sizeof h->jit_site);
-        h->jit_site_gen = JIT_SITE_GEN;
+    uint32_t n = h->jit_site_nfilled / sizeof h->jit_site_filled[0];
+    if (n < JIT_SITE_FILLS) {
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t i = h->jit_site_filled[k];
+            h->jit_site[i / JIT_SITES][i % JIT_SITES].vpn = JIT_SITE_NONE;
+        }
+    } else {    /* more were filled than listed */
+        for (int kind = 0; kind <= TLB_W; kind++)
+            for (int i = 0; i < JIT_SITES; i++)
+                h->jit_site[kind][i].vpn = JIT_SITE_NONE;
     }
+    h->jit_site_nfilled = 0;
 }
 
 void tlb_flush(struct hart *h)
