@@ -292,13 +292,16 @@ static void gen_int(struct prog *p)
     case 0:
         put(p, base_rr_insn(int_operand(p)));
         return;
-    case 1: {   /* a W op, then one on what it wrote, into the same rd */
+    case 1: {   /* a W op, then (after another) one on what it wrote, into
+                 * the same rd */
         static const unsigned w_ops[][2] = {    /* f7, f3 of OPC_REG32 */
             {0, 0}, {0x20, 0}, {0, 1}, {0, 5}, {0x20, 5}, {1, 0},
         };
         unsigned rd = 1 + pick(TMP_REG - 1), k = pick(COUNT(w_ops));
         put(p, r_type(w_ops[k][0], src(), int_operand(p), w_ops[k][1], rd,
                       OPC_REG32));
+        if (pick(2))    /* and an op between, which may read or write rd */
+            put(p, base_rr_insn(src()));
         k = pick(COUNT(w_ops));
         if (pick(3)) {  /* reading rd as rs1 or rs2 */
             unsigned other = src();

@@ -149,27 +149,45 @@ int jx_dst(const struct jit_unit *u, unsigned rd)
     return rd && rd < 32 && u->host[rd] >= 0 ? u->host[rd] : RAX;
 }
 
-/* Whether the instruction after the one being made writes x[rd] reading
- * at most the low 32 bits of it first, and cannot leave the block before:
- * a W op into rd (not a SEXT.W, which may be made a move), so that the
- * sign extension of rd that ends the one being made would be dead. */
-static bool next_overwrites_low(const struct jit_unit *u, unsigned rd)
+/* Ops a block makes inline, never leaving it: the W ones read only the
+ * low 32 bits of their sources. 1: a W op, 2: another such op, 0: any
+ * other. */
+static int inline_op(const struct insn *in)
 {
-    if (u->cur + 1 >= u->n)
-        return false;
-    const struct insn *next = &u->run[u->cur + 1];
-    if (next->rd != rd)
-        return false;
-    switch (next->op) {
-    case OP_ADDIW:
-        return next->imm != 0;
+    switch (in->op) {
+    case OP_ADDIW:      /* a SEXT.W may be made a move */
+        return in->imm ? 1 : 2;
     case OP_SLLIW: case OP_SRLIW: case OP_SRAIW:
     case OP_ADDW: case OP_SUBW: case OP_SLLW: case OP_SRLW: case OP_SRAW:
     case OP_MULW:
-        return true;
+        return 1;
+    case OP_LUI: case OP_AUIPC: case OP_ADDI: case OP_SLTI: case OP_SLTIU:
+    case OP_XORI: case OP_ORI: case OP_ANDI: case OP_SLLI: case OP_SRLI:
+    case OP_SRAI: case OP_ADD: case OP_SUB: case OP_SLL: case OP_SLT:
+    case OP_SLTU: case OP_XOR: case OP_SRL: case OP_SRA: case OP_OR:
+    case OP_AND: case OP_MUL:
+        return 2;
     default:
-        return false;
+        return 0;
     }
+}
+
+/* Whether the sign extension that ends the instruction being made, of
+ * x[rd], would be dead: the few instructions after it, up to one that
+ * writes rd, never leave the block and read at most the low 32 bits of
+ * rd (W ops), so nothing sees its upper half before it is written. An
+ * op's fields it does not use count as read. */
+static bool sext_dead(const struct jit_unit *u, unsigned rd)
+{
+    for (uint32_t k = u->cur + 1; k < u->n && k <= u->cur + 8; k++) {
+        const struct insn *in = &u->run[k];
+        int kind = inline_op(in);
+        if (!kind || (kind != 1 && (in->rs1 == rd || in->rs2 == rd)))
+            return false;
+        if (in->rd == rd)
+            return true;
+    }
+    return false;
 }
 
 enum jit_emitted jx_done(struct x86 *a, struct jit_unit *u,
@@ -177,7 +195,7 @@ enum jit_emitted jx_done(struct x86 *a, struct jit_unit *u,
 {
     if (r == RAX)
         return jx_result(a, u, in, w);
-    if (!w && !next_overwrites_low(u, in->rd))
+    if (!w && !sext_dead(u, in->rd))
         x86_sext32(a, r, r);
     u->dirty |= 1u << in->rd;
     return JIT_E_NEXT;
@@ -186,7 +204,7 @@ enum jit_emitted jx_done(struct x86 *a, struct jit_unit *u,
 enum jit_emitted jx_result(struct x86 *a, struct jit_unit *u,
                            const struct insn *in, int w)
 {
-    if (!w && !next_overwrites_low(u, in->rd))
+    if (!w && !sext_dead(u, in->rd))
         x86_sext32(a, RAX, RAX);
     jx_st(a, u, RAX, in->rd);
     return JIT_E_NEXT;
