@@ -10,6 +10,20 @@
 
 #include "vm/rv/cpu.h"
 
+/* rd = x[rs]: from rs's own register straight to rd's place where the
+ * block holds rs and not rd */
+static enum jit_emitted move(struct x86 *a, struct jit_unit *u,
+                             const struct insn *in, unsigned rs)
+{
+    int r = jx_dst(u, in->rd);
+    if (r == RAX && rs && u->host[rs] >= 0) {
+        jx_st(a, u, u->host[rs], in->rd);
+        return JIT_E_NEXT;
+    }
+    jx_ld(a, u, r, rs);
+    return jx_done(a, u, in, r, 1);
+}
+
 static enum jit_emitted alu_imm(struct x86 *a, struct jit_unit *u,
                                 const struct insn *in, int w, enum x86_alu op)
 {
@@ -18,24 +32,22 @@ static enum jit_emitted alu_imm(struct x86 *a, struct jit_unit *u,
         x86_mov_sx(a, r, in->imm);
         return jx_done(a, u, in, r, 1);
     }
+    /* mv, and sext.w of a value sign-extended already */
+    if (!in->imm && op == ALU_ADD && (w || u->sext >> in->rs1 & 1))
+        return move(a, u, in, in->rs1);
     jx_ld(a, u, r, in->rs1);
-    if (in->imm || op == ALU_AND)   /* mv and sext.w: no op */
+    if (in->imm || op == ALU_AND)   /* sext.w: no op */
         x86_alu_imm(a, w, op, r, in->imm);
-    /* sext.w of a value sign-extended already: a move */
-    bool moved = !in->imm && op == ALU_ADD && u->sext >> in->rs1 & 1;
-    return jx_done(a, u, in, r, w || moved);
+    return jx_done(a, u, in, r, w);
 }
 
 static enum jit_emitted alu_reg(struct x86 *a, struct jit_unit *u,
                                 const struct insn *in, int w, enum x86_alu op)
 {
     bool with_zero = op == ALU_ADD || op == ALU_OR || op == ALU_XOR;
-    if (w && with_zero && (in->rs1 == 0 || in->rs2 == 0)) {
+    if (w && with_zero && (in->rs1 == 0 || in->rs2 == 0))
         /* mv (C.MV is ADD rd, x0, rs2): the other source itself */
-        int r = jx_dst(u, in->rd);
-        jx_ld(a, u, r, in->rs1 ? in->rs1 : in->rs2);
-        return jx_done(a, u, in, r, 1);
-    }
+        return move(a, u, in, in->rs1 ? in->rs1 : in->rs2);
     int r = in->rs2 == in->rd && in->rs1 != in->rd ? RAX : jx_dst(u, in->rd);
     jx_ld(a, u, r, in->rs1);
     jx_alu(a, u, w, op, r, in->rs2);
