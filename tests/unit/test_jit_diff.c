@@ -303,16 +303,23 @@ static void gen_int(struct prog *p)
         if (pick(2))    /* and an op between, which may read or write rd */
             put(p, base_rr_insn(src()));
         k = pick(COUNT(w_ops));
-        if (pick(3)) {  /* reading rd as rs1 or rs2 */
+        switch (pick(4)) {
+        case 0:     /* ADDIW, or SEXT.W */
+            put(p, i_type(pick(2) ? imm : 0, rd, 0, rd, OPC_IMM32));
+            return;
+        case 1:     /* ANDI, or SLLI by 0 to 63 */
+            put(p, pick(2) ? i_type(imm, rd, 7, rd, OPC_IMM)
+                           : i_type((int32_t)pick(64), rd, 1, rd, OPC_IMM));
+            return;
+        default: {  /* reading rd as rs1 or rs2 */
             unsigned other = src();
             put(p, pick(2) ? r_type(w_ops[k][0], other, rd, w_ops[k][1], rd,
                                     OPC_REG32)
                            : r_type(w_ops[k][0], rd, other, w_ops[k][1], rd,
                                     OPC_REG32));
+            return;
         }
-        else
-            put(p, i_type(pick(2) ? imm : 0, rd, 0, rd, OPC_IMM32));
-        return;
+        }
     }
     case 2: {   /* ADDI SLTI SLTIU XORI ORI ANDI, ADDIW */
         static const unsigned f3[] = {0, 2, 3, 4, 6, 7};
@@ -342,12 +349,18 @@ static void gen_int(struct prog *p)
         default: put(p, i_type(sh | 0x400, rs1, 5, dst(), op)); return;
         }
     }
-    case 4:
-        if (pick(2))
-            put(p, (uint32_t)rand() << 12 | dst() << 7 | 0x37);
-        else
-            put(p, (uint32_t)rand() << 12 | dst() << 7 | 0x17);
+    case 4: {   /* LUI, AUIPC (and one time in two an ADDI of it: la) */
+        unsigned rd = dst();
+        if (pick(2)) {
+            put(p, (uint32_t)rand() << 12 | rd << 7 | 0x37);
+        } else {
+            put(p, (uint32_t)rand() << 12 | rd << 7 | 0x17);
+            if (pick(2))
+                put(p, i_type(imm, pick(4) ? rd : src(), 0, pick(4) ? rd : dst(),
+                              OPC_IMM));
+        }
         return;
+    }
     case 5: {   /* a load from the data page, one in four misaligned */
         unsigned f3 = pick(7);
         unsigned size = 1u << (f3 & 3);

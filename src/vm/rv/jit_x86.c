@@ -556,17 +556,41 @@ static enum jit_emitted branch(struct x86 *a, struct jit_unit *u,
     return JIT_E_NEXT;
 }
 
+bool jx_jumped_to(const struct jit_unit *u, uint32_t k)
+{
+    for (uint32_t i = 0; i < u->jumps; i++)
+        if (u->jump_to[i] == k)
+            return true;
+    return false;
+}
+
+/* AUIPC and an ADDI of its result into the same register (la), as the
+ * block's instruction n and the next: the sum of both offsets, when no
+ * branch in the block jumps to the ADDI. */
+static int32_t fuse_auipc_addi(struct jit_unit *u, const struct insn *in,
+                               uint32_t n)
+{
+    if (n + 1 >= u->n || in->rd >= 32 || jx_jumped_to(u, n + 1))
+        return 0;
+    const struct insn *add = &u->run[n + 1];
+    if (add->op != OP_ADDI || add->rd != in->rd || add->rs1 != in->rd)
+        return 0;
+    u->fused_next = true;
+    return add->imm;
+}
+
 static enum jit_emitted emit(struct x86 *a, struct jit_unit *u,
                              const struct insn *in, int32_t d, uint32_t n)
 {
     switch (in->op) {
     case OP_AUIPC: {
-        int64_t off = (int64_t)d + in->imm;
+        int32_t more = fuse_auipc_addi(u, in, n);
+        int64_t off = (int64_t)d + in->imm + more;
         int r = jx_dst(u, in->rd);
         if (off == (int32_t)off) {
             x86_lea(a, r, PC0, (int32_t)off);
         } else {
-            x86_lea(a, r, PC0, d);
+            x86_lea(a, r, PC0, d + more);
             x86_alu_imm(a, 1, ALU_ADD, r, in->imm);
         }
         return jx_done(a, u, in, r, 1);

@@ -77,6 +77,9 @@ void jx_reload(struct x86 *a, struct jit_unit *u);
  * retired (n | JIT_BAIL: it must do the instruction at pc_off). */
 void jx_exit_at(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
                 uint32_t n);
+/* Whether a branch of the block (made before it) jumps to its
+ * instruction k. */
+bool jx_jumped_to(const struct jit_unit *u, uint32_t k);
 /* Out-of-line code: a jump on cc from a to the block's out-of-line code,
  * which the cursor returned writes (it ends with a jump: back into the
  * block, or away); then jx_cold_done. */

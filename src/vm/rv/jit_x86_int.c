@@ -197,9 +197,8 @@ static bool fuse_shift_add(const struct jit_unit *u, const struct insn *in,
     if (add->op != OP_ADD || add->rd != in->rd ||
         (add->rs1 == in->rd) == (add->rs2 == in->rd))
         return false;
-    for (uint32_t k = 0; k < u->jumps; k++)
-        if (u->jump_to[k] == n + 1)
-            return false;
+    if (jx_jumped_to(u, n + 1))
+        return false;
     *out = *in;
     out->op = (uint8_t)(OP_SH1ADD + (in->imm & 63) - 1);
     out->rs2 = add->rs1 == in->rd ? add->rs2 : add->rs1;

@@ -149,20 +149,25 @@ int jx_dst(const struct jit_unit *u, unsigned rd)
     return rd && rd < 32 && u->host[rd] >= 0 ? u->host[rd] : RAX;
 }
 
-/* Ops a block makes inline, never leaving it: the W ones read only the
- * low 32 bits of their sources. 1: a W op, 2: another such op, 0: any
- * other. */
+/* Ops a block makes inline, never leaving it. 1: one that reads only
+ * the low 32 bits of its sources (a W op, a mask of 11 bits, a shift
+ * left by 32 or more, an extension of a byte or half), 2: another such
+ * op, 0: any other. */
 static int inline_op(const struct insn *in)
 {
     switch (in->op) {
     case OP_ADDIW:      /* a SEXT.W may be made a move */
         return in->imm ? 1 : 2;
+    case OP_ANDI:
+        return in->imm >= 0 ? 1 : 2;
+    case OP_SLLI:
+        return (in->imm & 63) >= 32 ? 1 : 2;
     case OP_SLLIW: case OP_SRLIW: case OP_SRAIW:
     case OP_ADDW: case OP_SUBW: case OP_SLLW: case OP_SRLW: case OP_SRAW:
-    case OP_MULW:
+    case OP_MULW: case OP_SEXT_B: case OP_SEXT_H: case OP_ZEXT_H:
         return 1;
     case OP_LUI: case OP_AUIPC: case OP_ADDI: case OP_SLTI: case OP_SLTIU:
-    case OP_XORI: case OP_ORI: case OP_ANDI: case OP_SLLI: case OP_SRLI:
+    case OP_XORI: case OP_ORI: case OP_SRLI:
     case OP_SRAI: case OP_ADD: case OP_SUB: case OP_SLL: case OP_SLT:
     case OP_SLTU: case OP_XOR: case OP_SRL: case OP_SRA: case OP_OR:
     case OP_AND: case OP_MUL:
