@@ -409,6 +409,64 @@ static void test_site_copies_die_at_each_drop(void **state)
     free(page[1]);
 }
 
+/* A store takes the page a load before it in its block checked only
+ * where it is to the load's own address (jit_x86_mem.c). Here each store
+ * is to the page after the load's, which the TLB maps to a shadow page:
+ * through a base moved by ADDIs of itself, made again by another op, or
+ * loaded by the load itself. Each store must reach the shadow. */
+static void test_store_pairs_with_a_load_at_its_address_only(void **state)
+{
+    (void)state;
+    uint32_t *p = bus_ram_ptr(&m->bus, CODE, 4 * 16);
+    uint64_t *d = bus_ram_ptr(&m->bus, DATA, 2 * 4096);
+    uint64_t regs[32] = {0};
+    regs[6] = 0x66;
+    regs[8] = 4096;
+    regs[9] = 0x99;
+    regs[10] = 0xaa;
+    p[0] = i_type(0, BASE_REG, 0, 7, 0x13);     /* mv x7, x31 */
+    p[1] = i_type(0, 7, 3, 5, 0x03);            /* ld x5, 0(x7) */
+    p[2] = i_type(2047, 7, 0, 7, 0x13);         /* addi x7, x7, 2047 */
+    p[3] = i_type(2047, 7, 0, 7, 0x13);
+    p[4] = i_type(2, 7, 0, 7, 0x13);            /* (x7 += 4096) */
+    p[5] = s_type(0, 6, 7, 3);                  /* sd x6, 0(x7) */
+    p[6] = i_type(0, BASE_REG, 0, 7, 0x13);     /* mv x7, x31 */
+    p[7] = i_type(8, 7, 3, 5, 0x03);            /* ld x5, 8(x7) */
+    p[8] = r_type(0, 8, BASE_REG, 0, 7, 0x33);  /* add x7, x31, x8 */
+    p[9] = s_type(8, 9, 7, 3);                  /* sd x9, 8(x7) */
+    p[10] = i_type(0, BASE_REG, 0, 7, 0x13);    /* mv x7, x31 */
+    p[11] = i_type(16, 7, 3, 7, 0x03);          /* ld x7, 16(x7) */
+    p[12] = s_type(16, 10, 7, 3);               /* sd x10, 16(x7) */
+    p[13] = j_type(0, 0);
+    start(jit, regs);
+    for (int run = 0; run < 2; run++) {     /* the second one translates */
+        d[2] = DATA + 4096;
+        jit->pc = CODE;
+        hart_exec(jit, 100);
+    }
+    assert_int_equal(jit->fetch_code[(CODE & 0xfff) >> 1].op, OP_JIT);
+    uint64_t *shadow = aligned_alloc(4096, 4096);
+    memset(shadow, 0, 4096);
+    memset(&d[512], 0, 4096);
+    d[2] = DATA + 4096;
+    tlb_flush(jit);
+    uint64_t vpn = DATA >> 12;
+    struct tlb_entry *r = jit->tlb[jit->data_slot][TLB_R];
+    struct tlb_entry *w = jit->tlb[jit->data_slot][TLB_W];
+    r[vpn & (TLB_SIZE - 1)] = (struct tlb_entry){vpn, (uintptr_t)d - DATA};
+    w[vpn & (TLB_SIZE - 1)] = r[vpn & (TLB_SIZE - 1)];
+    w[(vpn + 1) & (TLB_SIZE - 1)] =
+        (struct tlb_entry){vpn + 1, (uintptr_t)shadow - (DATA + 4096)};
+    jit->pc = CODE;
+    hart_exec(jit, 100);
+    assert_int_equal(jit->pc, CODE + 4 * 13);
+    assert_int_equal(shadow[0], 0x66);
+    assert_int_equal(shadow[1], 0x99);
+    assert_int_equal(shadow[2], 0xaa);
+    assert_int_equal(d[512] | d[513] | d[514], 0);
+    free(shadow);
+}
+
 /* With mstatus.FS off, F/D instructions raise illegal instruction; on,
  * they make it dirty. A block checks FS, and sets it dirty, once, at its
  * first F/D instruction; a branch forward into the block itself that
@@ -455,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_misaligned_amo_traps),
         cmocka_unit_test(test_store_never_takes_a_load_translation),
         cmocka_unit_test(test_site_copies_die_at_each_drop),
+        cmocka_unit_test(test_store_pairs_with_a_load_at_its_address_only),
         cmocka_unit_test(test_branch_over_first_fp_op),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -285,6 +285,35 @@ static void sext_after(struct prog *p, unsigned rs1, int32_t imm)
     put(p, i_type(0, rd, 0, dst(), OPC_IMM32));
 }
 
+/* A load, an op on what it loaded and a store back through a copy of
+ * the data page's base, which is moved in between (an ADDI of itself)
+ * or made again (an ADDI of the base) one time in two; the store is to
+ * the load's own address one time in two (the translator then checks
+ * its page once), else next to it. */
+static void gen_rmw(struct prog *p)
+{
+    unsigned t = 1 + pick(TMP_REG - 1), rd = 1 + pick(TMP_REG - 2);
+    if (rd >= t)    /* rd is not t */
+        rd++;
+    int32_t off = 8 * (5 + (int32_t)pick(200)), moved = 0;
+    put(p, i_type(0, BASE_REG, 0, t, OPC_IMM));
+    put(p, i_type(off, t, pick(7), rd, 0x03));
+    switch (pick(4)) {
+    case 0:
+        moved = 8 * ((int32_t)pick(9) - 4);
+        put(p, i_type(moved, t, 0, t, OPC_IMM));
+        break;
+    case 1:
+        put(p, i_type(8, BASE_REG, 0, t, OPC_IMM));
+        break;
+    default:
+        break;
+    }
+    put(p, i_type(1, rd, 0, rd, OPC_IMM));
+    int32_t near = pick(2) ? 0 : 8 * ((int32_t)pick(3) - 1);
+    put(p, s_type(off - moved + near, rd, t, pick(4)));
+}
+
 static void gen_int(struct prog *p)
 {
     int32_t imm = (int32_t)pick(4096) - 2048;
@@ -362,6 +391,10 @@ static void gen_int(struct prog *p)
         return;
     }
     case 5: {   /* a load from the data page, one in four misaligned */
+        if (pick(4) == 0) {
+            gen_rmw(p);
+            return;
+        }
         unsigned f3 = pick(7);
         unsigned size = 1u << (f3 & 3);
         int32_t off = (int32_t)pick(2048);

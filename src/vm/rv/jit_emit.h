@@ -76,6 +76,10 @@ struct jit_unit {
     const struct insn *run;     /* its instructions, for a look ahead */
     uint32_t cur;               /* the one being made */
     bool fused_next;            /* the next one is made with it */
+    /* A store whose page a load before it checked (jit_x86_mem.c), 0
+     * for none, and the hart offset of the addend that load used. */
+    uint32_t paired_store;
+    int32_t paired_addend;
     int32_t at[JIT_BLOCK_INSNS];
     uint32_t jumps;
     uint8_t *jump_rel[JIT_BLOCK_INSNS];

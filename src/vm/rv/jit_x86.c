@@ -666,6 +666,7 @@ void jit_emit_begin(struct jit_unit *u, const struct insn *run,
     u->n = n;
     u->run = run;
     u->fused_next = false;
+    u->paired_store = 0;
     u->jumps = 0;
     for (uint32_t i = 0; i < n; i++) {
         u->at[i] = at[i];

@@ -77,6 +77,11 @@ void jx_reload(struct x86 *a, struct jit_unit *u);
  * retired (n | JIT_BAIL: it must do the instruction at pc_off). */
 void jx_exit_at(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
                 uint32_t n);
+/* Ops a block makes inline, never leaving it. 1: one that reads only
+ * the low 32 bits of its sources (a W op, a mask of 11 bits, a shift
+ * left by 32 or more, an extension of a byte or half), 2: another such
+ * op, 0: any other. */
+int jx_inline_op(const struct insn *in);
 /* Whether a branch of the block (made before it) jumps to its
  * instruction k. */
 bool jx_jumped_to(const struct jit_unit *u, uint32_t k);

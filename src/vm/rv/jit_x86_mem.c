@@ -68,13 +68,15 @@ static void list_fill(struct x86 *a, int32_t tag, unsigned i)
  * back. */
 static int address(struct x86 *a, struct jit_unit *u,
                    const struct insn *in, int kind, unsigned size,
-                   int32_t d, uint32_t n)
+                   int32_t d, uint32_t n, int32_t *addend_at)
 {
     unsigned i = (unsigned)kind * JIT_SITES +
                  u->j->next_site[kind]++ % JIT_SITES;
     int32_t site = HOFF(jit_site) + (int32_t)(sizeof(struct tlb_entry) * i);
     int32_t tag = site + (int32_t)offsetof(struct tlb_entry, vpn);
     int32_t addend = site + (int32_t)offsetof(struct tlb_entry, addend);
+    if (addend_at)
+        *addend_at = addend;
     int base = in->rs1 && u->host[in->rs1] >= 0 ? u->host[in->rs1] : RAX;
     if (base == RAX)
         jx_ld(a, u, RAX, in->rs1);
@@ -104,11 +106,63 @@ static int address(struct x86 *a, struct jit_unit *u,
     return base == RAX ? X86_NOREG : base;
 }
 
+/* The bytes an integer store writes; 0 for any other op. */
+static unsigned store_size(unsigned op)
+{
+    switch (op) {
+    case OP_SB: return 1;
+    case OP_SH: return 2;
+    case OP_SW: return 4;
+    case OP_SD: return 8;
+    default: return 0;
+    }
+}
+
+/* For a load at n of size bytes: the store that follows it in the block
+ * to the same address, of size bytes or fewer, when every instruction
+ * between goes on inline or leaves the block (no call into C, which may
+ * drop the TLB), no branch from before the load lands between, and
+ * x[rs1] changes only by ADDIs to itself; 0 when there is none. The
+ * load then takes a store's (TLB_W) site, so the store can take the
+ * page as checked: a page that can be written can be read, and the
+ * store is within the bytes the load read. */
+static uint32_t store_to_same(const struct jit_unit *u, const struct insn *in,
+                              uint32_t n, unsigned size)
+{
+    if (!in->rs1 || in->rd == in->rs1)
+        return 0;
+    int64_t moved = 0;
+    for (uint32_t k = n + 1; k < u->n && k <= n + 16; k++) {
+        const struct insn *x = &u->run[k];
+        if (jx_jumped_to(u, k))
+            return 0;
+        unsigned s = store_size(x->op);
+        if (s && s <= size && x->rs1 == in->rs1 && x->imm + moved == in->imm)
+            return k;
+        if (x->op == OP_ADDI && x->rd == in->rs1 && x->rs1 == in->rs1) {
+            moved += x->imm;
+            continue;
+        }
+        bool goes_on = jx_inline_op(x) || s ||
+                       (x->op >= OP_BEQ && x->op <= OP_BGEU) ||
+                       (x->op >= OP_LB && x->op <= OP_LWU);
+        if (!goes_on || x->rd == in->rs1)
+            return 0;
+    }
+    return 0;
+}
+
 static enum jit_emitted load(struct x86 *a, struct jit_unit *u,
                              const struct insn *in, unsigned size, int sign,
                              int32_t d, uint32_t n)
 {
-    int x = address(a, u, in, TLB_R, size, d, n);
+    uint32_t pair = store_to_same(u, in, n, size);
+    int32_t addend;
+    int x = address(a, u, in, pair ? TLB_W : TLB_R, size, d, n, &addend);
+    if (pair) {
+        u->paired_store = pair;
+        u->paired_addend = addend;
+    }
     int r = jx_dst(u, in->rd);
     x86_load_ext(a, r, RAX, x, in->imm, size, sign);
     return jx_done(a, u, in, r, 1);
@@ -118,7 +172,18 @@ static enum jit_emitted store(struct x86 *a, struct jit_unit *u,
                               const struct insn *in, unsigned size,
                               int32_t d, uint32_t n)
 {
-    int x = address(a, u, in, TLB_W, size, d, n);
+    int x;
+    if (n && u->paired_store == n) {    /* its page checked by a load */
+        x = in->rs1 && u->host[in->rs1] >= 0 ? u->host[in->rs1] : X86_NOREG;
+        if (x == X86_NOREG) {
+            jx_ld(a, u, RAX, in->rs1);
+            x86_alu_rm(a, 1, ALU_ADD, RAX, HART, X86_NOREG, u->paired_addend);
+        } else {
+            x86_load(a, 1, RAX, HART, u->paired_addend);
+        }
+    } else {
+        x = address(a, u, in, TLB_W, size, d, n, NULL);
+    }
     /* from rs2's own register, but a byte of rsi or rdi (which would
      * need a REX prefix the encoder leaves out) */
     int r = in->rs2 ? u->host[in->rs2] : -1;
@@ -136,7 +201,7 @@ static enum jit_emitted fload(struct x86 *a, struct jit_unit *u,
                               int32_t d, uint32_t n)
 {
     jx_need_fs(a, u, d, n);
-    int x = address(a, u, in, TLB_R, size, d, n);
+    int x = address(a, u, in, TLB_R, size, d, n, NULL);
     x86_load_ext(a, RAX, RAX, x, in->imm, size, 0);
     if (size == 4)
         jx_box(a);
@@ -150,7 +215,7 @@ static enum jit_emitted fstore(struct x86 *a, struct jit_unit *u,
                                int32_t d, uint32_t n)
 {
     jx_need_fs(a, u, d, n);
-    int x = address(a, u, in, TLB_W, size, d, n);
+    int x = address(a, u, in, TLB_W, size, d, n, NULL);
     x86_load(a, 1, RCX, HART, FOFF(in->rs2));
     x86_store_n(a, RCX, RAX, x, in->imm, size);
     return JIT_E_NEXT;

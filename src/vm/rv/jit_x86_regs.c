@@ -149,11 +149,7 @@ int jx_dst(const struct jit_unit *u, unsigned rd)
     return rd && rd < 32 && u->host[rd] >= 0 ? u->host[rd] : RAX;
 }
 
-/* Ops a block makes inline, never leaving it. 1: one that reads only
- * the low 32 bits of its sources (a W op, a mask of 11 bits, a shift
- * left by 32 or more, an extension of a byte or half), 2: another such
- * op, 0: any other. */
-static int inline_op(const struct insn *in)
+int jx_inline_op(const struct insn *in)
 {
     switch (in->op) {
     case OP_ADDIW:      /* a SEXT.W may be made a move */
@@ -186,7 +182,7 @@ static bool sext_dead(const struct jit_unit *u, unsigned rd)
 {
     for (uint32_t k = u->cur + 1; k < u->n && k <= u->cur + 8; k++) {
         const struct insn *in = &u->run[k];
-        int kind = inline_op(in);
+        int kind = jx_inline_op(in);
         if (!kind || (kind != 1 && (in->rs1 == rd || in->rs2 == rd)))
             return false;
         if (in->rd == rd)
