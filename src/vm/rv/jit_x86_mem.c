@@ -120,12 +120,14 @@ static unsigned store_size(unsigned op)
 
 /* For a load at n of size bytes: the store that follows it in the block
  * to the same address, of size bytes or fewer, when every instruction
- * between goes on inline or leaves the block (no call into C, which may
- * drop the TLB), no branch from before the load lands between, and
- * x[rs1] changes only by ADDIs to itself; 0 when there is none. The
- * load then takes a store's (TLB_W) site, so the store can take the
- * page as checked: a page that can be written can be read, and the
- * store is within the bytes the load read. */
+ * between is an ALU op made inline or a load or store (no branch, no
+ * call into C, which may drop the TLB), no branch from before the load
+ * lands between, and x[rs1] changes only by ADDIs to itself; 0 when
+ * there is none. The load then takes a store's (TLB_W) site, so the
+ * store can take the page as checked: a page that can be written can be
+ * read, and the store is within the bytes the load read. Where the data
+ * TLB has no store entry for the page yet, the load leaves the block,
+ * and the store, which always follows it, makes one (or faults). */
 static uint32_t store_to_same(const struct jit_unit *u, const struct insn *in,
                               uint32_t n, unsigned size)
 {
@@ -144,7 +146,6 @@ static uint32_t store_to_same(const struct jit_unit *u, const struct insn *in,
             continue;
         }
         bool goes_on = jx_inline_op(x) || s ||
-                       (x->op >= OP_BEQ && x->op <= OP_BGEU) ||
                        (x->op >= OP_LB && x->op <= OP_LWU);
         if (!goes_on || x->rd == in->rs1)
             return 0;
