@@ -3,6 +3,7 @@
 #include "vm/rv/x86.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <string.h>
 
 static void put(struct x86 *a, uint8_t b)
@@ -34,8 +35,10 @@ static void opcode(struct x86 *a, unsigned op)
 }
 
 /* op with ModRM reg = reg and r/m = [base + index + disp], the
- * displacement in one byte when it fits (the register file's first 16
- * registers, the stack frame) and in four otherwise */
+ * displacement left out when it is 0 (an address with one is slower to
+ * make on some hosts; but rbp and r13 as base always need one), in one
+ * byte when it fits (the register file's first 16 registers, the stack
+ * frame) and in four otherwise */
 static void modrm_mem(struct x86 *a, int reg, int base, int index,
                       int32_t disp);
 
@@ -51,7 +54,8 @@ static void op_mem(struct x86 *a, int w, unsigned op, int reg, int base,
 static void modrm_mem(struct x86 *a, int reg, int base, int index,
                       int32_t disp)
 {
-    uint8_t mod = disp == (int8_t)disp ? 0x40 : 0x80;
+    uint8_t mod = disp == 0 && (base & 7) != RBP ? 0x00
+                  : disp == (int8_t)disp ? 0x40 : 0x80;
     if (index == X86_NOREG && (base & 7) != RSP) {
         put(a, (uint8_t)(mod | (reg & 7) << 3 | (base & 7)));
     } else {
@@ -61,7 +65,7 @@ static void modrm_mem(struct x86 *a, int reg, int base, int index,
     }
     if (mod == 0x40)
         put(a, (uint8_t)disp);
-    else
+    else if (mod == 0x80)
         put32(a, (uint32_t)disp);
 }
 
@@ -111,9 +115,11 @@ void x86_lea_scaled(struct x86 *a, int dst, int base, int index,
     assert(index != RSP && scale <= 3);
     rex(a, 1, dst, index, base);
     put(a, 0x8d);
-    put(a, (uint8_t)(0x44 | (dst & 7) << 3));      /* [SIB + disp8] */
+    bool disp8 = (base & 7) == RBP;     /* no [SIB] without a disp */
+    put(a, (uint8_t)((disp8 ? 0x44 : 0x04) | (dst & 7) << 3));
     put(a, (uint8_t)(scale << 6 | (index & 7) << 3 | (base & 7)));
-    put(a, 0);
+    if (disp8)
+        put(a, 0);
 }
 
 void x86_lea32(struct x86 *a, int dst, int base, uint32_t disp)
