@@ -314,6 +314,29 @@ static void gen_rmw(struct prog *p)
     put(p, s_type(off - moved + near, rd, t, pick(4)));
 }
 
+/* A table lookup, as compiled C indexes an array: an index of at most
+ * 255 (an ANDI), shifted by 0 to 3 and added to the data page's base
+ * (SLLI and ADD, or SHnADD) into a register that a load from it then
+ * overwrites (the translator adds that sum up in the load's own address
+ * instead); the index in that register itself one time in two. The
+ * table starts up to 2 KiB below the base one time in two, on the page
+ * before, whose first access misses the TLB there. */
+static void gen_lookup(struct prog *p)
+{
+    unsigned rx = 1 + pick(TMP_REG - 1), ri = pick(2) ? rx : TMP_REG;
+    unsigned sh = pick(4);
+    put(p, i_type(0xff, src(), 7, ri, OPC_IMM));
+    if (sh && pick(2)) {
+        put(p, r_type(0x10, BASE_REG, ri, 2 * sh, rx, OPC_REG));
+    } else {
+        put(p, i_type((int32_t)sh, ri, 1, rx, OPC_IMM));
+        put(p, pick(2) ? r_type(0, BASE_REG, rx, 0, rx, OPC_REG)
+                       : r_type(0, rx, BASE_REG, 0, rx, OPC_REG));
+    }
+    int32_t off = pick(2) ? (int32_t)pick(2048) - 2048 : (int32_t)pick(64);
+    put(p, i_type(off, rx, pick(7), rx, 0x03));
+}
+
 static void gen_int(struct prog *p)
 {
     int32_t imm = (int32_t)pick(4096) - 2048;
@@ -390,10 +413,17 @@ static void gen_int(struct prog *p)
         }
         return;
     }
-    case 5: {   /* a load from the data page, one in four misaligned */
-        if (pick(4) == 0) {
+    case 5: {   /* a load from the data page, one in four misaligned (or
+                 * a load, op and store back, or a table lookup) */
+        switch (pick(4)) {
+        case 0:
             gen_rmw(p);
             return;
+        case 1:
+            gen_lookup(p);
+            return;
+        default:
+            break;
         }
         unsigned f3 = pick(7);
         unsigned size = 1u << (f3 & 3);

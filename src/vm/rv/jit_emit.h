@@ -80,6 +80,16 @@ struct jit_unit {
      * for none, and the hart offset of the addend that load used. */
     uint32_t paired_store;
     int32_t paired_addend;
+    /* An SHnADD left to the integer load after it, whose address it is
+     * and which overwrites it (jit_x86_int.c): rd = base + (index <<
+     * scale), base and index host registers; that load adds it up in its
+     * own address, and an exit before the load makes it (jx_flush). rd 0
+     * for none. */
+    struct {
+        uint8_t rd;
+        int8_t base, index;
+        uint8_t scale;
+    } deferred;
     int32_t at[JIT_BLOCK_INSNS];
     uint32_t jumps;
     uint8_t *jump_rel[JIT_BLOCK_INSNS];

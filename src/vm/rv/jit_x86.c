@@ -250,11 +250,11 @@ void jit_emit_stubs(struct jit *j)
                offsetof(struct icache_page, host_page));
     x86_jcc(&a, CC_NE, not_found);
     /* the pc's entry (rdx): decoded in the slot's generation, a block */
-    x86_load_ext(&a, RCX, RDX, X86_NOREG,
+    x86_load_ext(&a, RCX, RDX, X86_NOREG, 0,
                  offsetof(struct icache_page, gen), 1, 0);
     x86_shift_imm(&a, 0, SH_SHL, R8, 3);    /* 16-byte entry a halfword */
     x86_alu_rr(&a, 1, ALU_ADD, RDX, R8);
-    x86_load_ext(&a, R8, RDX, X86_NOREG,
+    x86_load_ext(&a, R8, RDX, X86_NOREG, 0,
                  in0 + (int32_t)offsetof(struct insn, cache_gen),
                  1, 0);
     x86_alu_rr(&a, 0, ALU_CMP, R8, RCX);
@@ -667,6 +667,7 @@ void jit_emit_begin(struct jit_unit *u, const struct insn *run,
     u->run = run;
     u->fused_next = false;
     u->paired_store = 0;
+    u->deferred.rd = 0;
     u->jumps = 0;
     for (uint32_t i = 0; i < n; i++) {
         u->at[i] = at[i];

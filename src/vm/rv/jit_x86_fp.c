@@ -154,7 +154,7 @@ void jx_fp_stubs(struct x86 *a, struct jit *j)
     x86_alu_rr(a, 0, ALU_OR, RCX, RDX);
     x86_mov_imm64(a, RDX, (uintptr_t)reversed);
     x86_alu_rr(a, 1, ALU_ADD, RCX, RDX);
-    x86_load_ext(a, RCX, RCX, X86_NOREG, 0, 1, 0);
+    x86_load_ext(a, RCX, RCX, X86_NOREG, 0, 0, 1, 0);
     x86_alu_mr(a, 0, ALU_OR, HART, HOFF(fflags), RCX);
     x86_store32_imm(a, HART, HOFF(jit_mxcsr), MXCSR_DEFAULT);
     x86_mxcsr(a, 0, HART, HOFF(jit_mxcsr));

@@ -163,10 +163,37 @@ static enum jit_emitted divide(struct x86 *a, struct jit_unit *u,
     return jx_result(a, u, in, w);
 }
 
+/* Whether the SHnADD in (rd = rs1 << sh + rs2), whose next instruction
+ * in the block is k, is left to it (u->deferred): an integer load from
+ * rd + imm into rd, which no branch jumps to, with rd, rs1 and rs2 held.
+ * Its sum is then only ever an address, which x86 adds up in the load
+ * itself: it never lengthens the chain to memory. */
+static bool leave_to_load(struct jit_unit *u, const struct insn *in,
+                          uint8_t sh, uint32_t k)
+{
+    if (k >= u->n || jx_jumped_to(u, k))
+        return false;
+    const struct insn *ld = &u->run[k];
+    if (ld->op < OP_LB || ld->op > OP_LWU || !in->rd ||
+        ld->rd != in->rd || ld->rs1 != in->rd)
+        return false;
+    if (!in->rs1 || !in->rs2 || u->host[in->rd] < 0 ||
+        u->host[in->rs1] < 0 || u->host[in->rs2] < 0)
+        return false;
+    u->deferred.rd = in->rd;
+    u->deferred.base = u->host[in->rs2];
+    u->deferred.index = u->host[in->rs1];
+    u->deferred.scale = sh;
+    u->dirty |= 1u << in->rd;
+    return true;
+}
+
 /* rd = (rs1, zero-extended from 32 bits if uw) << sh + rs2 */
 static enum jit_emitted shadd(struct x86 *a, struct jit_unit *u,
                               const struct insn *in, uint8_t sh, bool uw)
 {
+    if (!uw && leave_to_load(u, in, sh, u->cur + 1 + u->fused_next))
+        return JIT_E_NEXT;
     int index = RCX, base = RDX;
     if (!uw && in->rs1 && u->host[in->rs1] >= 0) {
         index = u->host[in->rs1];
@@ -180,7 +207,7 @@ static enum jit_emitted shadd(struct x86 *a, struct jit_unit *u,
     else
         jx_ld(a, u, RDX, in->rs2);
     int r = jx_dst(u, in->rd);
-    x86_lea_scaled(a, r, base, index, sh);
+    x86_lea_scaled(a, r, base, index, sh, 0);
     return jx_done(a, u, in, r, 1);
 }
 

@@ -54,21 +54,31 @@ static void list_fill(struct x86 *a, int32_t tag, unsigned i)
     x86_patch8(a, full);
 }
 
+/* Where an access is, past its page's addend in rax:
+ * [rax + (index << scale) + imm], index X86_NOREG for none. */
+struct past_addend {
+    int index;
+    unsigned scale;
+};
+
 /* The host address of x[rs1], so that the access of size bytes through
- * kind is at [rax + the register returned + imm]: rax is the page's
- * addend and the register x[rs1]'s where the block holds it, else rax
- * is both added up and X86_NOREG returned. Each such access is a site
- * with its own copy of the data-TLB entry it last used (hart.h): its
- * addend does not depend on the address, so its load does not lengthen
- * the address's chain to memory, as the data TLB's (indexed by the
- * address) does. The copy counts when its tag is the page's. The
- * block's own path is the copy's hit, which an access not naturally
- * aligned never is (it may cross a page, which the tag cannot see); out
- * of line, that or a miss takes the data TLB, fills the copy and comes
- * back. */
-static int address(struct x86 *a, struct jit_unit *u,
-                   const struct insn *in, int kind, unsigned size,
-                   int32_t d, uint32_t n, int32_t *addend_at)
+ * kind is at [rax + what is returned + imm]: rax is the page's addend
+ * and the index x[rs1]'s register where the block holds it, else rax
+ * is both added up and there is no index. Where an SHnADD into rs1 was
+ * left to this load (u->deferred), rax is the addend plus its base and
+ * the index its shifted register, so that its sum is never made. Each
+ * such access is a site with its own copy of the data-TLB entry it last
+ * used (hart.h): its addend does not depend on the address, so its load
+ * does not lengthen the address's chain to memory, as the data TLB's
+ * (indexed by the address) does. The copy counts when its tag is the
+ * page's. The block's own path is the copy's hit, which an access not
+ * naturally aligned never is (it may cross a page, which the tag cannot
+ * see); out of line, that or a miss takes the data TLB, fills the copy
+ * and comes back. */
+static struct past_addend address(struct x86 *a, struct jit_unit *u,
+                                  const struct insn *in, int kind,
+                                  unsigned size, int32_t d, uint32_t n,
+                                  int32_t *addend_at)
 {
     unsigned i = (unsigned)kind * JIT_SITES +
                  u->j->next_site[kind]++ % JIT_SITES;
@@ -77,20 +87,31 @@ static int address(struct x86 *a, struct jit_unit *u,
     int32_t addend = site + (int32_t)offsetof(struct tlb_entry, addend);
     if (addend_at)
         *addend_at = addend;
-    int base = in->rs1 && u->host[in->rs1] >= 0 ? u->host[in->rs1] : RAX;
-    if (base == RAX)
-        jx_ld(a, u, RAX, in->rs1);
-    x86_lea(a, RDX, base, in->imm);
+    int base, index = X86_NOREG;
+    unsigned scale = 0;
+    if (u->deferred.rd) {
+        base = u->deferred.base;
+        index = u->deferred.index;
+        scale = u->deferred.scale;
+    } else {
+        base = in->rs1 && u->host[in->rs1] >= 0 ? u->host[in->rs1] : RAX;
+        if (base == RAX)
+            jx_ld(a, u, RAX, in->rs1);
+    }
+    x86_lea_scaled(a, RDX, base, index, scale, in->imm);
     site_tag(a, RDX, size);
     x86_alu_rm(a, 1, ALU_CMP, RDX, HART, X86_NOREG, tag);
     struct x86 c = jx_cold(a, u, CC_NE);
     const uint8_t *back = x86_here(a);
-    if (base == RAX)
+    if (base == RAX) {
         x86_alu_rm(a, 1, ALU_ADD, RAX, HART, X86_NOREG, addend);
-    else
+    } else {
         x86_load(a, 1, RAX, HART, addend);
+        if (index != X86_NOREG)
+            x86_alu_rr(a, 1, ALU_ADD, RAX, base);
+    }
     /* out of line: fill the copy from the data TLB (or leave) */
-    x86_lea(&c, RAX, base, in->imm);
+    x86_lea_scaled(&c, RAX, base, index, scale, in->imm);
     int32_t set = tlb_find(&c, u, kind, size, d, n);
     x86_load_idx(&c, RDX, DTLB, RCX,
                  set + (int32_t)offsetof(struct tlb_entry, addend));
@@ -103,7 +124,11 @@ static int address(struct x86 *a, struct jit_unit *u,
         x86_lea(&c, RAX, RAX, -in->imm);
     x86_jmp(&c, back);
     jx_cold_done(u, &c);
-    return base == RAX ? X86_NOREG : base;
+    if (base == RAX)
+        return (struct past_addend){X86_NOREG, 0};
+    if (index == X86_NOREG)
+        return (struct past_addend){base, 0};
+    return (struct past_addend){index, scale};
 }
 
 /* The bytes an integer store writes; 0 for any other op. */
@@ -159,13 +184,15 @@ static enum jit_emitted load(struct x86 *a, struct jit_unit *u,
 {
     uint32_t pair = store_to_same(u, in, n, size);
     int32_t addend;
-    int x = address(a, u, in, pair ? TLB_W : TLB_R, size, d, n, &addend);
+    struct past_addend x = address(a, u, in, pair ? TLB_W : TLB_R, size,
+                                   d, n, &addend);
+    u->deferred.rd = 0;
     if (pair) {
         u->paired_store = pair;
         u->paired_addend = addend;
     }
     int r = jx_dst(u, in->rd);
-    x86_load_ext(a, r, RAX, x, in->imm, size, sign);
+    x86_load_ext(a, r, RAX, x.index, x.scale, in->imm, size, sign);
     return jx_done(a, u, in, r, 1);
 }
 
@@ -183,7 +210,7 @@ static enum jit_emitted store(struct x86 *a, struct jit_unit *u,
             x86_load(a, 1, RAX, HART, u->paired_addend);
         }
     } else {
-        x = address(a, u, in, TLB_W, size, d, n, NULL);
+        x = address(a, u, in, TLB_W, size, d, n, NULL).index;
     }
     /* from rs2's own register, but a byte of rsi or rdi (which would
      * need a REX prefix the encoder leaves out) */
@@ -202,8 +229,8 @@ static enum jit_emitted fload(struct x86 *a, struct jit_unit *u,
                               int32_t d, uint32_t n)
 {
     jx_need_fs(a, u, d, n);
-    int x = address(a, u, in, TLB_R, size, d, n, NULL);
-    x86_load_ext(a, RAX, RAX, x, in->imm, size, 0);
+    int x = address(a, u, in, TLB_R, size, d, n, NULL).index;
+    x86_load_ext(a, RAX, RAX, x, 0, in->imm, size, 0);
     if (size == 4)
         jx_box(a);
     x86_store(a, 1, RAX, HART, FOFF(in->rd));
@@ -216,7 +243,7 @@ static enum jit_emitted fstore(struct x86 *a, struct jit_unit *u,
                                int32_t d, uint32_t n)
 {
     jx_need_fs(a, u, d, n);
-    int x = address(a, u, in, TLB_W, size, d, n, NULL);
+    int x = address(a, u, in, TLB_W, size, d, n, NULL).index;
     x86_load(a, 1, RCX, HART, FOFF(in->rs2));
     x86_store_n(a, RCX, RAX, x, in->imm, size);
     return JIT_E_NEXT;

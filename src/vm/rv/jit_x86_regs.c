@@ -236,6 +236,9 @@ void jx_enter(struct x86 *a, const struct jit_unit *u, const uint8_t *next)
 
 void jx_flush(struct x86 *a, const struct jit_unit *u)
 {
+    if (u->deferred.rd)
+        x86_lea_scaled(a, u->host[u->deferred.rd], u->deferred.base,
+                       u->deferred.index, u->deferred.scale, 0);
     for (uint32_t m = u->dirty; m; m &= m - 1) {
         unsigned r = (unsigned)__builtin_ctz(m);
         x86_store(a, 1, u->host[r], HART, XOFF(r));

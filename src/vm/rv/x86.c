@@ -40,27 +40,37 @@ static void opcode(struct x86 *a, unsigned op)
  * byte when it fits (the register file's first 16 registers, the stack
  * frame) and in four otherwise */
 static void modrm_mem(struct x86 *a, int reg, int base, int index,
-                      int32_t disp);
+                      unsigned scale, int32_t disp);
+
+/* op with [base + (index << scale) + disp] */
+static void op_mem_scaled(struct x86 *a, int w, unsigned op, int reg,
+                          int base, int index, unsigned scale, int32_t disp)
+{
+    rex(a, w, reg, index, base);
+    opcode(a, op);
+    modrm_mem(a, reg, base, index, scale, disp);
+}
 
 static void op_mem(struct x86 *a, int w, unsigned op, int reg, int base,
                    int index, int32_t disp)
 {
-    rex(a, w, reg, index, base);
-    opcode(a, op);
-    modrm_mem(a, reg, base, index, disp);
+    op_mem_scaled(a, w, op, reg, base, index, 0, disp);
 }
 
-/* ModRM (and SIB, displacement) for reg and [base + index + disp] */
+/* ModRM (and SIB, displacement) for reg and
+ * [base + (index << scale) + disp] */
 static void modrm_mem(struct x86 *a, int reg, int base, int index,
-                      int32_t disp)
+                      unsigned scale, int32_t disp)
 {
+    assert(index != RSP && scale <= 3);
     uint8_t mod = disp == 0 && (base & 7) != RBP ? 0x00
                   : disp == (int8_t)disp ? 0x40 : 0x80;
     if (index == X86_NOREG && (base & 7) != RSP) {
         put(a, (uint8_t)(mod | (reg & 7) << 3 | (base & 7)));
     } else {
         put(a, (uint8_t)(mod | (reg & 7) << 3 | 4));
-        put(a, (uint8_t)((index == X86_NOREG ? 4 : index & 7) << 3 |
+        put(a, (uint8_t)(scale << 6 |
+                         (index == X86_NOREG ? 4 : index & 7) << 3 |
                          (base & 7)));
     }
     if (mod == 0x40)
@@ -110,16 +120,12 @@ void x86_lea(struct x86 *a, int dst, int base, int32_t disp)
 }
 
 void x86_lea_scaled(struct x86 *a, int dst, int base, int index,
-                    unsigned scale)
+                    unsigned scale, int32_t disp)
 {
-    assert(index != RSP && scale <= 3);
-    rex(a, 1, dst, index, base);
-    put(a, 0x8d);
-    bool disp8 = (base & 7) == RBP;     /* no [SIB] without a disp */
-    put(a, (uint8_t)((disp8 ? 0x44 : 0x04) | (dst & 7) << 3));
-    put(a, (uint8_t)(scale << 6 | (index & 7) << 3 | (base & 7)));
-    if (disp8)
-        put(a, 0);
+    if (index == X86_NOREG && !disp)
+        x86_mov(a, dst, base);
+    else
+        op_mem_scaled(a, 1, 0x8d, dst, base, index, scale, disp);
 }
 
 void x86_lea32(struct x86 *a, int dst, int base, uint32_t disp)
@@ -343,15 +349,17 @@ void x86_setcc(struct x86 *a, enum x86_cc cc, int dst)
     op_reg(a, 0, 0x0fb6, dst, dst);
 }
 
-void x86_load_ext(struct x86 *a, int dst, int base, int index, int32_t disp,
-                  unsigned size, int sign)
+void x86_load_ext(struct x86 *a, int dst, int base, int index,
+                  unsigned scale, int32_t disp, unsigned size, int sign)
 {
+    unsigned op;
     switch (size) {
-    case 1: op_mem(a, sign, sign ? 0x0fbe : 0x0fb6, dst, base, index, disp); break;
-    case 2: op_mem(a, sign, sign ? 0x0fbf : 0x0fb7, dst, base, index, disp); break;
-    case 4: op_mem(a, sign, sign ? 0x63 : 0x8b, dst, base, index, disp); break;
-    default: op_mem(a, 1, 0x8b, dst, base, index, disp); break;
+    case 1: op = sign ? 0x0fbe : 0x0fb6; break;
+    case 2: op = sign ? 0x0fbf : 0x0fb7; break;
+    case 4: op = sign ? 0x63 : 0x8b; break;
+    default: op = 0x8b; sign = 1; break;
     }
+    op_mem_scaled(a, sign, op, dst, base, index, scale, disp);
 }
 
 void x86_store_n(struct x86 *a, int src, int base, int index, int32_t disp,
@@ -546,5 +554,5 @@ void x86_fma(struct x86 *a, enum x86_fma op, int dbl, int xmm, int src2,
                      0x02));
     put(a, (uint8_t)((dbl ? 0x80 : 0) | (~src2 & 15) << 3 | 0x01));
     put(a, (uint8_t)op);
-    modrm_mem(a, xmm, base, X86_NOREG, disp);
+    modrm_mem(a, xmm, base, X86_NOREG, 0, disp);
 }

@@ -64,9 +64,9 @@ void x86_mov_imm32(struct x86 *a, int dst, uint32_t imm);  /* zero-extends */
 void x86_lea(struct x86 *a, int dst, int base, int32_t disp);
 /* 32-bit lea: the sum's low 32 bits, zero-extended */
 void x86_lea32(struct x86 *a, int dst, int base, uint32_t disp);
-/* dst = base + (index << scale), scale 0-3 */
+/* dst = base + (index << scale) + disp, scale 0-3 */
 void x86_lea_scaled(struct x86 *a, int dst, int base, int index,
-                    unsigned scale);
+                    unsigned scale, int32_t disp);
 void x86_alu_rr(struct x86 *a, int w, enum x86_alu op, int dst, int src);
 void x86_alu_rm(struct x86 *a, int w, enum x86_alu op, int dst, int base,
                 int index, int32_t disp);
@@ -124,10 +124,10 @@ void x86_call_reg(struct x86 *a, int r);
 void x86_sext32(struct x86 *a, int dst, int src);
 /* dst = cc ? 1 : 0 (setcc dst8; movzx dst, dst8); dst must be RAX-RBX */
 void x86_setcc(struct x86 *a, enum x86_cc cc, int dst);
-/* Load size bytes (1, 2, 4, 8) at [base + index + disp] (index may be
- * X86_NOREG) into dst, sign- or zero-extended to 64 bits. */
-void x86_load_ext(struct x86 *a, int dst, int base, int index, int32_t disp,
-                  unsigned size, int sign);
+/* Load size bytes (1, 2, 4, 8) at [base + (index << scale) + disp]
+ * (index may be X86_NOREG) into dst, sign- or zero-extended to 64 bits. */
+void x86_load_ext(struct x86 *a, int dst, int base, int index,
+                  unsigned scale, int32_t disp, unsigned size, int sign);
 /* Store the low size bytes of src to [base + index + disp]. */
 void x86_store_n(struct x86 *a, int src, int base, int index, int32_t disp,
                  unsigned size);
