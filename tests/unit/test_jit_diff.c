@@ -731,8 +731,9 @@ static void gen_flow(struct prog *p, unsigned kinds)
     unsigned next = p->n - at - len;
     int32_t skip = 4 * (int32_t)(next + 1);
     static const unsigned f3[] = {0, 1, 4, 5, 6, 7};
-    if (how < 6) {
-        p->w[at] = b_type(skip, src(), src(), f3[how]);
+    if (how < 6) {      /* x0 one time in eight on either side */
+        p->w[at] = b_type(skip, pick(8) ? src() : 0, pick(8) ? src() : 0,
+                          f3[how]);
     } else if (how == 6) {     /* over the unit, or into it */
         p->w[at] = j_type(pick(2) ? skip : 4, dst());
     } else {

@@ -515,16 +515,52 @@ static void call(struct x86 *a, struct jit_unit *u, const struct insn *in,
  * the block goes on. A branch forward is taken seldom (an if), one back
  * often (a loop): the way out of the block is written out of line for
  * the first, in line for the second, so the common case falls through. */
+/* The condition cc of a compare of its operands the other way round. */
+static enum x86_cc swapped(enum x86_cc cc)
+{
+    switch (cc) {
+    case CC_B: return CC_A;
+    case CC_A: return CC_B;
+    case CC_AE: return CC_BE;
+    case CC_BE: return CC_AE;
+    case CC_L: return CC_G;
+    case CC_G: return CC_L;
+    case CC_GE: return CC_LE;
+    case CC_LE: return CC_GE;
+    default: return cc;     /* E, NE */
+    }
+}
+
+/* The flags of x[rs1] - x[rs2], in one instruction wherever either is
+ * held or x0: the condition cc of x[rs1] against x[rs2] on them. */
+static enum x86_cc compare(struct x86 *a, const struct jit_unit *u,
+                           const struct insn *in, enum x86_cc cc)
+{
+    int r1 = in->rs1 ? u->host[in->rs1] : -1;
+    int r2 = in->rs2 ? u->host[in->rs2] : -1;
+    if (r1 >= 0 && !in->rs2) {
+        x86_alu_imm(a, 1, ALU_CMP, r1, 0);
+    } else if (r1 >= 0) {
+        jx_alu(a, u, 1, ALU_CMP, r1, in->rs2);
+    } else if (in->rs1 && !in->rs2) {
+        x86_alu_mi(a, 1, ALU_CMP, HART, XOFF(in->rs1), 0);
+    } else if (in->rs1 && r2 >= 0) {
+        x86_alu_mr(a, 1, ALU_CMP, HART, XOFF(in->rs1), r2);
+    } else if (!in->rs1 && r2 >= 0) {
+        x86_alu_imm(a, 1, ALU_CMP, r2, 0);
+        return swapped(cc);
+    } else {
+        jx_ld(a, u, RAX, in->rs1);
+        jx_alu(a, u, 1, ALU_CMP, RAX, in->rs2);
+    }
+    return cc;
+}
+
 static enum jit_emitted branch(struct x86 *a, struct jit_unit *u,
                                const struct insn *in, enum x86_cc skip,
                                int32_t d, uint32_t n)
 {
-    int r = RAX;
-    if (in->rs1 && u->host[in->rs1] >= 0)
-        r = u->host[in->rs1];
-    else
-        jx_ld(a, u, RAX, in->rs1);
-    jx_alu(a, u, 1, ALU_CMP, r, in->rs2);
+    skip = compare(a, u, in, skip);
     enum x86_cc taken = (enum x86_cc)(skip ^ 1);
     if (in->imm > 0) {
         uint32_t k = n + 1;
