@@ -4,6 +4,7 @@
  * the emitter's (jit_emit.h, jit_x86.c). */
 #include "vm/rv/jit.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -235,6 +236,19 @@ static bool decoded(struct insn *code, const uint8_t *host, unsigned off,
     return true;
 }
 
+/* Whether what u made since *p and *cold (in the block and out of line)
+ * is each within JIT_INSN_MAX_BYTES, the room jit_translate leaves per
+ * part; moves them on to where u is now. */
+static bool within_bound(const struct jit_unit *u, const uint8_t **p,
+                         const uint8_t **cold)
+{
+    bool ok = u->p - *p <= JIT_INSN_MAX_BYTES &&
+              u->cold - *cold <= JIT_INSN_MAX_BYTES;
+    *p = u->p;
+    *cold = u->cold;
+    return ok;
+}
+
 long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
                    unsigned off, uint8_t gen, uint64_t pc)
 {
@@ -267,12 +281,20 @@ long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
     size_t start = j->used + JIT_BLOCK_NOTES;
     struct jit_unit u = {.j = j, .code = code, .gen = gen, .off = off,
                          .p = j->write + start, .cold = j->write + j->cold};
+    /* The room is checked as each part is made: a part longer than the
+     * bound would already have written over other blocks' code. */
+    const uint8_t *p = u.p, *cold = u.cold;
     jit_emit_begin(&u, run, at, n);
+    assert(within_bound(&u, &p, &cold));
     enum jit_emitted e = JIT_E_NEXT;
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++) {
         e = jit_emit_insn(&u, &run[i], at[i], i);
-    if (e != JIT_E_END)
+        assert(within_bound(&u, &p, &cold));
+    }
+    if (e != JIT_E_END) {
         jit_emit_end(&u, at[n - 1] + run[n - 1].len, n);
+        assert(within_bound(&u, &p, &cold));
+    }
     if (j->perf_map >= 0) {
         char name[32];
         snprintf(name, sizeof name, "rv:0x%llx", (unsigned long long)pc);
