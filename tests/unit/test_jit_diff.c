@@ -594,8 +594,19 @@ static void gen_farith(struct prog *p)
         put(p, r_type(0x04 << 2 | fmt, b, a, pick(3), rd, OPC_FP));
         return;
     }
-    case 5: {   /* FMIN FMAX */
-        unsigned a = fp_operand(p, dbl), b = fp_operand(p, dbl);
+    case 5: {   /* FMIN FMAX, one time in four of +0 or -0 and +0 or -0
+                 * (the first two edge values), which the signs order */
+        unsigned a, b;
+        if (pick(4)) {
+            a = fp_operand(p, dbl);
+            b = fp_operand(p, dbl);
+        } else {
+            a = src();
+            b = src();
+            for (unsigned k = 0; k < 2; k++)
+                put(p, i_type(dbl ? POOL_DOUBLE(pick(2)) : POOL_SINGLE(pick(2)),
+                              BASE_REG, dbl ? 3 : 2, k ? b : a, 0x07));
+        }
         put(p, r_type(0x05 << 2 | fmt, b, a, pick(2), rd, OPC_FP));
         return;
     }

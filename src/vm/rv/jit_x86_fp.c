@@ -1,7 +1,7 @@
 /* The x86-64 emitter's F and D arithmetic with SSE (jit_x86.h): add, sub,
- * mul, div, sqrt, the conversions between the formats and to and from
- * signed integers, compares, sign injection and moves, single and double,
- * and the fused multiply-adds with FMA3 where the host has it.
+ * mul, div, sqrt, min, max, the conversions between the formats and to
+ * and from integers, compares, sign injection and moves, single and
+ * double, and the fused multiply-adds with FMA3 where the host has it.
  * SSE computes what RISC-V specifies there but for three things, each
  * handled here: a NaN result is made the canonical NaN; the rounding mode
  * is MXCSR's; the exception flags gather in MXCSR, not in fflags.
@@ -17,9 +17,10 @@
  * the ops not listed here and a static RMM or reserved mode; at run time
  * (the slow path), a single that is not NaN-boxed, a dynamic mode that is
  * RMM or reserved, a static mode that is not frm's (for an op whose result
- * depends on it), and a conversion to an integer whose answer is x86's
+ * depends on it), a conversion to an integer whose answer is x86's
  * "indefinite" one (out of range, a NaN, or the most negative integer
- * itself). */
+ * itself) or, to an unsigned one, out of its range, a conversion from an
+ * unsigned 64-bit integer of 2^63 or more, and a min or max of a NaN. */
 #include "vm/rv/jit_x86.h"
 
 #include "vm/rv/cpu.h"
@@ -31,19 +32,22 @@ enum form {
     ARITH,      /* rd = rs1 op rs2 (or op rs1) */
     FUSED,      /* rd = +-(rs1 * rs2) +- rs3, rounded once */
     TO_FMT,     /* rd = rs1 in the other format */
-    FROM_INT,   /* rd = signed integer x[rs1] */
-    TO_INT,     /* x[rd] = rs1 rounded to a signed integer */
+    FROM_INT,   /* rd = integer x[rs1] */
+    TO_INT,     /* x[rd] = rs1 rounded to an integer */
     COMPARE,    /* x[rd] = rs1 cmp rs2 */
     SIGN,       /* rd = rs1 with a sign from rs2 */
     MOVE,       /* bits between x and f registers */
+    MINMAX,     /* rd = the smaller (FP_MIN) or larger (FP_MAX) operand */
 };
 
 struct fp_op {
     enum form form;
     int dbl;        /* the source format (the destination's for FROM_INT) */
-    int x86;        /* ARITH: enum x86_fp; TO_INT, FROM_INT: 64-bit; SIGN,
-                     * COMPARE: which one */
+    int x86;        /* ARITH, MINMAX: enum x86_fp; TO_INT, FROM_INT: INT_
+                     * flags; SIGN, COMPARE: which one */
 };
+
+enum { INT_64 = 1, INT_UNSIGNED = 2 };
 
 enum { SIGN_J, SIGN_JN, SIGN_JX };
 enum { CMP_EQ, CMP_LT, CMP_LE };
@@ -64,10 +68,20 @@ static bool fp_op(const struct insn *in, struct fp_op *o)
     CASE(FNMSUB_S, FUSED, 0, FMA_NADD) CASE(FNMSUB_D, FUSED, 1, FMA_NADD)
     CASE(FNMADD_S, FUSED, 0, FMA_NSUB) CASE(FNMADD_D, FUSED, 1, FMA_NSUB)
     CASE(FCVT_S_D, TO_FMT, 1, 0) CASE(FCVT_D_S, TO_FMT, 0, 0)
-    CASE(FCVT_S_W, FROM_INT, 0, 0) CASE(FCVT_S_L, FROM_INT, 0, 1)
-    CASE(FCVT_D_W, FROM_INT, 1, 0) CASE(FCVT_D_L, FROM_INT, 1, 1)
-    CASE(FCVT_W_S, TO_INT, 0, 0) CASE(FCVT_L_S, TO_INT, 0, 1)
-    CASE(FCVT_W_D, TO_INT, 1, 0) CASE(FCVT_L_D, TO_INT, 1, 1)
+    CASE(FMIN_S, MINMAX, 0, FP_MIN) CASE(FMIN_D, MINMAX, 1, FP_MIN)
+    CASE(FMAX_S, MINMAX, 0, FP_MAX) CASE(FMAX_D, MINMAX, 1, FP_MAX)
+    CASE(FCVT_S_W, FROM_INT, 0, 0) CASE(FCVT_S_L, FROM_INT, 0, INT_64)
+    CASE(FCVT_D_W, FROM_INT, 1, 0) CASE(FCVT_D_L, FROM_INT, 1, INT_64)
+    CASE(FCVT_S_WU, FROM_INT, 0, INT_UNSIGNED)
+    CASE(FCVT_S_LU, FROM_INT, 0, INT_64 | INT_UNSIGNED)
+    CASE(FCVT_D_WU, FROM_INT, 1, INT_UNSIGNED)
+    CASE(FCVT_D_LU, FROM_INT, 1, INT_64 | INT_UNSIGNED)
+    CASE(FCVT_W_S, TO_INT, 0, 0) CASE(FCVT_L_S, TO_INT, 0, INT_64)
+    CASE(FCVT_W_D, TO_INT, 1, 0) CASE(FCVT_L_D, TO_INT, 1, INT_64)
+    CASE(FCVT_WU_S, TO_INT, 0, INT_UNSIGNED)
+    CASE(FCVT_LU_S, TO_INT, 0, INT_64 | INT_UNSIGNED)
+    CASE(FCVT_WU_D, TO_INT, 1, INT_UNSIGNED)
+    CASE(FCVT_LU_D, TO_INT, 1, INT_64 | INT_UNSIGNED)
     CASE(FEQ_S, COMPARE, 0, CMP_EQ) CASE(FEQ_D, COMPARE, 1, CMP_EQ)
     CASE(FLT_S, COMPARE, 0, CMP_LT) CASE(FLT_D, COMPARE, 1, CMP_LT)
     CASE(FLE_S, COMPARE, 0, CMP_LE) CASE(FLE_D, COMPARE, 1, CMP_LE)
@@ -226,20 +240,49 @@ static void sign(struct x86 *a, const struct fp_op *o, const struct insn *in)
     x86_alu_rr(a, 1, ALU_OR, RAX, RCX);
 }
 
-/* rdx = xmm0 (format dbl) as a signed 64- (w) or 32-bit integer, rounded
- * as in says: truncated for RTZ, MXCSR's mode (frm's, checked) else. The
+/* For a conversion of xmm0 (format dbl) to an unsigned integer of 64
+ * bits (w) or 32, made as a signed 64-bit one: on to the slow path unless
+ * 0 <= xmm0 <= the largest number of the format that is at most the
+ * integer's maximum (for 64 bits, the signed one's), which rounds into
+ * range. Converting a number out of range (or a negative one, even one
+ * that rounds to 0) could raise x86's inexact, which RISC-V does not
+ * with invalid. xmm1 and rax are clobbered. */
+static void unsigned_range(struct x86 *a, struct slow *s, int dbl, int w)
+{
+    static const uint64_t max[2][2] = {
+        {0x4f7fffff, 0x5effffff},                       /* single */
+        {0x41efffffffe00000, 0x43dfffffffffffff},       /* double */
+    };
+    x86_alu_rr(a, 0, ALU_XOR, RAX, RAX);
+    x86_fp_from_gpr(a, dbl, 1, RAX);
+    x86_fp_compare(a, dbl, 1, 0, 1);
+    to_slow(a, s, CC_B);        /* below 0, or a NaN */
+    x86_mov_imm64(a, RAX, max[dbl][w]);
+    x86_fp_from_gpr(a, dbl, 1, RAX);
+    x86_fp_compare(a, dbl, 1, 0, 1);
+    to_slow(a, s, CC_A);
+}
+
+/* rdx = xmm0 (format dbl) as an integer (flags: INT_), rounded as in
+ * says: truncated for RTZ, MXCSR's mode (frm's, checked) else. The
  * "indefinite" answer (out of range, a NaN, or the most negative integer
- * itself) goes to the slow path, which tells which. */
+ * itself) goes to the slow path, which tells which; an unsigned one is
+ * made as a signed 64-bit one, of a number checked to be in range. */
 static void to_int(struct x86 *a, const struct jit_unit *u, struct slow *s,
-                   const struct insn *in, int dbl, int w)
+                   const struct insn *in, int dbl, int flags)
 {
     enum { RM_RTZ = 1 };
+    int w = flags & INT_UNSIGNED ? 1 : flags & INT_64;
     ready(a, u, s, in, in->rm != RM_RTZ);
     x86_fp_m(a, FP_LOAD, dbl, 0, HART, FOFF(in->rs1));
+    if (flags & INT_UNSIGNED)
+        unsigned_range(a, s, dbl, flags & INT_64);
     if (in->rm == RM_RTZ)
         x86_fp_truncate(a, dbl, w, RDX, 0);
     else
         x86_fp_to_int(a, dbl, w, RDX, 0);
+    if (flags & INT_UNSIGNED)
+        return;
     if (w) {
         x86_mov_imm64(a, RAX, 1ull << 63);
         x86_alu_rr(a, 1, ALU_CMP, RDX, RAX);
@@ -247,6 +290,31 @@ static void to_int(struct x86 *a, const struct jit_unit *u, struct slow *s,
         x86_alu_imm(a, 0, ALU_CMP, RDX, INT32_MIN);
     }
     to_slow(a, s, CC_E);
+}
+
+/* f[rd] = the smaller or larger of f[rs1] and f[rs2] (as o says), in
+ * xmm0 and xmm1 (a single's boxing checked). Distinct numbers are
+ * x86's MIN or MAX; equal ones are the same bits, but for zeros, where
+ * the minimum is -0 (their bits or'ed) and the maximum +0 (and'ed). A
+ * NaN goes to the slow path, which picks the other operand or the
+ * canonical NaN and raises invalid for a signalling one. */
+static void min_max(struct x86 *a, struct slow *s, const struct fp_op *o,
+                    const struct insn *in)
+{
+    x86_fp_m(a, FP_LOAD, o->dbl, 0, HART, FOFF(in->rs1));
+    x86_fp_m(a, FP_LOAD, o->dbl, 1, HART, FOFF(in->rs2));
+    x86_fp_compare(a, o->dbl, 1, 0, 1);
+    to_slow(a, s, CC_P);
+    uint8_t *distinct = x86_jcc8(a, CC_NE);
+    x86_load(a, 1, RAX, HART, FOFF(in->rs1));
+    x86_alu_rm(a, 1, o->x86 == FP_MIN ? ALU_OR : ALU_AND, RAX, HART,
+               X86_NOREG, FOFF(in->rs2));
+    x86_store(a, 1, RAX, HART, FOFF(in->rd));
+    uint8_t *done = x86_jmp8(a);
+    x86_patch8(a, distinct);
+    x86_fp_m(a, (enum x86_fp)o->x86, o->dbl, 0, HART, FOFF(in->rs2));
+    fp_result(a, o->dbl, in->rd);
+    x86_patch8(a, done);
 }
 
 /* The fast path; jumps to s when it cannot go on. */
@@ -296,9 +364,15 @@ static void fast(struct x86 *a, struct jit_unit *u, const struct insn *in,
         fp_result(a, !dbl, in->rd);
         return;
     case FROM_INT:      /* exact but for a 64-bit integer, or to single */
-        ready(a, u, s, in, o->x86 || !dbl);
+        ready(a, u, s, in, (o->x86 & INT_64) || !dbl);
         jx_ld(a, u, RDX, in->rs1);
-        x86_fp_from_int(a, dbl, o->x86, 0, RDX);
+        if (o->x86 == INT_UNSIGNED) {           /* as a signed 64-bit one */
+            x86_mov32(a, RDX, RDX);
+        } else if (o->x86 & INT_UNSIGNED) {     /* 2^63 or more: slow */
+            x86_test_rr(a, 1, RDX, RDX);
+            to_slow(a, s, CC_L);
+        }
+        x86_fp_from_int(a, dbl, o->x86 != 0, 0, RDX);
         fp_result(a, dbl, in->rd);
         return;
     case TO_INT:
@@ -306,7 +380,14 @@ static void fast(struct x86 *a, struct jit_unit *u, const struct insn *in,
             boxed(a, s, in->rs1);
         to_int(a, u, s, in, dbl, o->x86);
         x86_mov(a, RAX, RDX);
-        jx_result(a, u, in, o->x86);
+        jx_result(a, u, in, o->x86 & INT_64);
+        return;
+    case MINMAX:
+        if (!dbl) {
+            boxed(a, s, in->rs1);
+            boxed(a, s, in->rs2);
+        }
+        min_max(a, s, o, in);
         return;
     case COMPARE:
         if (!dbl) {

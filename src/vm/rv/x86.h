@@ -165,7 +165,8 @@ void x86_patch32(struct x86 *a, uint8_t *at);
  * xmm op= [base + disp]; FP_LOAD loads, FP_CONVERT turns a double into a
  * single or the other way (dbl names the source). */
 enum x86_fp { FP_LOAD = 0x10, FP_SQRT = 0x51, FP_ADD = 0x58, FP_MUL = 0x59,
-              FP_CONVERT = 0x5a, FP_SUB = 0x5c, FP_DIV = 0x5e };
+              FP_CONVERT = 0x5a, FP_SUB = 0x5c, FP_MIN = 0x5d, FP_DIV = 0x5e,
+              FP_MAX = 0x5f };
 void x86_fp_m(struct x86 *a, enum x86_fp op, int dbl, int xmm, int base,
               int32_t disp);
 /* [base + disp] = the low double or single of xmm */
