@@ -176,6 +176,91 @@ static void test_fence_i_in_guest_drops_chained_blocks(void **state)
     assert_int_equal(code[64 / 2].op, OP_JIT);
 }
 
+/* The main program of the JALR tests below, at p: x6 = its start +
+ * jump, then a loop of n turns of a JALR through x6 (at 12), to a
+ * routine that comes back to 16; then the spin, at 24. */
+static void jalr_loop(uint32_t *p, int32_t jump, int32_t n)
+{
+    int32_t lo = (int32_t)((uint32_t)(jump - 4) << 20) >> 20;
+    p[0] = i_type(n, 0, 0, 30, 0x13);                   /* li x30, n */
+    p[1] = u_type((jump - 4 - lo) >> 12, 6, 0x17);      /* auipc x6 */
+    p[2] = i_type(lo, 6, 0, 6, 0x13);                   /* addi x6, x6 */
+    p[3] = i_type(0, 6, 0, 0, 0x67);                    /* jr x6 */
+    p[4] = i_type(-1, 30, 0, 30, 0x13);                 /* addi x30, -1 */
+    p[5] = b_type(-8, 0, 30, 1);                        /* bnez x30, 12 */
+    p[6] = j_type(0, 0);
+}
+
+/* A routine at p (at pc from the main program's start): x[r] += 1, then
+ * back to the main program's 16. */
+static void jalr_routine(uint32_t *p, int32_t pc, unsigned r)
+{
+    p[0] = i_type(1, (int)r, 0, (int)r, 0x13);
+    p[1] = j_type(16 - (pc + 4), 0);
+}
+
+/* A JALR's target found through the jump cache by guest address is not
+ * found there after FENCE.I: the routine it jumps to, rewritten, runs
+ * anew. */
+static void test_jalr_runs_new_code_after_fence_i(void **state)
+{
+    (void)state;
+    uint32_t *p = bus_ram_ptr(&m->bus, CODE, 256);
+    uint64_t regs[32] = {0};
+    enum { N = 30 };
+    jalr_loop(p, 128, N);
+    jalr_routine(p + 32, 128, 5);
+    start(jit, regs);
+    run_to(CODE + 24);
+    assert_int_equal(jit->x[5], N);
+    const struct jit_vjump *e =
+        &jit->jit_vjump[((CODE + 128) >> 1) % JIT_VJUMPS];
+    assert_int_equal(e->pc, CODE + 128);    /* the lookup filled it */
+    assert_int_equal(e->gen, jit->jit_vgen);
+    jalr_routine(p + 32, 128, 7);
+    icache_flush(jit);                  /* what FENCE.I does */
+    jit->pc = CODE;
+    run_to(CODE + 24);
+    assert_int_equal(jit->x[5], N);
+    assert_int_equal(jit->x[7], N);
+}
+
+/* Likewise after the page a JALR jumps to is mapped elsewhere (Sv39, in
+ * S-mode) and the guest flushes its TLB entry (sfence.vma): virtual page
+ * 1 holds the routine, first at RAM + 0x1000, then at RAM + 0x2000;
+ * virtual page 0 is the main program's, at RAM. */
+static void test_jalr_follows_a_remapped_page(void **state)
+{
+    (void)state;
+    enum { N = 30, V = 1, R = 2, X = 8, A = 64 };
+    const uint64_t root = RAM + 0x40000, mid = RAM + 0x41000,
+                   leaf = RAM + 0x42000;
+    uint64_t *pt = bus_ram_ptr(&m->bus, root, 0x3000);
+    memset(pt, 0, 0x3000);
+    pt[0] = (mid >> 12) << 10 | V;
+    pt[512] = (leaf >> 12) << 10 | V;
+    pt[1024] = (RAM >> 12) << 10 | V | R | X | A;
+    pt[1025] = ((RAM + 0x1000) >> 12) << 10 | V | R | X | A;
+    jalr_loop(bus_ram_ptr(&m->bus, RAM, 64), 0x1000, N);
+    jalr_routine(bus_ram_ptr(&m->bus, RAM + 0x1000, 8), 0x1000, 5);
+    jalr_routine(bus_ram_ptr(&m->bus, RAM + 0x2000, 8), 0x1000, 7);
+    uint64_t regs[32] = {0};
+    start(jit, regs);
+    jit->priv = PRV_S;
+    jit->satp = 8ull << 60 | root >> 12;
+    hart_mode_changed(jit);
+    tlb_flush(jit);
+    jit->pc = 0;
+    run_to(24);
+    assert_int_equal(jit->x[5], N);
+    pt[1025] = ((RAM + 0x2000) >> 12) << 10 | V | R | X | A;
+    tlb_flush_page(jit, 0x1000);        /* what sfence.vma does */
+    jit->pc = 0;
+    run_to(24);
+    assert_int_equal(jit->x[5], N);
+    assert_int_equal(jit->x[7], N);
+}
+
 /* A guest return goes back into the block that called, through the
  * return-address stack, not the jump cache: with the routine's block
  * planted in the jump cache entry of the pc returned to, the loop still
@@ -562,6 +647,8 @@ int main(void)
         cmocka_unit_test(test_fence_i_drops_blocks),
         cmocka_unit_test(test_fence_i_in_guest_drops_chained_blocks),
         cmocka_unit_test(test_returns_go_back_into_the_calling_block),
+        cmocka_unit_test(test_jalr_runs_new_code_after_fence_i),
+        cmocka_unit_test(test_jalr_follows_a_remapped_page),
         cmocka_unit_test(test_tlb_miss_bails),
         cmocka_unit_test(test_chain_across_pages),
         cmocka_unit_test(test_misaligned_amo_traps),

@@ -318,16 +318,22 @@ static void gen_rmw(struct prog *p)
  * 255 (an ANDI), shifted by 0 to 3 and added to the data page's base
  * (SLLI and ADD, or SHnADD) into a register that a load from it then
  * overwrites (the translator adds that sum up in the load's own address
- * instead); the index in that register itself one time in two. The
- * table starts up to 2 KiB below the base one time in two, on the page
- * before, whose first access misses the TLB there. */
+ * instead); the index in that register itself one time in two, else,
+ * with SHnADD, the base one time in two. The table starts up to 2 KiB
+ * below the base one time in two, on the page before, whose first access
+ * misses the TLB there. */
 static void gen_lookup(struct prog *p)
 {
     unsigned rx = 1 + pick(TMP_REG - 1), ri = pick(2) ? rx : TMP_REG;
-    unsigned sh = pick(4);
+    unsigned sh = pick(4), base = BASE_REG;
+    bool zba = sh && pick(2);
+    if (zba && ri != rx && pick(2)) {
+        put(p, i_type(0, BASE_REG, 0, rx, OPC_IMM));    /* mv rx, x31 */
+        base = rx;
+    }
     put(p, i_type(0xff, src(), 7, ri, OPC_IMM));
-    if (sh && pick(2)) {
-        put(p, r_type(0x10, BASE_REG, ri, 2 * sh, rx, OPC_REG));
+    if (zba) {
+        put(p, r_type(0x10, base, ri, 2 * sh, rx, OPC_REG));
     } else {
         put(p, i_type((int32_t)sh, ri, 1, rx, OPC_IMM));
         put(p, pick(2) ? r_type(0, BASE_REG, rx, 0, rx, OPC_REG)

@@ -117,8 +117,8 @@ bool mmu_translate(struct hart *h, uint64_t va, int kind, int priv,
 void tlb_flush(struct hart *h);
 /* Drop the cached translations of one virtual page. */
 void tlb_flush_page(struct hart *h, uint64_t va);
-/* Drop the translator's copies of data-TLB entries (each of the above
- * does, as does a change of the data TLB slot). */
+/* Drop the translator's copies of data-TLB entries and its jump cache by
+ * guest address (each of the above does, as does a mode change). */
 void tlb_sites_drop(struct hart *h);
 static inline int tlb_slot(int priv, uint64_t mstatus)
 {

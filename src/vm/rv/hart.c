@@ -190,6 +190,7 @@ int hart_init(struct hart *h, const struct hart_env *env, bool translate,
     h->id = id;
     h->env = *env;
     h->jit_site_nfilled = sizeof h->jit_site_filled;    /* empty them all */
+    h->jit_vgen = 1;
     hart_reset(h);
     return refused ? 1 : 0;
 }

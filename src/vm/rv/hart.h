@@ -101,6 +101,15 @@ enum { TLB_R, TLB_W, TLB_X, TLB_KINDS };
 #define JIT_SITES 1024    /* struct hart's jit_site, per kind */
 #define JIT_SITE_NONE 8u  /* an empty site's tag: no access's (bit 3 clear) */
 #define JIT_SITE_FILLS 256  /* sites tlb_sites_drop empties one by one */
+#define JIT_VJUMPS 1024     /* struct hart's jit_vjump */
+
+/* An entry of the translator's jump cache by guest address (hart's
+ * jit_vjump; jit_x86.c). */
+struct jit_vjump {
+    uint64_t pc, gen;
+    const uint8_t *code;        /* the block's entry */
+    uint64_t unused;
+};
 
 struct tlb_entry {
     uint64_t vpn;        /* vaddr >> 12, or UINT64_MAX when empty */
@@ -157,6 +166,14 @@ struct hart {
     struct tlb_entry tlb[4][TLB_KINDS][TLB_SIZE];
     struct tlb_entry jit_site[TLB_W + 1][JIT_SITES];    /* [TLB_R or TLB_W] */
     uint32_t jit_site_filled[JIT_SITE_FILLS];
+    /* The translator's jump cache by guest address, which a JALR probes
+     * before the fetch TLB: the block entry for pc, which counts only in
+     * the generation it was filled in. jit_vgen moves on wherever the
+     * fetch TLB's mappings may change (tlb_sites_drop: a TLB flush or a
+     * mode change) and wherever blocks die (icache_flush); it starts at
+     * 1, for an empty entry's is 0. */
+    uint64_t jit_vgen;
+    struct jit_vjump jit_vjump[JIT_VJUMPS];
 
     /* machine-level CSRs */
     uint64_t mstatus, misa, medeleg, mideleg, mie, mtvec, mscratch, mepc,

@@ -4,7 +4,6 @@
  * the emitter's (jit_emit.h, jit_x86.c). */
 #include "vm/rv/jit.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -236,17 +235,22 @@ static bool decoded(struct insn *code, const uint8_t *host, unsigned off,
     return true;
 }
 
-/* Whether what u made since *p and *cold (in the block and out of line)
- * is each within JIT_INSN_MAX_BYTES, the room jit_translate leaves per
- * part; moves them on to where u is now. */
-static bool within_bound(const struct jit_unit *u, const uint8_t **p,
-                         const uint8_t **cold)
+/* What u made since *p and *cold (in the block and out of line) must
+ * each be within JIT_INSN_MAX_BYTES, the room jit_translate leaves per
+ * part of a block: one longer is a bug of the emitter's, which has
+ * written over other code, and stops cella before that code runs. Moves
+ * *p and *cold on to where u is now. */
+static void check_room(const struct jit_unit *u, const uint8_t **p,
+                       const uint8_t **cold, uint64_t pc)
 {
-    bool ok = u->p - *p <= JIT_INSN_MAX_BYTES &&
-              u->cold - *cold <= JIT_INSN_MAX_BYTES;
+    if (u->p - *p > JIT_INSN_MAX_BYTES ||
+        u->cold - *cold > JIT_INSN_MAX_BYTES) {
+        fprintf(stderr, "cella: translator bug: the code made for the block "
+                "at 0x%llx outgrew its room\n", (unsigned long long)pc);
+        abort();
+    }
     *p = u->p;
     *cold = u->cold;
-    return ok;
 }
 
 long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
@@ -273,7 +277,8 @@ long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
     if (n == 0)
         return JIT_NONE;
     size_t room = (n + 2) * (size_t)JIT_INSN_MAX_BYTES;
-    if (j->cold_base - j->used < room || j->size - j->cold < room) {
+    if (j->cold_base - j->used < room + JIT_BLOCK_NOTES ||
+        j->size - j->cold < room) {
         j->used = j->base;
         j->cold = j->cold_base;
         return JIT_FULL;
@@ -281,19 +286,17 @@ long jit_translate(struct jit *j, struct insn *code, const uint8_t *host,
     size_t start = j->used + JIT_BLOCK_NOTES;
     struct jit_unit u = {.j = j, .code = code, .gen = gen, .off = off,
                          .p = j->write + start, .cold = j->write + j->cold};
-    /* The room is checked as each part is made: a part longer than the
-     * bound would already have written over other blocks' code. */
     const uint8_t *p = u.p, *cold = u.cold;
     jit_emit_begin(&u, run, at, n);
-    assert(within_bound(&u, &p, &cold));
+    check_room(&u, &p, &cold, pc);
     enum jit_emitted e = JIT_E_NEXT;
     for (uint32_t i = 0; i < n; i++) {
         e = jit_emit_insn(&u, &run[i], at[i], i);
-        assert(within_bound(&u, &p, &cold));
+        check_room(&u, &p, &cold, pc);
     }
     if (e != JIT_E_END) {
         jit_emit_end(&u, at[n - 1] + run[n - 1].len, n);
-        assert(within_bound(&u, &p, &cold));
+        check_room(&u, &p, &cold, pc);
     }
     if (j->perf_map >= 0) {
         char name[32];

@@ -172,6 +172,16 @@ static void jump_entry(struct x86 *a, const struct jit *j)
     x86_alu_rr(a, 1, ALU_ADD, RDX, R8);
 }
 
+/* r = the offset in the hart's jit_vjump of the entry for the pc in rax
+ * (its halfword index modulo JIT_VJUMPS, times the entry's 32 bytes) */
+static void vjump_entry(struct x86 *a, int r)
+{
+    _Static_assert(sizeof(struct jit_vjump) == 32, "index << 4");
+    x86_mov32(a, r, RAX);
+    x86_alu_imm(a, 0, ALU_AND, r, (JIT_VJUMPS - 1) << 1);
+    x86_shift_imm(a, 0, SH_SHL, r, 4);
+}
+
 /* The first steps of a lookup of the pc in rax: rcx = its host address
  * through the fetch TLB (a miss goes to tlb_miss), rdx = its jump cache
  * entry, compared with rcx (equal: the entry's code is the block's). */
@@ -272,6 +282,15 @@ void jit_emit_stubs(struct jit *j)
     /* rcx = the block's entry: go there, budget allowing; linking, aim
      * the site's jump there first (through the writable view) */
     x86_patch32(&a, found);
+    vjump_entry(&a, R11);
+    x86_store_n(&a, RAX, HART, R11,
+                HOFF(jit_vjump) + (int32_t)offsetof(struct jit_vjump, pc), 8);
+    x86_load(&a, 1, R8, HART, HOFF(jit_vgen));
+    x86_store_n(&a, R8, HART, R11,
+                HOFF(jit_vjump) + (int32_t)offsetof(struct jit_vjump, gen), 8);
+    x86_store_n(&a, RCX, HART, R11,
+                HOFF(jit_vjump) + (int32_t)offsetof(struct jit_vjump, code),
+                8);
     x86_alu_imm(&a, 0, ALU_SUB, LEFT, 1);
     x86_jcc(&a, CC_E, j->exit);
     x86_test_rr(&a, 1, R9, R9);
@@ -328,18 +347,27 @@ void jx_fs_dirty(struct x86 *a, struct jit_unit *u)
 }
 
 /* Go on at the pc in rax (held registers written back, RETIRED up to
- * date): through the lookup, with its common case inline. The jump
- * cache's block is gone to from here, so each JALR has an indirect jump
- * of its own, which the host predicts apart from the others'. */
+ * date): through the jump cache by guest address (the hart's jit_vjump,
+ * which the lookup fills), else the lookup. The block is gone to from
+ * here, so each JALR has an indirect jump of its own, which the host
+ * predicts apart from the others'. */
 static void indirect(struct x86 *a, const struct jit_unit *u)
 {
     const struct jit *j = u->j;
-    jump_probe(a, j, j->exit);
+    vjump_entry(a, RDX);
+    x86_alu_rm(a, 1, ALU_CMP, RAX, HART, RDX,
+               HOFF(jit_vjump) + (int32_t)offsetof(struct jit_vjump, pc));
+    x86_jcc(a, CC_NE, j->lookup);
+    x86_load(a, 1, RCX, HART, HOFF(jit_vgen));
+    x86_alu_rm(a, 1, ALU_CMP, RCX, HART, RDX,
+               HOFF(jit_vjump) + (int32_t)offsetof(struct jit_vjump, gen));
     x86_jcc(a, CC_NE, j->lookup);
     x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
     x86_jcc(a, CC_E, j->exit);
     x86_mov(a, PC0, RAX);
-    x86_load(a, 1, RCX, RDX, offsetof(struct jit_jump, code));
+    x86_load_ext(a, RCX, HART, RDX, 0,
+                 HOFF(jit_vjump) + (int32_t)offsetof(struct jit_vjump, code),
+                 8, 0);
     x86_jmp_reg(a, RCX);
 }
 
@@ -510,11 +538,6 @@ static void call(struct x86 *a, struct jit_unit *u, const struct insn *in,
     go_to(a, u, d + in->len, 0);
 }
 
-/* Conditional branch: skip names the condition under which it is NOT
- * taken (the other is skip ^ 1). Taken, it leaves the block; not taken,
- * the block goes on. A branch forward is taken seldom (an if), one back
- * often (a loop): the way out of the block is written out of line for
- * the first, in line for the second, so the common case falls through. */
 /* The condition cc of a compare of its operands the other way round. */
 static enum x86_cc swapped(enum x86_cc cc)
 {
@@ -531,31 +554,42 @@ static enum x86_cc swapped(enum x86_cc cc)
     }
 }
 
-/* The flags of x[rs1] - x[rs2], in one instruction wherever either is
- * held or x0: the condition cc of x[rs1] against x[rs2] on them. */
+/* Compare x[rs1] with x[rs2] for a branch, in one instruction unless
+ * neither is held nor x0: the flags of x[rs1] - x[rs2], or where rs1 is
+ * x0 those of x[rs2] - 0. Returns the condition that says cc of x[rs1]
+ * against x[rs2] on them: cc, or cc swapped. */
 static enum x86_cc compare(struct x86 *a, const struct jit_unit *u,
                            const struct insn *in, enum x86_cc cc)
 {
     int r1 = in->rs1 ? u->host[in->rs1] : -1;
     int r2 = in->rs2 ? u->host[in->rs2] : -1;
-    if (r1 >= 0 && !in->rs2) {
-        x86_alu_imm(a, 1, ALU_CMP, r1, 0);
-    } else if (r1 >= 0) {
-        jx_alu(a, u, 1, ALU_CMP, r1, in->rs2);
-    } else if (in->rs1 && !in->rs2) {
-        x86_alu_mi(a, 1, ALU_CMP, HART, XOFF(in->rs1), 0);
-    } else if (in->rs1 && r2 >= 0) {
-        x86_alu_mr(a, 1, ALU_CMP, HART, XOFF(in->rs1), r2);
-    } else if (!in->rs1 && r2 >= 0) {
-        x86_alu_imm(a, 1, ALU_CMP, r2, 0);
+    if (!in->rs1) {
+        if (r2 >= 0)
+            x86_alu_imm(a, 1, ALU_CMP, r2, 0);
+        else
+            x86_alu_mi(a, 1, ALU_CMP, HART, XOFF(in->rs2), 0);
         return swapped(cc);
-    } else {
+    }
+    if (r1 >= 0 && !in->rs2)
+        x86_alu_imm(a, 1, ALU_CMP, r1, 0);
+    else if (r1 >= 0)
+        jx_alu(a, u, 1, ALU_CMP, r1, in->rs2);
+    else if (!in->rs2)
+        x86_alu_mi(a, 1, ALU_CMP, HART, XOFF(in->rs1), 0);
+    else if (r2 >= 0)
+        x86_alu_mr(a, 1, ALU_CMP, HART, XOFF(in->rs1), r2);
+    else {
         jx_ld(a, u, RAX, in->rs1);
         jx_alu(a, u, 1, ALU_CMP, RAX, in->rs2);
     }
     return cc;
 }
 
+/* Conditional branch: skip names the condition under which it is NOT
+ * taken (the other is skip ^ 1). Taken, it leaves the block; not taken,
+ * the block goes on. A branch forward is taken seldom (an if), one back
+ * often (a loop): the way out of the block is written out of line for
+ * the first, in line for the second, so the common case falls through. */
 static enum jit_emitted branch(struct x86 *a, struct jit_unit *u,
                                const struct insn *in, enum x86_cc skip,
                                int32_t d, uint32_t n)

@@ -244,9 +244,10 @@ static void sign(struct x86 *a, const struct fp_op *o, const struct insn *in)
  * bits (w) or 32, made as a signed 64-bit one: on to the slow path unless
  * 0 <= xmm0 <= the largest number of the format that is at most the
  * integer's maximum (for 64 bits, the signed one's), which rounds into
- * range. Converting a number out of range (or a negative one, even one
- * that rounds to 0) could raise x86's inexact, which RISC-V does not
- * with invalid. xmm1 and rax are clobbered. */
+ * range. Past 2^63 the signed conversion has no answer, and a number out
+ * of range could raise x86's inexact where RISC-V raises invalid alone; a
+ * negative one (even one that rounds to 0, which RISC-V takes) is left to
+ * the slow path too, for simplicity. xmm1 and rax are clobbered. */
 static void unsigned_range(struct x86 *a, struct slow *s, int dbl, int w)
 {
     static const uint64_t max[2][2] = {

@@ -34,6 +34,7 @@ void tlb_sites_drop(struct hart *h)
                 h->jit_site[kind][i].vpn = JIT_SITE_NONE;
     }
     h->jit_site_nfilled = 0;
+    h->jit_vgen++;
 }
 
 void tlb_flush(struct hart *h)
@@ -256,6 +257,7 @@ void icache_flush(struct hart *h)
 {
     if (h->jit)
         jit_reset(h->jit);
+    h->jit_vgen++;
     for (unsigned w = 0; w < ICACHE_PAGES / 64; w++) {
         for (uint64_t bits = h->icache_claimed[w]; bits; bits &= bits - 1)
             h->icache[64 * w + (unsigned)__builtin_ctzll(bits)].host_page = 0;

@@ -122,10 +122,12 @@ void x86_lea(struct x86 *a, int dst, int base, int32_t disp)
 void x86_lea_scaled(struct x86 *a, int dst, int base, int index,
                     unsigned scale, int32_t disp)
 {
-    if (index == X86_NOREG && !disp)
-        x86_mov(a, dst, base);
-    else
-        op_mem_scaled(a, 1, 0x8d, dst, base, index, scale, disp);
+    if (index == X86_NOREG && !disp) {
+        if (dst != base)
+            x86_mov(a, dst, base);
+        return;
+    }
+    op_mem_scaled(a, 1, 0x8d, dst, base, index, scale, disp);
 }
 
 void x86_lea32(struct x86 *a, int dst, int base, uint32_t disp)
