@@ -116,7 +116,7 @@ void x86_mov_imm32(struct x86 *a, int dst, uint32_t imm)
 
 void x86_lea(struct x86 *a, int dst, int base, int32_t disp)
 {
-    op_mem(a, 1, 0x8d, dst, base, X86_NOREG, disp);
+    x86_lea_scaled(a, dst, base, X86_NOREG, 0, disp);
 }
 
 void x86_lea_scaled(struct x86 *a, int dst, int base, int index,

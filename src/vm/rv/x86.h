@@ -61,6 +61,8 @@ void x86_store(struct x86 *a, int w, int src, int base, int32_t disp);
 void x86_load_idx(struct x86 *a, int dst, int base, int index, int32_t disp);
 void x86_mov(struct x86 *a, int dst, int src);
 void x86_mov_imm32(struct x86 *a, int dst, uint32_t imm);  /* zero-extends */
+/* dst = base + disp: a move where disp is 0, nothing where dst is base
+ * too (as x86_lea_scaled with no index) */
 void x86_lea(struct x86 *a, int dst, int base, int32_t disp);
 /* 32-bit lea: the sum's low 32 bits, zero-extended */
 void x86_lea32(struct x86 *a, int dst, int base, uint32_t disp);
