@@ -10,10 +10,11 @@
  * The buffer starts with the stubs every block shares: the F/D state's
  * (jit_x86_fp.c), the exit (back to the interpreter), the lookup and the
  * link. A block that leaves for a pc it cannot know at translation time
- * (JALR) probes the jump cache itself and jumps to the lookup on a miss;
- * the lookup finds the pc's block through the fetch TLB, then the jump
- * cache or the decoded-code cache, and goes straight into it, or returns
- * to the interpreter when there is none. A jump to a place on its own
+ * (JALR) probes the hart's jump cache by guest address itself and jumps
+ * to the lookup on a miss; the lookup finds the pc's block through the
+ * fetch TLB, then the jump cache by host address or the decoded-code
+ * cache, fills the entry by guest address, and goes straight into the
+ * block, or returns to the interpreter when there is none. A jump to a place on its own
  * page where no block was made yet goes to the link, which does the same
  * and then aims the jump at the block it found.
  *
@@ -213,7 +214,8 @@ static void jump_probe(struct x86 *a, const struct jit *j,
  * other check and no flush but jit_reset. On a jump cache miss the stub
  * looks for the block where the interpreter keeps it (the page's
  * decoded-code slot: the same page, the same generation, OP_JIT) and
- * fills the entry. */
+ * fills the entry. Either way, it fills the block's entry in the jump
+ * cache by guest address (hart.h's jit_vjump) for the JALRs' probe. */
 void jit_emit_stubs(struct jit *j)
 {
     struct x86 a = at(j, 0);
@@ -365,9 +367,8 @@ static void indirect(struct x86 *a, const struct jit_unit *u)
     x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
     x86_jcc(a, CC_E, j->exit);
     x86_mov(a, PC0, RAX);
-    x86_load_ext(a, RCX, HART, RDX, 0,
-                 HOFF(jit_vjump) + (int32_t)offsetof(struct jit_vjump, code),
-                 8, 0);
+    x86_load_idx(a, RCX, HART, RDX,
+                 HOFF(jit_vjump) + (int32_t)offsetof(struct jit_vjump, code));
     x86_jmp_reg(a, RCX);
 }
 
