@@ -806,10 +806,12 @@ static void gen_unit(struct prog *p, unsigned kinds)
 }
 
 /* A test's programs: units of kinds, looped over loops times (a block is
- * made where a jump lands the second time). */
+ * made where a jump lands the second time); no_bmi2: translated as for a
+ * host without BMI2's shifts. */
 struct config {
     const char *name;
     unsigned kinds, units, loops, first_seed, seeds;
+    bool no_bmi2;
 };
 
 /* Write the program for seed: x30 counts a loop over the units, then it
@@ -972,23 +974,28 @@ static void run_both(const struct config *c, unsigned seed)
 #define BASE_KINDS (K(U_INT) | K(U_RVC) | K(U_FLOW) | K(U_CALL))
 
 static const struct config configs[] = {
-    {"base", BASE_KINDS, 40, 3, 1, 500},
-    {"base_loops", BASE_KINDS, 12, 20, 1000, 200},
-    {"m", K(U_M) | K(U_INT) | K(U_FLOW), 40, 3, 2000, 800},
-    {"zb", K(U_ZB) | K(U_INT) | K(U_FLOW), 40, 3, 3000, 800},
-    {"atomics", K(U_AMO) | K(U_INT) | K(U_FLOW), 30, 3, 4000, 600},
-    {"fp", FP_KINDS | K(U_FLOW), 40, 3, 5000, 1200},
-    {"mixed", ALL_KINDS, 40, 3, 7000, 800},
-    {"mixed_loops", ALL_KINDS, 12, 20, 8000, 200},
+    {"base", BASE_KINDS, 40, 3, 1, 500, false},
+    {"base_loops", BASE_KINDS, 12, 20, 1000, 200, false},
+    {"m", K(U_M) | K(U_INT) | K(U_FLOW), 40, 3, 2000, 800, false},
+    {"zb", K(U_ZB) | K(U_INT) | K(U_FLOW), 40, 3, 3000, 800, false},
+    {"atomics", K(U_AMO) | K(U_INT) | K(U_FLOW), 30, 3, 4000, 600, false},
+    {"fp", FP_KINDS | K(U_FLOW), 40, 3, 5000, 1200, false},
+    {"mixed", ALL_KINDS, 40, 3, 7000, 800, false},
+    {"mixed_loops", ALL_KINDS, 12, 20, 8000, 200, false},
+    {"base_no_bmi2", BASE_KINDS | K(U_M) | K(U_ZB), 40, 3, 9000, 300, true},
 };
 
 /* One test per config, which is its state. */
 static void test_config(void **state)
 {
     const struct config *c = *state;
+    bool bmi2 = jit->jit->bmi2;
+    if (c->no_bmi2)
+        jit->jit->bmi2 = false;
     for (unsigned seed = c->first_seed; seed < c->first_seed + c->seeds;
          seed++)
         run_both(c, seed);
+    jit->jit->bmi2 = bmi2;
 }
 
 /* The programs above hold every op but the ones that trap, wait or

@@ -61,6 +61,10 @@ struct jit {
     struct jit_jump *jumps;     /* JIT_JUMPS, indexed by pc */
     int perf_map;       /* /tmp/perf-PID.map (--perf-map), or -1 */
     unsigned next_site[TLB_W + 1];  /* the next data-TLB site, per kind */
+    /* The host has BMI2's shifts, which shift one register into another
+     * (jit_emit_stubs finds out; a test may clear it before any block is
+     * made, to exercise the code made without them). */
+    bool bmi2;
 };
 
 /* Past the ISA's ops, the one op a decoded-code cache entry may hold that

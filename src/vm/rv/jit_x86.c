@@ -218,6 +218,7 @@ static void jump_probe(struct x86 *a, const struct jit *j,
  * cache by guest address (hart.h's jit_vjump) for the JALRs' probe. */
 void jit_emit_stubs(struct jit *j)
 {
+    j->bmi2 = __builtin_cpu_supports("bmi2");
     struct x86 a = at(j, 0);
     prologue(&a);
     j->skip = (size_t)(a.p - j->write);

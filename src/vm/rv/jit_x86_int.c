@@ -80,12 +80,20 @@ static enum jit_emitted shift_imm(struct x86 *a, struct jit_unit *u,
 }
 
 /* x86 masks a shift or rotate count by CL as RISC-V does (to 63, or 31
- * for W). */
+ * for W), and BMI2's shifts by their count register alike. */
 static enum jit_emitted shift_reg(struct x86 *a, struct jit_unit *u,
                                   const struct insn *in, int w,
                                   enum x86_shift op)
 {
     int r = jx_dst(u, in->rd);
+    if (u->j->bmi2 && op != SH_ROL && op != SH_ROR) {
+        int src = in->rs1 && u->host[in->rs1] >= 0 ? u->host[in->rs1] : RAX;
+        int by = in->rs2 && u->host[in->rs2] >= 0 ? u->host[in->rs2] : RCX;
+        jx_ld(a, u, src, in->rs1);
+        jx_ld(a, u, by, in->rs2);
+        x86_shiftx(a, w, op, r, src, by);
+        return jx_done(a, u, in, r, w);
+    }
     jx_ld(a, u, RCX, in->rs2);      /* first: r may be rs2's */
     jx_ld(a, u, r, in->rs1);
     x86_shift_cl(a, w, op, r);
@@ -96,6 +104,11 @@ static enum jit_emitted mul(struct x86 *a, struct jit_unit *u,
                             const struct insn *in, int w)
 {
     int r = jx_dst(u, in->rd);
+    if (in->rs2 && u->host[in->rs2] < 0) {
+        jx_ld(a, u, r, in->rs1);    /* r is not rs2's: it has none */
+        x86_imul_rm(a, w, r, HART, XOFF(in->rs2));
+        return jx_done(a, u, in, r, w);
+    }
     int by = in->rs2 && u->host[in->rs2] >= 0 && u->host[in->rs2] != r
                  ? u->host[in->rs2] : RCX;
     if (by == RCX)

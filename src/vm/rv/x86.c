@@ -169,6 +169,21 @@ void x86_shift_cl(struct x86 *a, int w, enum x86_shift op, int dst)
     op_reg(a, w, 0xd3, op, dst);
 }
 
+/* The three-byte VEX prefix (its R, X, B and vvvv inverted) of an op in
+ * the 0F38 map, then the op and a register ModRM. */
+void x86_shiftx(struct x86 *a, int w, enum x86_shift op, int dst, int src,
+                int count)
+{
+    assert(op == SH_SHL || op == SH_SHR || op == SH_SAR);
+    uint8_t pp = op == SH_SHL ? 1 : op == SH_SAR ? 2 : 3;   /* 66 F3 F2 */
+    put(a, 0xc4);
+    put(a, (uint8_t)((dst & 8 ? 0 : 0x80) | 0x40 | (src & 8 ? 0 : 0x20) |
+                     0x02));
+    put(a, (uint8_t)((w ? 0x80 : 0) | (~count & 15) << 3 | pp));
+    put(a, 0xf7);
+    put(a, (uint8_t)(0xc0 | (dst & 7) << 3 | (src & 7)));
+}
+
 void x86_imul_imm(struct x86 *a, int dst, int src, int32_t imm)
 {
     op_reg(a, 1, 0x69, dst, src);
@@ -254,6 +269,11 @@ void x86_bitscan(struct x86 *a, int w, enum x86_bitscan op, int dst, int src)
 void x86_imul_rr(struct x86 *a, int w, int dst, int src)
 {
     op_reg(a, w, 0x0faf, dst, src);
+}
+
+void x86_imul_rm(struct x86 *a, int w, int dst, int base, int32_t disp)
+{
+    op_mem(a, w, 0x0faf, dst, base, X86_NOREG, disp);
 }
 
 void x86_mul_r(struct x86 *a, int sign, int src)

@@ -76,6 +76,11 @@ void x86_alu_imm(struct x86 *a, int w, enum x86_alu op, int dst, int32_t imm);
 void x86_shift_imm(struct x86 *a, int w, enum x86_shift op, int dst,
                    uint8_t n);
 void x86_shift_cl(struct x86 *a, int w, enum x86_shift op, int dst);
+/* dst = src shifted by count (SHL, SHR or SAR; BMI2's shlx, shrx, sarx,
+ * which not every x86-64 has: the caller checks the host has them). The
+ * count is masked as by CL; no flags change. */
+void x86_shiftx(struct x86 *a, int w, enum x86_shift op, int dst, int src,
+                int count);
 /* test reg32, imm: flags of reg & imm */
 void x86_test_imm(struct x86 *a, int reg, int32_t imm);
 /* [base] op= src, atomically: xchg and xadd leave the old value in src;
@@ -106,6 +111,8 @@ void x86_cmov(struct x86 *a, int w, enum x86_cc cc, int dst, int src);
  * host has it) */
 void x86_bitscan(struct x86 *a, int w, enum x86_bitscan op, int dst, int src);
 void x86_imul_rr(struct x86 *a, int w, int dst, int src);
+/* dst *= [base + disp] */
+void x86_imul_rm(struct x86 *a, int w, int dst, int base, int32_t disp);
 /* rdx:rax = rax * src, signed or not */
 void x86_mul_r(struct x86 *a, int sign, int src);
 /* if cc: dst = [base + disp] */
