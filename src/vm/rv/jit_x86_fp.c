@@ -1,7 +1,7 @@
 /* The x86-64 emitter's F and D arithmetic with SSE (jit_x86.h): add, sub,
  * mul, div, sqrt, min, max, the conversions between the formats and to
- * and from integers, compares, sign injection and moves, single and
- * double, and the fused multiply-adds with FMA3 where the host has it.
+ * and from integers, compares, sign injection, moves and FCLASS, single
+ * and double, and the fused multiply-adds with FMA3 where the host has it.
  * SSE computes what RISC-V specifies there but for three things, each
  * handled here: a NaN result is made the canonical NaN; the rounding mode
  * is MXCSR's; the exception flags gather in MXCSR, not in fflags.
@@ -20,7 +20,8 @@
  * depends on it), a conversion to an integer whose answer is x86's
  * "indefinite" one (out of range, a NaN, or the most negative integer
  * itself) or, to an unsigned one, out of its range, a conversion from an
- * unsigned 64-bit integer of 2^63 or more, and a min or max of a NaN. */
+ * unsigned 64-bit integer of 2^63 or more, a min or max of a NaN, and the
+ * class of a NaN. */
 #include "vm/rv/jit_x86.h"
 
 #include "vm/rv/cpu.h"
@@ -38,6 +39,7 @@ enum form {
     SIGN,       /* rd = rs1 with a sign from rs2 */
     MOVE,       /* bits between x and f registers */
     MINMAX,     /* rd = the smaller (FP_MIN) or larger (FP_MAX) operand */
+    CLASS,      /* x[rd] = rs1's class, one bit of ten */
 };
 
 struct fp_op {
@@ -90,6 +92,7 @@ static bool fp_op(const struct insn *in, struct fp_op *o)
     CASE(FSGNJX_S, SIGN, 0, SIGN_JX) CASE(FSGNJX_D, SIGN, 1, SIGN_JX)
     CASE(FMV_X_W, MOVE, 0, 0) CASE(FMV_X_D, MOVE, 1, 0)
     CASE(FMV_W_X, MOVE, 0, 1) CASE(FMV_D_X, MOVE, 1, 1)
+    CASE(FCLASS_S, CLASS, 0, 0) CASE(FCLASS_D, CLASS, 1, 0)
 #undef CASE
     default:
         return false;
@@ -318,6 +321,40 @@ static void min_max(struct x86 *a, struct slow *s, const struct fp_op *o,
     x86_patch8(a, done);
 }
 
+/* rax = the class of f[rs1] but for a NaN (the slow path's): bit 0-3 a
+ * negative infinity, normal, subnormal number or zero, bit 4-7 a
+ * positive zero, subnormal, normal number or infinity. From the bits
+ * without the sign, at the top of rax, e = 0 (zero), 1 (subnormal), 2
+ * (normal) or 3 (infinity) is the count of three tests, each adding its
+ * carry (sbb -1 adds 1 when the compare did not borrow); the bit is
+ * 4 + e, or for a negative number 3 - e, which is 4 + (e ^ -1). */
+static void classify(struct x86 *a, struct slow *s, const struct insn *in,
+                     int dbl)
+{
+    unsigned top = dbl ? 52 : 55;       /* exponent, first fraction bit */
+    x86_load(a, 1, RCX, HART, FOFF(in->rs1));
+    if (!dbl)
+        x86_shift_imm(a, 1, SH_SHL, RCX, 32);
+    x86_lea_scaled(a, RAX, RCX, RCX, 0, 0);     /* the sign shifted out */
+    x86_mov_imm64(a, RDX, dbl ? 0xffe0000000000000ull
+                              : 0xff00000000000000ull);
+    x86_alu_rr(a, 1, ALU_CMP, RAX, RDX);
+    to_slow(a, s, CC_A);                        /* a NaN */
+    x86_shift_imm(a, 1, SH_SAR, RCX, 63);
+    x86_alu_rr(a, 0, ALU_XOR, RDX, RDX);
+    x86_alu_imm(a, 1, ALU_CMP, RAX, 1);         /* not zero */
+    x86_alu_imm(a, 0, ALU_SBB, RDX, -1);
+    x86_shift_imm(a, 1, SH_SHR, RAX, (uint8_t)top);
+    x86_alu_imm(a, 0, ALU_CMP, RAX, 2);         /* exponent not 0 */
+    x86_alu_imm(a, 0, ALU_SBB, RDX, -1);
+    x86_alu_imm(a, 0, ALU_CMP, RAX, dbl ? 0xffe : 0x1fe);  /* all ones */
+    x86_alu_imm(a, 0, ALU_SBB, RDX, -1);
+    x86_alu_rr(a, 0, ALU_XOR, RDX, RCX);
+    x86_lea32(a, RCX, RDX, 4);
+    x86_mov_imm32(a, RAX, 1);
+    x86_shift_cl(a, 0, SH_SHL, RAX);
+}
+
 /* The fast path; jumps to s when it cannot go on. */
 static void fast(struct x86 *a, struct jit_unit *u, const struct insn *in,
                  const struct fp_op *o, struct slow *s)
@@ -420,6 +457,12 @@ static void fast(struct x86 *a, struct jit_unit *u, const struct insn *in,
         if (!dbl)
             jx_box(a);
         x86_store(a, 1, RAX, HART, FOFF(in->rd));
+        return;
+    case CLASS:
+        if (!dbl)
+            boxed(a, s, in->rs1);
+        classify(a, s, in, dbl);
+        jx_result(a, u, in, 1);
         return;
     case MOVE:
         if (o->x86) {       /* to f: a single's bits are boxed */

@@ -26,8 +26,8 @@ enum x86_cc {
 
 /* ALU operations: the /digit of opcode 81 (reg, imm32); the reg-reg and
  * reg-memory forms are 8 * digit + 1 and + 3. */
-enum x86_alu { ALU_ADD = 0, ALU_OR = 1, ALU_AND = 4, ALU_SUB = 5,
-               ALU_XOR = 6, ALU_CMP = 7 };
+enum x86_alu { ALU_ADD = 0, ALU_OR = 1, ALU_SBB = 3, ALU_AND = 4,
+               ALU_SUB = 5, ALU_XOR = 6, ALU_CMP = 7 };
 
 /* Shifts: the /digit of C1 (by imm8) and D3 (by CL). */
 enum x86_shift { SH_ROL = 0, SH_ROR = 1, SH_SHL = 4, SH_SHR = 5, SH_SAR = 7 };
