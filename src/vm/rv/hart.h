@@ -153,8 +153,10 @@ struct hart {
      * pointer it was entered from C with, and the lowest its return
      * addresses may take the stack below that; the instruction a call
      * into C passes, the dword MXCSR goes through, and whether MXCSR is
-     * set for the guest. */
+     * set for the guest; the budget it was entered with, in instructions
+     * (COUNT counts from minus it: jit_x86.h). */
     uintptr_t jit_sp, jit_sp_low;
+    int64_t jit_budget;
     uint64_t jit_insn[2];
     uint32_t jit_mxcsr;
     uint8_t jit_fp_on;

@@ -20,7 +20,7 @@
 struct err;
 
 /* What a block returns: the next pc; in n, how many instructions retired
- * (bits 0-30) and the budget left (bits 32-63, see jit_run). With
+ * (bits 0-30) and the budget left (bits 32-63, in jumps, see jit_run). With
  * JIT_BAIL set, the block stopped before the instruction at pc (a TLB
  * miss, MMIO, a page crossing, a misaligned AMO, the F/D unit off, a
  * call into the interpreter's C that failed): the interpreter must do
@@ -55,6 +55,7 @@ struct jit {
     size_t skip;        /* bytes of a block's prologue */
     const uint8_t *lookup;  /* the stub a block leaves through (jit_x86.c) */
     const uint8_t *exit;    /* the stub a block returns through */
+    const uint8_t *bail;    /* the same, for JIT_BAIL */
     const uint8_t *link;    /* the lookup that also links a jump site */
     const uint8_t *fp_on;   /* the emitter's stubs for the host's FP */
     const uint8_t *fp_off;  /* state (jit_x86_fp.c) */
@@ -109,7 +110,10 @@ typedef struct jit_exit (*jit_block_fn)(struct hart *h,
 /* Run the block at offset off with pc its first instruction's address.
  * A block goes straight on into the next wherever one is already made
  * (found through the fetch TLB, then the jump cache or the decoded-code
- * cache, on any page), at most left - 1 times. The pc it returns may be on another page. */
+ * cache, on any page), until JIT_JUMP_INSNS times left instructions have
+ * retired: a jump back, a JALR or a return checks. The pc it returns may
+ * be on another page. */
+#define JIT_JUMP_INSNS 8
 static inline struct jit_exit jit_run(struct jit *j, long off,
                                       struct hart *h,
                                       struct tlb_entry (*dtlb)[TLB_SIZE],

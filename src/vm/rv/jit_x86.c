@@ -105,19 +105,36 @@ static void prologue(struct x86 *a)
     x86_store(a, 1, RAX, HART, HOFF(jit_sp_low));
     x86_mov(a, DTLB, RSI);
     x86_mov(a, PC0, RDX);
-    x86_alu_rr(a, 0, ALU_XOR, RETIRED, RETIRED);
-    x86_mov(a, LEFT, RCX);
+    _Static_assert(JIT_JUMP_INSNS == 8, "the budget is left << 3");
+    x86_shift_imm(a, 1, SH_SHL, RCX, 3);
+    x86_store(a, 1, RCX, HART, HOFF(jit_budget));
+    x86_mov(a, COUNT, RCX);
+    x86_neg(a, 1, COUNT);
     x86_mov(a, ITLB, R8);
 }
 
-/* The exit stub: return to the interpreter with pc in rax and the count
- * (flags included) in RETIRED's low 32 bits. */
-static void exit_stub(struct x86 *a, const struct jit *j)
+/* The exit stub, at exit, and at bail for a block that stopped before an
+ * instruction the interpreter must do: return to it with pc in rax, and
+ * in rdx the instructions retired (COUNT plus the budget; JIT_BAIL from
+ * r14) and the budget left in jumps (what COUNT is short of 0, if any). */
+static void exit_stub(struct x86 *a, struct jit *j)
 {
+    j->bail = x86_here(a);
+    x86_mov_imm32(a, R14, JIT_BAIL);
+    uint8_t *flagged = x86_jmp8(a);
+    j->exit = x86_here(a);
+    x86_alu_rr(a, 0, ALU_XOR, R14, R14);
+    x86_patch8(a, flagged);
     x86_call(a, j->fp_off);
-    x86_mov(a, RDX, LEFT);
+    x86_alu_rr(a, 0, ALU_XOR, RCX, RCX);
+    x86_mov(a, RDX, COUNT);
+    x86_neg(a, 1, RDX);
+    x86_cmov(a, 1, CC_L, RDX, RCX);
+    x86_shift_imm(a, 1, SH_SHR, RDX, 3);
     x86_shift_imm(a, 1, SH_SHL, RDX, 32);
-    x86_lea32(a, RCX, RETIRED, 0);
+    x86_load(a, 1, RCX, HART, HOFF(jit_budget));
+    x86_alu_rr(a, 1, ALU_ADD, RCX, COUNT);
+    x86_alu_rr(a, 0, ALU_OR, RCX, R14);
     x86_alu_rr(a, 1, ALU_OR, RDX, RCX);
     x86_load(a, 1, RSP, HART, HOFF(jit_sp));
     x86_alu_imm(a, 1, ALU_ADD, RSP, FRAME);
@@ -126,18 +143,29 @@ static void exit_stub(struct x86 *a, const struct jit *j)
     x86_ret(a);
 }
 
-/* RETIRED += n */
+/* COUNT += n */
 static void retire(struct x86 *a, uint32_t n)
 {
     if (n)
-        x86_alu_imm(a, 1, ALU_ADD, RETIRED, (int32_t)n);
+        x86_alu_imm(a, 1, ALU_ADD, COUNT, (int32_t)n);
 }
 
-/* Return to the interpreter: pc in rax, n retired by this block. */
+/* COUNT += n, leaving the flags of the sum (with n = 0, of COUNT): the
+ * budget is spent where it is not negative (CC_NS). */
+static void spend(struct x86 *a, uint32_t n)
+{
+    if (n)
+        retire(a, n);
+    else
+        x86_test_rr(a, 1, COUNT, COUNT);
+}
+
+/* Return to the interpreter: pc in rax, n retired by this block (with
+ * JIT_BAIL: it stopped before the instruction at pc). */
 static void exit_rax(struct x86 *a, const struct jit *j, uint32_t n)
 {
-    retire(a, n);
-    x86_jmp(a, j->exit);
+    retire(a, n & ~JIT_BAIL);
+    x86_jmp(a, n & JIT_BAIL ? j->bail : j->exit);
 }
 
 /* Exit at pc_off, the held registers already written back. */
@@ -204,7 +232,7 @@ static void jump_probe(struct x86 *a, const struct jit *j,
 }
 
 /* The exit stub (at exit) and the lookup (at lookup): rax = the pc to go
- * on at, RETIRED and LEFT up to date. Blocks are entered past their
+ * on at, COUNT up to date. Blocks are entered past their
  * prologue (at skip).
  *
  * The pc's host address comes from the fetch TLB (a miss exits); the
@@ -224,7 +252,6 @@ void jit_emit_stubs(struct jit *j)
     j->skip = (size_t)(a.p - j->write);
     a = at(j, 0);
     jx_fp_stubs(&a, j);
-    j->exit = x86_here(&a);
     exit_stub(&a, j);
     /* not found: the host address was pushed */
     const uint8_t *not_found = x86_here(&a);
@@ -232,9 +259,8 @@ void jit_emit_stubs(struct jit *j)
     x86_jmp(&a, j->exit);
     /* link: r9 = where a jump's rel32 is (code view), to aim at the
      * block found; r10 = where the host address it was found at goes, or
-     * 0 (see link and far_link); the site has spent a unit of budget */
+     * 0 (see link and far_link) */
     j->link = x86_here(&a);
-    x86_alu_imm(&a, 0, ALU_ADD, LEFT, 1);
     uint8_t *linking = x86_jmp8(&a);
     j->lookup = x86_here(&a);
     x86_alu_rr(&a, 0, ALU_XOR, R9, R9);
@@ -294,8 +320,8 @@ void jit_emit_stubs(struct jit *j)
     x86_store_n(&a, RCX, HART, R11,
                 HOFF(jit_vjump) + (int32_t)offsetof(struct jit_vjump, code),
                 8);
-    x86_alu_imm(&a, 0, ALU_SUB, LEFT, 1);
-    x86_jcc(&a, CC_E, j->exit);
+    x86_test_rr(&a, 1, COUNT, COUNT);
+    x86_jcc(&a, CC_NS, j->exit);
     x86_test_rr(&a, 1, R9, R9);
     uint8_t *go = x86_jcc8(&a, CC_E);
     x86_test_rr(&a, 1, R10, R10);
@@ -349,8 +375,8 @@ void jx_fs_dirty(struct x86 *a, struct jit_unit *u)
     x86_alu_mi(a, 1, ALU_OR, HART, HOFF(mstatus), (int32_t)MSTATUS_FS);
 }
 
-/* Go on at the pc in rax (held registers written back, RETIRED up to
- * date): through the jump cache by guest address (the hart's jit_vjump,
+/* Go on at the pc in rax (held registers written back, COUNT up to date
+ * and the budget checked): through the jump cache by guest address (the hart's jit_vjump,
  * which the lookup fills), else the lookup. The block is gone to from
  * here, so each JALR has an indirect jump of its own, which the host
  * predicts apart from the others'. */
@@ -365,8 +391,6 @@ static void indirect(struct x86 *a, const struct jit_unit *u)
     x86_alu_rm(a, 1, ALU_CMP, RCX, HART, RDX,
                HOFF(jit_vjump) + (int32_t)offsetof(struct jit_vjump, gen));
     x86_jcc(a, CC_NE, j->lookup);
-    x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
-    x86_jcc(a, CC_E, j->exit);
     x86_mov(a, PC0, RAX);
     x86_load_idx(a, RCX, HART, RDX,
                  HOFF(jit_vjump) + (int32_t)offsetof(struct jit_vjump, code));
@@ -378,7 +402,8 @@ static void leave_indirect(struct x86 *a, const struct jit_unit *u,
                            uint32_t n)
 {
     jx_flush(a, u);
-    retire(a, n);
+    spend(a, n);
+    x86_jcc(a, CC_NS, u->j->exit);
     indirect(a, u);
 }
 
@@ -388,13 +413,12 @@ static void leave_indirect(struct x86 *a, const struct jit_unit *u,
 static void leave_return(struct x86 *a, struct jit_unit *u, uint32_t n)
 {
     jx_flush(a, u);
-    retire(a, n);
+    spend(a, n);
+    x86_jcc(a, CC_NS, u->j->exit);
     x86_alu_rm(a, 1, ALU_CMP, RSP, HART, X86_NOREG, HOFF(jit_sp));
     struct x86 c = jx_cold(a, u, CC_E);
     indirect(&c, u);
     jx_cold_done(u, &c);
-    x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
-    x86_jcc(a, CC_E, u->j->exit);
     x86_ret(a);
 }
 
@@ -405,9 +429,8 @@ static void link(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
                  uint32_t n)
 {
     jx_flush(a, u);
-    x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
-    uint8_t *spent = x86_jcc8(a, CC_E);
-    retire(a, n);
+    spend(a, n);
+    uint8_t *spent = x86_jcc8(a, CC_NS);
     x86_alu_imm(a, 1, ALU_ADD, PC0, pc_off);
     uint8_t *site = x86_jmp32(a);
     x86_patch32(a, site);
@@ -416,7 +439,7 @@ static void link(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
     x86_alu_rr(a, 0, ALU_XOR, R10, R10);
     x86_jmp(a, u->j->link);
     x86_patch8(a, spent);
-    exit_flushed(a, u, pc_off, n);
+    exit_flushed(a, u, pc_off, 0);
 }
 
 /* Leave for pc_off on another page with n retired: straight into the
@@ -430,9 +453,8 @@ static void far_link(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
                      uint32_t n)
 {
     jx_flush(a, u);
-    x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
-    uint8_t *spent = x86_jcc32(a, CC_E);
-    retire(a, n);
+    spend(a, n);
+    uint8_t *spent = x86_jcc32(a, CC_NS);
     x86_lea(a, RAX, PC0, pc_off);
     jx_tlb_slot(a, RCX);
     x86_mov(a, RDX, RAX);
@@ -456,7 +478,7 @@ static void far_link(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
     x86_mov_imm64(a, R10, (uintptr_t)host + (uintptr_t)a->delta);
     x86_jmp(a, u->j->link);
     x86_patch32(a, spent);
-    exit_flushed(a, u, pc_off, n);
+    exit_flushed(a, u, pc_off, 0);
 }
 
 /* Leave for pc_off with n retired. A block already made on this page
@@ -467,8 +489,8 @@ static void far_link(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
  * written (loop_dirty), so its exits write them all. Another is entered
  * past its loads too, once this one's written registers are written
  * back and its own that are not in place are loaded (jx_enter).
- * Anywhere else, the lookup finds the way. Only a jump back spends a
- * unit of the budget (LEFT). */
+ * Anywhere else, the lookup finds the way. Only a jump back checks the
+ * budget. */
 static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
                   uint32_t n)
 {
@@ -485,9 +507,8 @@ static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
     /* Every loop on a page has a jump back in it (the code between only
      * goes forward) or leaves the page: the budget is spent there. */
     if (next == u->body) {      /* round this block's own loop */
-        retire(a, n);
-        x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
-        x86_jcc(a, CC_NE, u->loop);
+        spend(a, n);
+        x86_jcc(a, CC_S, u->loop);
         jx_flush(a, u);
         exit_flushed(a, u, pc_off, 0);
         return;
@@ -496,16 +517,17 @@ static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
     bool back = pc_off <= u->at[u->cur];
     uint8_t *spent = NULL;
     if (back) {
-        x86_alu_imm(a, 0, ALU_SUB, LEFT, 1);
-        spent = x86_jcc8(a, CC_E);
+        spend(a, n);
+        spent = x86_jcc8(a, CC_NS);
+    } else {
+        retire(a, n);
     }
-    retire(a, n);
     x86_alu_imm(a, 1, ALU_ADD, PC0, pc_off);
     jx_enter(a, u, next);
     if (!back)
         return;
     x86_patch8(a, spent);
-    exit_flushed(a, u, pc_off, n);
+    exit_flushed(a, u, pc_off, 0);
 }
 
 /* A guest call at d (instruction n, the block's last), the pc it
@@ -525,13 +547,14 @@ static void call(struct x86 *a, struct jit_unit *u, const struct insn *in,
     if (in->op == OP_JAL) {
         go_to(&c, u, d + in->imm, n + 1);
     } else {
-        retire(&c, n + 1);
+        spend(&c, n + 1);
+        x86_jcc(&c, CC_NS, u->j->exit);
         indirect(&c, u);
     }
     jx_cold_done(u, &c);
     x86_push(a, ret);
     x86_call(a, callee);
-    /* returned: the pc in rax, RETIRED counting the return */
+    /* returned: the pc in rax, COUNT counting the return */
     x86_pop(a, RCX);
     x86_alu_rr(a, 1, ALU_CMP, RAX, RCX);
     x86_jcc(a, CC_NE, u->j->lookup);
@@ -606,8 +629,8 @@ static enum jit_emitted branch(struct x86 *a, struct jit_unit *u,
             /* into the block itself: the instructions jumped over are
              * not retired, which the exits there count */
             if (k > n + 1) {
-                x86_lea(a, RCX, RETIRED, (int32_t)(n + 1) - (int32_t)k);
-                x86_cmov(a, 1, taken, RETIRED, RCX);
+                x86_lea(a, RCX, COUNT, (int32_t)(n + 1) - (int32_t)k);
+                x86_cmov(a, 1, taken, COUNT, RCX);
             }
             u->jump_rel[u->jumps] = x86_jcc32(a, taken);
             u->jump_to[u->jumps++] = (uint8_t)k;

@@ -27,8 +27,11 @@
 #define HART RBX        /* the hart, HART_BIAS bytes in */
 #define DTLB RBP        /* the data TLB slot: h->tlb[h->data_slot] */
 #define PC0 R12         /* the block's first instruction's address */
-#define RETIRED R13     /* by the blocks before this one, chained */
-#define LEFT R14        /* budget: chained jumps to go */
+/* The instructions retired by the blocks before this one, chained, less
+ * the budget (the hart's jit_budget): it counts up from minus the budget,
+ * so a jump that spends it (a jump back, a JALR, a return) checks the
+ * sign of the sum it made. */
+#define COUNT R13
 #define ITLB R15        /* the fetch TLB: h->tlb[h->priv][TLB_X] */
 /* HART points this far into the hart, so that every x register is at a
  * one-byte displacement from it. */

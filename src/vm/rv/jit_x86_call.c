@@ -60,17 +60,21 @@ void jx_fpu_call(struct x86 *a, struct jit_unit *u, const struct insn *in,
 
 /* minstret must be exact when csr_exec reads it: the interpreter counts
  * what it retired into it before it enters a block (exec.c), the block
- * counts the instructions before this one into it now, and RETIRED is
- * made to count from this one (-n, so that an exit after it adds only
- * what came since). */
+ * counts the instructions before this one into it now (COUNT plus the
+ * budget, plus n), and the budget is made minus COUNT less n, so that
+ * COUNT counts from this one (an exit after it adds only what came
+ * since) and has as far to go as before. */
 static enum jit_emitted csr(struct x86 *a, struct jit_unit *u,
                             const struct insn *in, int32_t d, uint32_t n)
 {
     unsigned no = (unsigned)in->imm & 0xfff;
     if (no == CSR_CYCLE || no == CSR_INSTRET) {
-        x86_lea32(a, RAX, RETIRED, n);
+        x86_load(a, 1, RAX, HART, HOFF(jit_budget));
+        x86_lea_scaled(a, RAX, RAX, COUNT, 0, (int32_t)n);
         x86_alu_mr(a, 1, ALU_ADD, HART, HOFF(instret), RAX);
-        x86_mov_imm32(a, RETIRED, -n);
+        x86_lea(a, RAX, COUNT, (int32_t)n);
+        x86_neg(a, 1, RAX);
+        x86_store(a, 1, RAX, HART, HOFF(jit_budget));
     }
     call(a, u, in, (const void *)csr_exec);
     unless_ok(a, u, true, d, n);
