@@ -117,6 +117,53 @@ static void test_fence_i_drops_blocks(void **state)
     assert_true(jit->x[7] > 0);
 }
 
+/* A block looping on itself stops once it has spent its budget, about
+ * JIT_JUMP_INSNS instructions for each jump of hart_exec's, and counts
+ * what it ran exactly in minstret. */
+static void test_budget_bounds_a_loop(void **state)
+{
+    (void)state;
+    uint32_t *p = bus_ram_ptr(&m->bus, CODE, 64);
+    uint64_t regs[32] = {0};
+    p[0] = i_type(1, 6, 0, 6, 0x13);    /* 0: addi x6, x6, 1 */
+    p[1] = i_type(1, 7, 0, 7, 0x13);    /* 4: addi x7, x7, 1 */
+    p[2] = j_type(-8, 0);               /* 8: j 0: three a turn, so the
+                                         * budget ends within one */
+    start(jit, regs);
+    jit->instret = 0;
+    hart_exec(jit, 100);                /* the block is made */
+    for (int i = 0; i < 3; i++) {
+        uint64_t before = jit->x[6];
+        hart_exec(jit, 100);
+        uint64_t ran = jit->x[6] - before;
+        assert_true(3 * ran >= 90 * JIT_JUMP_INSNS);
+        assert_true(3 * ran <= 100 * JIT_JUMP_INSNS + 3);
+        uint64_t jumps = jit->x[6] - (jit->pc != CODE);
+        assert_int_equal(jit->instret, jit->x[6] + jit->x[7] + jumps);
+    }
+}
+
+/* What a block leaves of its budget goes back to the interpreter: a loop
+ * whose block leaves it at every turn (for a load that crosses a page,
+ * which the interpreter does) runs about as many turns as hart_exec has
+ * jumps, a block and a jump each. */
+static void test_budget_carries_back_to_the_interpreter(void **state)
+{
+    (void)state;
+    uint32_t *p = bus_ram_ptr(&m->bus, CODE, 64);
+    uint64_t regs[32] = {0};
+    p[0] = i_type(1, 6, 0, 6, 0x13);            /* 0: addi x6, x6, 1 */
+    p[1] = i_type(-4, BASE_REG, 3, 7, 0x03);    /* 4: ld x7, -4(x31) */
+    p[2] = j_type(-8, 0);                       /* 8: j 0 */
+    start(jit, regs);
+    hart_exec(jit, 100);                        /* the block is made */
+    assert_int_equal(jit->fetch_code[(CODE & 0xfff) >> 1].op, OP_JIT);
+    uint64_t before = jit->x[6];
+    hart_exec(jit, 100);
+    uint64_t ran = jit->x[6] - before;
+    assert_true(ran >= 40 && ran <= 100);
+}
+
 /* Run until pc is at (a bounded number of slices). */
 static void run_to(uint64_t at)
 {
@@ -645,6 +692,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blocks_are_made),
         cmocka_unit_test(test_fence_i_drops_blocks),
+        cmocka_unit_test(test_budget_bounds_a_loop),
+        cmocka_unit_test(test_budget_carries_back_to_the_interpreter),
         cmocka_unit_test(test_fence_i_in_guest_drops_chained_blocks),
         cmocka_unit_test(test_returns_go_back_into_the_calling_block),
         cmocka_unit_test(test_jalr_runs_new_code_after_fence_i),
