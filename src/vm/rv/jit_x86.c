@@ -29,8 +29,8 @@
 
 _Static_assert(sizeof(struct tlb_entry) == 16, "TLB slot index is << 4");
 
-/* The callee-saved registers a block keeps its state in, pushed in this
- * order on entry; below them the FRAME (jit_x86.h), which leaves the
+/* The callee-saved registers a block keeps its state in (r14: the exit
+ * stub's own), pushed in this order on entry; below them the FRAME (jit_x86.h), which leaves the
  * stack 16-byte aligned for calls into C. */
 static const int saved[] = {RBX, RBP, R12, R13, R14, R15};
 _Static_assert((8 * 7 + FRAME) % 16 == 0, "calls need rsp 16-byte aligned");
@@ -376,8 +376,8 @@ void jx_fs_dirty(struct x86 *a, struct jit_unit *u)
 }
 
 /* Go on at the pc in rax (held registers written back, COUNT up to date
- * and the budget checked): through the jump cache by guest address (the hart's jit_vjump,
- * which the lookup fills), else the lookup. The block is gone to from
+ * and the budget checked): through the jump cache by guest address (the
+ * hart's jit_vjump, which the lookup fills), else the lookup. The block is gone to from
  * here, so each JALR has an indirect jump of its own, which the host
  * predicts apart from the others'. */
 static void indirect(struct x86 *a, const struct jit_unit *u)
