@@ -143,6 +143,30 @@ static void test_budget_bounds_a_loop(void **state)
     }
 }
 
+/* A block that reads minstret sees it exact, however the budget cuts the
+ * loop it is in. */
+static void test_instret_read_in_a_loop(void **state)
+{
+    (void)state;
+    uint32_t *p = bus_ram_ptr(&m->bus, CODE, 64);
+    uint64_t regs[32] = {0};
+    p[0] = i_type(1, 6, 0, 6, 0x13);            /* 0: addi x6, x6, 1 */
+    p[1] = i_type(0xc02, 0, 2, 7, 0x73);        /* 4: rdinstret x7 */
+    p[2] = j_type(-8, 0);                       /* 8: j 0 */
+    start(jit, regs);
+    jit->instret = 0;
+    for (unsigned i = 0; i < 200; i++) {
+        hart_exec(jit, 37 + i % 50);
+        uint64_t turns = jit->x[6] - (jit->pc != CODE);
+        if (jit->pc != CODE + 4)
+            assert_int_equal(jit->x[7], 3 * jit->x[6] - 2);
+        assert_int_equal(jit->instret,
+                         turns * 3 + (jit->pc == CODE + 4 ? 1 : 0) +
+                             (jit->pc == CODE + 8 ? 2 : 0));
+    }
+    assert_int_equal(jit->fetch_code[(CODE & 0xfff) >> 1].op, OP_JIT);
+}
+
 /* What a block leaves of its budget goes back to the interpreter: a loop
  * whose block leaves it at every turn (for a load that crosses a page,
  * which the interpreter does) runs about as many turns as hart_exec has
@@ -694,6 +718,7 @@ int main(void)
         cmocka_unit_test(test_fence_i_drops_blocks),
         cmocka_unit_test(test_budget_bounds_a_loop),
         cmocka_unit_test(test_budget_carries_back_to_the_interpreter),
+        cmocka_unit_test(test_instret_read_in_a_loop),
         cmocka_unit_test(test_fence_i_in_guest_drops_chained_blocks),
         cmocka_unit_test(test_returns_go_back_into_the_calling_block),
         cmocka_unit_test(test_jalr_runs_new_code_after_fence_i),

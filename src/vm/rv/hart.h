@@ -154,7 +154,8 @@ struct hart {
      * addresses may take the stack below that; the instruction a call
      * into C passes, the dword MXCSR goes through, and whether MXCSR is
      * set for the guest; the budget it was entered with, in instructions
-     * (COUNT counts from minus it: jit_x86.h). */
+     * (COUNT counts from minus it: jit_x86.h), moved on by what a read of
+     * minstret counts into it. */
     uintptr_t jit_sp, jit_sp_low;
     int64_t jit_budget;
     uint64_t jit_insn[2];

@@ -107,13 +107,16 @@ typedef struct jit_exit (*jit_block_fn)(struct hart *h,
                                         uint64_t pc, uint64_t left,
                                         struct tlb_entry *itlb);
 
+/* A block's budget: this many instructions for each of the interpreter's
+ * jumps it has left. */
+#define JIT_JUMP_INSNS 8
+
 /* Run the block at offset off with pc its first instruction's address.
  * A block goes straight on into the next wherever one is already made
  * (found through the fetch TLB, then the jump cache or the decoded-code
  * cache, on any page), until JIT_JUMP_INSNS times left instructions have
- * retired: a jump back, a JALR or a return checks. The pc it returns may
- * be on another page. */
-#define JIT_JUMP_INSNS 8
+ * retired: every way on but a jump forward into a block made on the page
+ * checks. The pc it returns may be on another page. */
 static inline struct jit_exit jit_run(struct jit *j, long off,
                                       struct hart *h,
                                       struct tlb_entry (*dtlb)[TLB_SIZE],

@@ -112,7 +112,8 @@ enum jit_emitted {
 const uint8_t *jit_block_at(const struct jit_unit *u, int32_t pc_off);
 
 /* Write the stubs every block shares at the start of the buffer, and set
- * j->lookup, j->skip, j->base and j->used. */
+ * j->lookup, j->exit, j->bail, j->link, j->skip, j->base, j->used and
+ * j->bmi2 (and the emitter's other stubs). */
 void jit_emit_stubs(struct jit *j);
 /* Whether the emitter translates in (on this host). */
 bool jit_emit_takes(const struct insn *in);

@@ -14,9 +14,9 @@
  * to the lookup on a miss; the lookup finds the pc's block through the
  * fetch TLB, then the jump cache by host address or the decoded-code
  * cache, fills the entry by guest address, and goes straight into the
- * block, or returns to the interpreter when there is none. A jump to a place on its own
- * page where no block was made yet goes to the link, which does the same
- * and then aims the jump at the block it found.
+ * block, or returns to the interpreter when there is none. A jump to a
+ * place on its own page where no block was made yet goes to the link,
+ * which does the same and then aims the jump at the block it found.
  *
  * Code is written through the buffer's writable view and runs from its
  * executable one (jit.h): every label, jump target and block entry is an
@@ -29,9 +29,13 @@
 
 _Static_assert(sizeof(struct tlb_entry) == 16, "TLB slot index is << 4");
 
+/* The budget in instructions is the interpreter's in jumps << this. */
+#define JUMP_INSNS_SHIFT 3
+_Static_assert(1 << JUMP_INSNS_SHIFT == JIT_JUMP_INSNS, "a shift");
+
 /* The callee-saved registers a block keeps its state in (r14: the exit
- * stub's own), pushed in this order on entry; below them the FRAME (jit_x86.h), which leaves the
- * stack 16-byte aligned for calls into C. */
+ * stub's own), pushed in this order on entry; below them the FRAME
+ * (jit_x86.h), which leaves the stack 16-byte aligned for calls into C. */
 static const int saved[] = {RBX, RBP, R12, R13, R14, R15};
 _Static_assert((8 * 7 + FRAME) % 16 == 0, "calls need rsp 16-byte aligned");
 
@@ -105,8 +109,7 @@ static void prologue(struct x86 *a)
     x86_store(a, 1, RAX, HART, HOFF(jit_sp_low));
     x86_mov(a, DTLB, RSI);
     x86_mov(a, PC0, RDX);
-    _Static_assert(JIT_JUMP_INSNS == 8, "the budget is left << 3");
-    x86_shift_imm(a, 1, SH_SHL, RCX, 3);
+    x86_shift_imm(a, 1, SH_SHL, RCX, JUMP_INSNS_SHIFT);
     x86_store(a, 1, RCX, HART, HOFF(jit_budget));
     x86_mov(a, COUNT, RCX);
     x86_neg(a, 1, COUNT);
@@ -116,7 +119,8 @@ static void prologue(struct x86 *a)
 /* The exit stub, at exit, and at bail for a block that stopped before an
  * instruction the interpreter must do: return to it with pc in rax, and
  * in rdx the instructions retired (COUNT plus the budget; JIT_BAIL from
- * r14) and the budget left in jumps (what COUNT is short of 0, if any). */
+ * r14) and the budget left in jumps (what COUNT is short of 0, if any,
+ * over JIT_JUMP_INSNS). */
 static void exit_stub(struct x86 *a, struct jit *j)
 {
     j->bail = x86_here(a);
@@ -130,7 +134,7 @@ static void exit_stub(struct x86 *a, struct jit *j)
     x86_mov(a, RDX, COUNT);
     x86_neg(a, 1, RDX);
     x86_cmov(a, 1, CC_L, RDX, RCX);
-    x86_shift_imm(a, 1, SH_SHR, RDX, 3);
+    x86_shift_imm(a, 1, SH_SHR, RDX, JUMP_INSNS_SHIFT);
     x86_shift_imm(a, 1, SH_SHL, RDX, 32);
     x86_load(a, 1, RCX, HART, HOFF(jit_budget));
     x86_alu_rr(a, 1, ALU_ADD, RCX, COUNT);
@@ -377,9 +381,9 @@ void jx_fs_dirty(struct x86 *a, struct jit_unit *u)
 
 /* Go on at the pc in rax (held registers written back, COUNT up to date
  * and the budget checked): through the jump cache by guest address (the
- * hart's jit_vjump, which the lookup fills), else the lookup. The block is gone to from
- * here, so each JALR has an indirect jump of its own, which the host
- * predicts apart from the others'. */
+ * hart's jit_vjump, which the lookup fills), else the lookup. The block
+ * is gone to from here, so each JALR has an indirect jump of its own,
+ * which the host predicts apart from the others'. */
 static void indirect(struct x86 *a, const struct jit_unit *u)
 {
     const struct jit *j = u->j;
@@ -489,8 +493,8 @@ static void far_link(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
  * written (loop_dirty), so its exits write them all. Another is entered
  * past its loads too, once this one's written registers are written
  * back and its own that are not in place are loaded (jx_enter).
- * Anywhere else, the lookup finds the way. Only a jump back checks the
- * budget. */
+ * Anywhere else, the lookup finds the way. A jump forward into a block
+ * made on the page is the one way on that does not check the budget. */
 static void go_to(struct x86 *a, const struct jit_unit *u, int32_t pc_off,
                   uint32_t n)
 {

@@ -21,7 +21,8 @@ enum x86_reg {
 /* Condition codes (the low nibble of Jcc and SETcc). */
 enum x86_cc {
     CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7,
-    CC_S = 8, CC_NS = 9, CC_P = 10, CC_NP = 11, CC_L = 12, CC_GE = 13, CC_LE = 14, CC_G = 15,
+    CC_S = 8, CC_NS = 9, CC_P = 10, CC_NP = 11, CC_L = 12, CC_GE = 13,
+    CC_LE = 14, CC_G = 15,
 };
 
 /* ALU operations: the /digit of opcode 81 (reg, imm32); the reg-reg and
