@@ -164,6 +164,14 @@ static void spend(struct x86 *a, uint32_t n)
         x86_test_rr(a, 1, COUNT, COUNT);
 }
 
+/* COUNT += n, then to the exit (the pc in rax, the held registers
+ * written back) once the budget is spent. */
+static void spend_or_exit(struct x86 *a, const struct jit *j, uint32_t n)
+{
+    spend(a, n);
+    x86_jcc(a, CC_NS, j->exit);
+}
+
 /* Return to the interpreter: pc in rax, n retired by this block (with
  * JIT_BAIL: it stopped before the instruction at pc). */
 static void exit_rax(struct x86 *a, const struct jit *j, uint32_t n)
@@ -406,8 +414,7 @@ static void leave_indirect(struct x86 *a, const struct jit_unit *u,
                            uint32_t n)
 {
     jx_flush(a, u);
-    spend(a, n);
-    x86_jcc(a, CC_NS, u->j->exit);
+    spend_or_exit(a, u->j, n);
     indirect(a, u);
 }
 
@@ -417,8 +424,7 @@ static void leave_indirect(struct x86 *a, const struct jit_unit *u,
 static void leave_return(struct x86 *a, struct jit_unit *u, uint32_t n)
 {
     jx_flush(a, u);
-    spend(a, n);
-    x86_jcc(a, CC_NS, u->j->exit);
+    spend_or_exit(a, u->j, n);
     x86_alu_rm(a, 1, ALU_CMP, RSP, HART, X86_NOREG, HOFF(jit_sp));
     struct x86 c = jx_cold(a, u, CC_E);
     indirect(&c, u);
@@ -551,8 +557,7 @@ static void call(struct x86 *a, struct jit_unit *u, const struct insn *in,
     if (in->op == OP_JAL) {
         go_to(&c, u, d + in->imm, n + 1);
     } else {
-        spend(&c, n + 1);
-        x86_jcc(&c, CC_NS, u->j->exit);
+        spend_or_exit(&c, u->j, n + 1);
         indirect(&c, u);
     }
     jx_cold_done(u, &c);
