@@ -7,16 +7,23 @@
 
 #include "base/err.h"
 
-/* The other side went away: when it said why first, that is the error,
- * not the closed channel. */
-static int peer_gone(int fd, int errnum, struct err *e)
+/* Whether the other side, gone, said why first (a SYNC_ERROR still to
+ * read); e then says that, not the closed channel. */
+static bool peer_said_why(int fd, struct err *e)
 {
     struct sync_msg m;
-    if (recv(fd, &m, sizeof m, MSG_DONTWAIT) == sizeof m &&
-        m.type == SYNC_ERROR) {
-        m.text[sizeof m.text - 1] = 0;
-        return err_set(e, m.errnum, "%s", m.text);
-    }
+    if (recv(fd, &m, sizeof m, MSG_DONTWAIT) != sizeof m ||
+        m.type != SYNC_ERROR)
+        return false;
+    m.text[sizeof m.text - 1] = 0;
+    err_set(e, m.errnum, "%s", m.text);
+    return true;
+}
+
+static int peer_gone(int fd, int errnum, struct err *e)
+{
+    if (peer_said_why(fd, e))
+        return -1;
     return err_set(e, errnum, "container setup channel");
 }
 
@@ -43,6 +50,11 @@ int sync_recv(int fd, int want, int *value, const char *what, struct err *e)
     do
         n = recv(fd, &m, sizeof m, 0);
     while (n < 0 && errno == EINTR);
+    /* A peer that exits with a message of ours unread resets the pair,
+     * and a SEQPACKET socket reports the reset before the messages the
+     * peer sent first: its SYNC_ERROR may still be there to read. */
+    if (n < 0 && errno == ECONNRESET && peer_said_why(fd, e))
+        return -1;
     if (n != sizeof m)
         return err_set(e, n < 0 ? errno : 0,
                        "container exited before %s", what);
